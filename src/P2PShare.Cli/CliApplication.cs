@@ -1,0 +1,38 @@
+using System.CommandLine;
+using P2PShare.Cli.Commands;
+
+namespace P2PShare.Cli;
+
+/// <summary>Builds the command tree and runs it. Each command lives in its own file under Commands/.</summary>
+internal static class CliApplication
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var root = BuildRoot();
+        var parse = root.Parse(RewriteDefaultCommand(args, root));
+        var invocation = new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(15) };
+        return await parse.InvokeAsync(invocation).ConfigureAwait(false);
+    }
+
+    public static RootCommand BuildRoot()
+    {
+        var root = new RootCommand("P2PShare: a BitTorrent client. 'p2pshare FILE.torrent' downloads it.");
+        root.Options.Add(GlobalOptions.Verbose);
+        root.Options.Add(GlobalOptions.LogFile);
+        foreach (var command in CommandCatalog.All())
+            root.Subcommands.Add(command);
+        return root;
+    }
+
+    /// <summary>'p2pshare x.torrent' is short for 'p2pshare download x.torrent', as in other clients.</summary>
+    internal static string[] RewriteDefaultCommand(string[] args, RootCommand root)
+    {
+        var first = args.FirstOrDefault(a => !a.StartsWith('-'));
+        if (first is null || root.Subcommands.Any(c => c.Name == first || c.Aliases.Contains(first)))
+            return args;
+        var looksLikeTorrent = first.EndsWith(".torrent", StringComparison.OrdinalIgnoreCase)
+            || first.StartsWith("magnet:", StringComparison.OrdinalIgnoreCase)
+            || File.Exists(first);
+        return looksLikeTorrent && root.Subcommands.Any(c => c.Name == "download") ? ["download", .. args] : args;
+    }
+}

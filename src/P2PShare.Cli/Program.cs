@@ -1,0 +1,3 @@
+using P2PShare.Cli;
+
+return await CliApplication.RunAsync(args);

@@ -1,0 +1,181 @@
+namespace P2PShare.Bencode;
+
+/// <summary>
+/// Strict bencode decoder. Strings are slices of the input (no copies), so decoding never
+/// allocates more than the input itself justifies, whatever length prefixes claim.
+/// </summary>
+public static class BencodeDecoder
+{
+    /// <summary>Decodes exactly one value that must span the whole input.</summary>
+    public static BValue Decode(ReadOnlyMemory<byte> input, BencodeOptions? options = null)
+    {
+        var value = DecodePrefix(input, out var consumed, options);
+        if (consumed != input.Length)
+            throw new BencodeException($"{input.Length - consumed} trailing byte(s) after the value", consumed);
+        return value;
+    }
+
+    /// <summary>Decodes one value from the start of the input; bytes after it are left for the caller.</summary>
+    public static BValue DecodePrefix(ReadOnlyMemory<byte> input, out int consumed, BencodeOptions? options = null)
+    {
+        var reader = new Reader(input, options ?? BencodeOptions.Strict);
+        var value = reader.ReadValue(depth: 0);
+        consumed = reader.Position;
+        return value;
+    }
+
+    /// <summary>Reads a stream of at most <paramref name="maxBytes"/> and decodes it.</summary>
+    public static async Task<BValue> DecodeAsync(Stream stream, long maxBytes, CancellationToken cancellationToken, BencodeOptions? options = null)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            if (buffer.Length + read > maxBytes)
+                throw new BencodeException($"input is larger than the limit of {maxBytes} bytes", (int)Math.Min(int.MaxValue, buffer.Length));
+            buffer.Write(chunk, 0, read);
+        }
+        return Decode(buffer.ToArray(), options);
+    }
+
+    private struct Reader(ReadOnlyMemory<byte> input, BencodeOptions options)
+    {
+        private readonly ReadOnlyMemory<byte> _input = input;
+        private readonly BencodeOptions _options = options;
+
+        public int Position { get; private set; }
+
+        public BValue ReadValue(int depth)
+        {
+            if (Position >= _input.Length)
+                throw new BencodeException("unexpected end of input, a value was expected", Position);
+            var start = Position;
+            BValue value = _input.Span[Position] switch
+            {
+                (byte)'i' => ReadInteger(),
+                (byte)'l' => ReadList(depth),
+                (byte)'d' => ReadDictionary(depth),
+                >= (byte)'0' and <= (byte)'9' => ReadString(),
+                var other => throw new BencodeException($"unexpected byte 0x{other:x2}, a value was expected", Position),
+            };
+            value.Offset = start;
+            value.Raw = _input[start..Position];
+            return value;
+        }
+
+        private BInteger ReadInteger()
+        {
+            var start = Position;
+            Position++; // 'i'
+            var end = IndexOf((byte)'e', "integer is missing its closing 'e'");
+            var digits = _input.Span[Position..end];
+            var value = ParseInteger(digits, start + 1, allowNegative: true);
+            Position = end + 1;
+            return new BInteger(value);
+        }
+
+        private BString ReadString()
+        {
+            var start = Position;
+            var colon = IndexOf((byte)':', "string length is missing its ':'");
+            var length = ParseInteger(_input.Span[Position..colon], start, allowNegative: false);
+            var dataStart = colon + 1;
+            if (length > _input.Length - dataStart)
+                throw new BencodeException($"string length {length} runs past the end of input ({_input.Length - dataStart} byte(s) left)", start);
+            Position = dataStart + (int)length;
+            return new BString(_input.Slice(dataStart, (int)length));
+        }
+
+        private BList ReadList(int depth)
+        {
+            EnterContainer(depth);
+            var list = new BList();
+            while (true)
+            {
+                if (Position >= _input.Length)
+                    throw new BencodeException("list is missing its closing 'e'", Position);
+                if (_input.Span[Position] == (byte)'e')
+                {
+                    Position++;
+                    return list;
+                }
+                list.Add(ReadValue(depth + 1));
+            }
+        }
+
+        private BDictionary ReadDictionary(int depth)
+        {
+            EnterContainer(depth);
+            var dictionary = new BDictionary();
+            BString? previousKey = null;
+            while (true)
+            {
+                if (Position >= _input.Length)
+                    throw new BencodeException("dictionary is missing its closing 'e'", Position);
+                var next = _input.Span[Position];
+                if (next == (byte)'e')
+                {
+                    Position++;
+                    return dictionary;
+                }
+                var keyOffset = Position;
+                if (next is < (byte)'0' or > (byte)'9')
+                    throw new BencodeException($"dictionary key must be a string, found byte 0x{next:x2}", keyOffset);
+                var key = ReadString();
+                if (_options.RequireSortedKeys && previousKey is not null && previousKey.CompareTo(key) > 0)
+                    throw new BencodeException($"dictionary key '{key}' is out of order", keyOffset);
+                previousKey = key;
+                if (Position >= _input.Length)
+                    throw new BencodeException($"dictionary key '{key}' has no value", Position);
+                if (!dictionary.TryAddDecoded(key, ReadValue(depth + 1)))
+                    throw new BencodeException($"duplicate dictionary key '{key}'", keyOffset);
+            }
+        }
+
+        private void EnterContainer(int depth)
+        {
+            if (depth >= _options.MaxDepth)
+                throw new BencodeException($"nesting deeper than {_options.MaxDepth} levels", Position);
+            Position++;
+        }
+
+        private readonly int IndexOf(byte marker, string problem)
+        {
+            var found = _input.Span[Position..].IndexOf(marker);
+            if (found < 0)
+                throw new BencodeException(problem, Position);
+            return Position + found;
+        }
+
+        private static long ParseInteger(ReadOnlySpan<byte> digits, int offset, bool allowNegative)
+        {
+            var negative = digits.Length > 0 && digits[0] == (byte)'-';
+            if (negative && !allowNegative)
+                throw new BencodeException("string length must not be negative", offset);
+            var body = negative ? digits[1..] : digits;
+            if (body.Length == 0)
+                throw new BencodeException("number has no digits", offset);
+            if (body.Length > 1 && body[0] == (byte)'0')
+                throw new BencodeException("number has a leading zero", offset);
+            if (negative && body[0] == (byte)'0')
+                throw new BencodeException("negative zero is not allowed", offset);
+            long value = 0;
+            for (var i = 0; i < body.Length; i++)
+            {
+                var digit = body[i] - (byte)'0';
+                if (digit is < 0 or > 9)
+                    throw new BencodeException($"unexpected byte 0x{body[i]:x2} in a number", offset + (negative ? 1 : 0) + i);
+                // Accumulate negatively so long.MinValue is representable.
+                if (value < (long.MinValue + digit) / 10)
+                    throw new BencodeException("number does not fit in 64 bits", offset);
+                value = value * 10 - digit;
+            }
+            if (negative)
+                return value;
+            if (value == long.MinValue)
+                throw new BencodeException("number does not fit in 64 bits", offset);
+            return -value;
+        }
+    }
+}
