@@ -11,13 +11,23 @@ per line on stdout:
   {"event": "error", "message": "..."}   on a torrent error (then exits 1)
   {"event": "done", "reason": "complete"|"signal"|"timeout", ...}   the last line
 
+Commands can be written on stdin, one per line (optional; EOF on stdin is fine):
+
+  connect HOST:PORT         dial a peer now (and keep re-dialling it like --peer)
+  upload-limit BYTES_PER_S  set the per-torrent upload limit (0 = none)
+  download-limit BYTES_PER_S
+  reannounce                force a tracker announce
+  status                    print a status line now
+
 Run it with Debian's /usr/bin/python3 (the bindings are built for it).
 """
 
 import argparse
 import json
+import queue
 import signal
 import sys
+import threading
 import time
 
 try:
@@ -73,6 +83,41 @@ def parse_endpoint(text):
     if not sep or not host or not port.isdigit():
         raise SystemExit(f"lt_peer.py: bad --peer '{text}', expected HOST:PORT")
     return host.strip("[]"), int(port)
+
+
+def read_commands(commands):
+    for raw in sys.stdin:
+        line = raw.strip()
+        if line:
+            commands.put(line)
+
+
+def apply_command(line, handle, peers_to_dial):
+    """Runs one stdin command; returns True when a status line should be printed now."""
+    verb, _, arg = line.partition(" ")
+    arg = arg.strip()
+    try:
+        if verb == "connect":
+            host, port = parse_endpoint(arg)
+            if (host, port) not in peers_to_dial:
+                peers_to_dial.append((host, port))
+            handle.connect_peer((host, port))
+        elif verb == "upload-limit":
+            handle.set_upload_limit(int(arg) if int(arg) > 0 else -1)
+        elif verb == "download-limit":
+            handle.set_download_limit(int(arg) if int(arg) > 0 else -1)
+        elif verb == "reannounce":
+            handle.force_reannounce()
+        elif verb == "status":
+            return True
+        else:
+            emit({"event": "command_error", "command": line, "message": "unknown command"})
+            return False
+    except (ValueError, SystemExit, RuntimeError) as exc:
+        emit({"event": "command_error", "command": line, "message": str(exc)})
+        return False
+    emit({"event": "command_ok", "command": line})
+    return False
 
 
 def make_session(args):
@@ -169,6 +214,9 @@ def main(argv):
           "mode": args.mode, "name": info.name(), "total_size": info.total_size(),
           "num_pieces": info.num_pieces(), "piece_length": info.piece_length()})
 
+    commands = queue.Queue()
+    threading.Thread(target=read_commands, args=(commands,), daemon=True).start()
+
     start = time.monotonic()
     next_status = start
     next_dial = start
@@ -188,6 +236,10 @@ def main(argv):
                 emit({"event": "tracker", "message": alert.message()})
         if stop["reason"] is not None:
             break
+
+        while not commands.empty():
+            if apply_command(commands.get_nowait(), handle, peers_to_dial):
+                next_status = now
 
         st = handle.status()
         checking = st.state in (lt.torrent_status.checking_files, lt.torrent_status.checking_resume_data)
