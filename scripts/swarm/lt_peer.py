@@ -19,6 +19,9 @@ Commands can be written on stdin, one per line (optional; EOF on stdin is fine):
   reannounce                force a tracker announce
   status                    print a status line now
 
+Each command is answered by {"event": "command_ok"|"command_error", "command": ...}; a command may
+start with "@ID " (ID without spaces), which the answer echoes as "id", to match answers to commands.
+
 Run it with Debian's /usr/bin/python3 (the bindings are built for it).
 """
 
@@ -94,8 +97,19 @@ def read_commands(commands):
 
 def apply_command(line, handle, peers_to_dial):
     """Runs one stdin command; returns True when a status line should be printed now."""
+    command_id = None
+    if line.startswith("@"):
+        command_id, _, line = line[1:].partition(" ")
+        line = line.strip()
     verb, _, arg = line.partition(" ")
     arg = arg.strip()
+
+    def answer(event, **fields):
+        obj = {"event": event, "command": line, **fields}
+        if command_id is not None:
+            obj["id"] = command_id
+        emit(obj)
+
     try:
         if verb == "connect":
             host, port = parse_endpoint(arg)
@@ -109,15 +123,15 @@ def apply_command(line, handle, peers_to_dial):
         elif verb == "reannounce":
             handle.force_reannounce()
         elif verb == "status":
-            return True
+            pass
         else:
-            emit({"event": "command_error", "command": line, "message": "unknown command"})
+            answer("command_error", message="unknown command")
             return False
     except (ValueError, SystemExit, RuntimeError) as exc:
-        emit({"event": "command_error", "command": line, "message": str(exc)})
+        answer("command_error", message=str(exc))
         return False
-    emit({"event": "command_ok", "command": line})
-    return False
+    answer("command_ok")
+    return verb == "status"
 
 
 def make_session(args):
