@@ -207,8 +207,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
 
     private void DialMore(long now, CancellationToken cancellationToken)
     {
-        if (_have.IsComplete)
-            return;
+        // A seed dials too: some clients (transmission) never dial loopback or NATed peers themselves.
         foreach (var known in _known.Values)
         {
             if (_peers.Count + _halfOpen >= _options.MaxPeers || _halfOpen >= _options.MaxHalfOpen)
