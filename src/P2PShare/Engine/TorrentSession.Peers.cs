@@ -294,7 +294,7 @@ public sealed partial class TorrentSession
     private void Ban(PeerSession peer)
     {
         _logger.LogWarning("Banning {Peer} for sending corrupt data", peer.Name);
-        _bans.Ban(peer.Connection.RemoteEndPoint.Address);
+        _bans.Ban(peer.Connection.RemoteEndPoint, peer.Connection.Remote.PeerId);
         if (_known.TryGetValue(peer.Connection.RemoteEndPoint, out var known))
             known.GivenUp = true;
         peer.Lifetime.Cancel();

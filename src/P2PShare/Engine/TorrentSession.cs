@@ -156,7 +156,10 @@ public sealed partial class TorrentSession : IAsyncDisposable
     /// <summary>Takes over an incoming connection whose handshake named this torrent.</summary>
     public void Attach(PeerConnection connection)
     {
-        if (_bans.IsBanned(connection.RemoteEndPoint.Address))
+        bool banned;
+        lock (_gate)
+            banned = _bans.IsBanned(connection.RemoteEndPoint, connection.Remote.PeerId);
+        if (banned)
         {
             _ = connection.DisposeAsync();
             return;
@@ -212,7 +215,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
         {
             if (_peers.Count + _halfOpen >= _options.MaxPeers || _halfOpen >= _options.MaxHalfOpen)
                 return;
-            if (known.IsConnected || known.IsConnecting || known.GivenUp || now < known.NotBeforeTicks || _bans.IsBanned(known.EndPoint.Address))
+            if (known.IsConnected || known.IsConnecting || known.GivenUp || now < known.NotBeforeTicks || _bans.IsBanned(known.EndPoint))
                 continue;
             known.IsConnecting = true;
             _halfOpen++;
