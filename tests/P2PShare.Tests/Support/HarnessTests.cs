@@ -49,19 +49,20 @@ public sealed class HarnessTests
     }
 
     [Test, CancelAfter(90_000)]
-    public async Task LibtorrentSeederToLibtorrentLeecherThroughOpenTrackerHttp(CancellationToken ct)
+    public async Task LibtorrentSeederToLibtorrentLeecherThroughOpenTracker([Values("http", "udp")] string scheme, CancellationToken ct)
     {
         await using var tracker = await OpenTrackerInstance.StartAsync(cancellationToken: ct);
         await tracker.WhitelistAsync(_torrent.InfoHash, ct);
+        var announceUrl = scheme == "udp" ? tracker.UdpAnnounceUrl : tracker.HttpAnnounceUrl;
         await using var work = new TempDirectory();
 
         await using var seeder = await LibtorrentPeer.StartSeedAsync(_torrent.TorrentPath, _seedDirectory,
-            o => o with { Trackers = [tracker.HttpAnnounceUrl] }, ct);
+            o => o with { Trackers = [announceUrl] }, ct);
         // The leecher learns the seeder only from the tracker: no ConnectTo.
         await using var leecher = await LibtorrentPeer.StartAsync(new LibtorrentPeerOptions(_torrent.TorrentPath, work.Path)
         {
             Mode = LibtorrentMode.Leech,
-            Trackers = [tracker.HttpAnnounceUrl],
+            Trackers = [announceUrl],
         }, ct);
 
         var done = await leecher.WaitForExitAsync(TransferTimeout, ct);
@@ -120,6 +121,90 @@ public sealed class HarnessTests
         Assert.That(info.Size, Is.EqualTo(DataSize));
         Assert.That(TestData.Sha256File(Path.Combine(downloads, "payload.bin")), Is.EqualTo(_dataSha256));
         await seeder.WaitUntilUploadedAsync(DataSize, TimeSpan.FromSeconds(10), ct);
+    }
+
+    [Test, CancelAfter(90_000)]
+    public async Task TransmissionSeederToLibtorrentLeecher(CancellationToken ct)
+    {
+        await using var work = new TempDirectory();
+        await using var transmission = await TransmissionDaemon.StartAsync(work.Path, cancellationToken: ct);
+        await transmission.AddTorrentAsync(_torrent.TorrentPath, _seedDirectory, ct);
+        await transmission.WaitForStatusAsync(_torrent.InfoHash, s => s.IsSeeding && s.IsComplete, TimeSpan.FromSeconds(30),
+            "the existing data to be verified and seeded", ct);
+
+        var leechDirectory = work.CreateSubdirectory("leech");
+        await using var leecher = await LibtorrentPeer.StartAsync(new LibtorrentPeerOptions(_torrent.TorrentPath, leechDirectory)
+        {
+            Mode = LibtorrentMode.Leech,
+            NoTrackers = true,
+            ConnectTo = [transmission.PeerEndPoint],
+        }, ct);
+
+        await leecher.WaitForExitAsync(TransferTimeout, ct);
+        Assert.That(TestData.Sha256File(Path.Combine(leechDirectory, "payload.bin")), Is.EqualTo(_dataSha256));
+        var seeded = await transmission.WaitForStatusAsync(_torrent.InfoHash, s => s.UploadedEver >= DataSize,
+            TimeSpan.FromSeconds(10), "uploadedEver to count the upload", ct);
+        Assert.That(seeded.UploadedEver, Is.GreaterThanOrEqualTo(DataSize));
+    }
+
+    [Test, CancelAfter(90_000)]
+    public async Task Aria2SeederToLibtorrentLeecher(CancellationToken ct)
+    {
+        await using var work = new TempDirectory();
+        await using var aria2 = await Aria2Peer.StartAsync(
+            new Aria2PeerOptions(_torrent.TorrentPath, _seedDirectory) { Seed = true, NoTrackers = true }, ct);
+        await aria2.WaitForStatusAsync(s => s.IsComplete && s.Status == "active", TimeSpan.FromSeconds(30), "the data to be verified", ct);
+
+        var leechDirectory = work.CreateSubdirectory("leech");
+        await using var leecher = await LibtorrentPeer.StartAsync(new LibtorrentPeerOptions(_torrent.TorrentPath, leechDirectory)
+        {
+            Mode = LibtorrentMode.Leech,
+            NoTrackers = true,
+            ConnectTo = [aria2.EndPoint],
+        }, ct);
+
+        await leecher.WaitForExitAsync(TransferTimeout, ct);
+        Assert.That(TestData.Sha256File(Path.Combine(leechDirectory, "payload.bin")), Is.EqualTo(_dataSha256));
+        await aria2.WaitForStatusAsync(s => s.UploadLength >= DataSize, TimeSpan.FromSeconds(10), "uploadLength to count the upload", ct);
+    }
+
+    [Test, CancelAfter(90_000)]
+    public async Task QbittorrentSeederToLibtorrentLeecher(CancellationToken ct)
+    {
+        await using var work = new TempDirectory();
+        await using var qbittorrent = await QbittorrentPeer.StartAsync(work.Path, ct);
+        await qbittorrent.AddTorrentAsync(_torrent.TorrentPath, _seedDirectory, _torrent.InfoHash, cancellationToken: ct);
+        await qbittorrent.WaitForInfoAsync(_torrent.InfoHash, i => i.IsComplete, TimeSpan.FromSeconds(30), "the data to be verified", ct);
+
+        var leechDirectory = work.CreateSubdirectory("leech");
+        await using var leecher = await LibtorrentPeer.StartAsync(new LibtorrentPeerOptions(_torrent.TorrentPath, leechDirectory)
+        {
+            Mode = LibtorrentMode.Leech,
+            NoTrackers = true,
+            ConnectTo = [qbittorrent.PeerEndPoint],
+        }, ct);
+
+        await leecher.WaitForExitAsync(TransferTimeout, ct);
+        Assert.That(TestData.Sha256File(Path.Combine(leechDirectory, "payload.bin")), Is.EqualTo(_dataSha256));
+        await qbittorrent.WaitForInfoAsync(_torrent.InfoHash, i => i.Uploaded >= DataSize, TimeSpan.FromSeconds(15),
+            "uploaded to count the upload", ct);
+    }
+
+    [Test, CancelAfter(60_000)]
+    public async Task LibtorrentConnectPeerCommandDialsAPeerStartedLater(CancellationToken ct)
+    {
+        await using var work = new TempDirectory();
+        await using var seeder = await LibtorrentPeer.StartSeedAsync(_torrent.TorrentPath, _seedDirectory, o => o with { NoTrackers = true }, ct);
+        await using var leecher = await LibtorrentPeer.StartAsync(
+            new LibtorrentPeerOptions(_torrent.TorrentPath, work.Path) { Mode = LibtorrentMode.LeechThenSeed, NoTrackers = true }, ct);
+        await leecher.ConnectPeerAsync(seeder.EndPoint, ct);
+        var complete = await leecher.WaitUntilCompleteAsync(TransferTimeout, ct);
+        Assert.That(complete.TotalPayloadDownload, Is.GreaterThanOrEqualTo(DataSize));
+        // LeechThenSeed keeps running after completion; SIGTERM ends it with a final "done" line.
+        var done = await leecher.StopAsync(cancellationToken: ct);
+        Assert.That(done?.Raw.GetProperty("reason").GetString(), Is.EqualTo("signal"));
+        Assert.That(leecher.Process.ExitCode, Is.EqualTo(0));
+        Assert.That(TestData.Sha256File(work.Combine("payload.bin")), Is.EqualTo(_dataSha256));
     }
 }
 
