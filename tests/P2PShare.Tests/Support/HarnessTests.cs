@@ -224,6 +224,29 @@ public sealed class HarnessUtilityTests
     }
 
     [Test]
+    [NonParallelizable]
+    public void RequiredToolIgnoresLocallyAndFailsUnderCi()
+    {
+        const string missing = "p2pshare-no-such-program-7f3a";
+        var saved = Environment.GetEnvironmentVariable("CI");
+        try
+        {
+            Assert.That(RequiredTool.Find(missing), Is.Null);
+            Environment.SetEnvironmentVariable("CI", null);
+            var ignored = Assert.Throws<IgnoreException>(() => RequiredTool.Ensure(missing));
+            Assert.That(ignored!.Message, Does.Contain(missing));
+            Environment.SetEnvironmentVariable("CI", "true");
+            var failed = Assert.Throws<AssertionException>(() => RequiredTool.Ensure(missing));
+            Assert.That(failed!.Message, Does.Contain(missing).And.Contain("CI=true"));
+            Assert.That(RequiredTool.Ensure("/bin/sh"), Is.EqualTo("/bin/sh"));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("CI", saved);
+        }
+    }
+
+    [Test]
     public void FreePortsAreDistinctAndBindable()
     {
         var ports = FreePort.GetMany(5);
