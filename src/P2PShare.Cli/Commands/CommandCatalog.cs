@@ -9,5 +9,7 @@ internal static class CommandCatalog
     {
         yield return InfoCommand.Create();
         yield return CreateCommand.Create();
+        yield return DownloadCommand.Create();
+        yield return SeedCommand.Create();
     }
 }

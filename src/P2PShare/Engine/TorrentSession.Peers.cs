@@ -175,6 +175,12 @@ public sealed partial class TorrentSession
         foreach (var index in has.SetIndices())
             peer.Has[index] = true;
         _scheduler.Picker.AddPeer(peer.Has);
+        if (has.IsComplete && _have.IsComplete)
+        {
+            // Two seeds have nothing to trade.
+            peer.Lifetime.Cancel();
+            return;
+        }
         UpdateInterest(peer);
         _scheduler.FillRequests(peer);
     }

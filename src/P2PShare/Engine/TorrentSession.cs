@@ -38,6 +38,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
     private readonly CancellationTokenSource _lifetime = new();
     private readonly List<Task> _background = [];
     private int _halfOpen;
+    private int _disposed;
     private long _verifiedBytes;
     private long _lastRechokeTicks;
 
@@ -165,6 +166,8 @@ public sealed partial class TorrentSession : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            return;
         await _lifetime.CancelAsync().ConfigureAwait(false);
         List<PeerSession> peers;
         lock (_gate)
@@ -204,8 +207,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
 
     private void DialMore(long now, CancellationToken cancellationToken)
     {
-        if (_have.IsComplete)
-            return;
+        // A seed dials too: some clients (transmission) never dial loopback or NATed peers themselves.
         foreach (var known in _known.Values)
         {
             if (_peers.Count + _halfOpen >= _options.MaxPeers || _halfOpen >= _options.MaxHalfOpen)
