@@ -39,8 +39,8 @@ public sealed partial class TorrentSession
         {
             if (!_have.IsEmpty)
                 await SendBitfieldAsync(peer, token).ConfigureAwait(false);
-            var sender = peer.RunSenderAsync(_store, StillWanted, OnUploaded, token);
-            var receiver = peer.Connection.ReceiveAsync(new FrameLimits(_torrent.PieceCount), m => OnMessage(peer, m), token);
+            var sender = peer.RunSenderAsync(_store, StillWanted, OnUploaded, _uploadLimit, token);
+            var receiver = peer.Connection.ReceiveAsync(new FrameLimits(_torrent.PieceCount), m => OnMessage(peer, m), token, _downloadLimit);
             var first = await Task.WhenAny(sender, receiver).ConfigureAwait(false);
             await first.ConfigureAwait(false);
         }

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using P2PShare.Metainfo;
+using P2PShare.Networking;
 using P2PShare.Networking.Peers;
 using P2PShare.Protocol;
 using P2PShare.Protocol.Wire;
@@ -33,6 +34,8 @@ public sealed partial class TorrentSession : IAsyncDisposable
     private readonly ResiliencePipeline _dialPipeline;
     private readonly RateEstimator _downloadRate;
     private readonly RateEstimator _uploadRate;
+    private readonly TokenBucket? _uploadLimit;
+    private readonly TokenBucket? _downloadLimit;
     private readonly TaskCompletionSource _completed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _failed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _lifetime = new();
@@ -56,6 +59,8 @@ public sealed partial class TorrentSession : IAsyncDisposable
         _bans = new PeerBans(time, options.BanDuration);
         _downloadRate = new RateEstimator(time);
         _uploadRate = new RateEstimator(time);
+        _uploadLimit = options.MaxUploadRate is { } up ? new TokenBucket(up, time) : null;
+        _downloadLimit = options.MaxDownloadRate is { } down ? new TokenBucket(down, time) : null;
         _verifiedBytes = have.SetIndices().Sum(i => (long)torrent.PieceSize(i));
         _dialPipeline = new ResiliencePipelineBuilder { TimeProvider = time }
             .AddRetry(new RetryStrategyOptions
