@@ -15,6 +15,12 @@ public sealed record NativeHandshake(
     /// <summary>Per-piece SHA-1 hashes (40 lowercase hex each), or null when not offered.</summary>
     public IReadOnlyList<string>? PieceHashes { get; init; }
 
+    /// <summary>
+    /// P2PShare extension level ("ext"): 1 means the sender understands keepalive, cancel and donthave.
+    /// 0 (absent) for original nodes, which must never be sent those messages.
+    /// </summary>
+    public int Extensions { get; init; }
+
     /// <summary>True when the sender wants to switch the connection to TLS right after the handshakes.</summary>
     public bool Tls { get; init; }
 

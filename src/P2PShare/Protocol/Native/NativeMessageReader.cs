@@ -70,6 +70,7 @@ public static class NativeMessageReader
                     PieceHashes = f.PieceHashes,
                     Tls = f.Tls,
                     AuthNonce = f.AuthNonce,
+                    Extensions = f.Extensions is > 0 and < 1000 ? (int)f.Extensions : 0,
                 };
                 return NativeParseOutcome.Message;
             case "bitfield":
@@ -134,6 +135,7 @@ public static class NativeMessageReader
                 case "pieceSize": f.PieceSize = ReadInteger(ref reader); break;
                 case "port": f.Port = ReadInteger(ref reader); break;
                 case "index": f.Index = ReadInteger(ref reader); break;
+                case "ext": f.Extensions = ReadInteger(ref reader); break;
                 case "tls": f.Tls = reader.TokenType == JsonTokenType.True; break;
                 case "data":
                     if (!ReadData(ref reader, limits, ref f, out error))
@@ -335,7 +337,7 @@ public static class NativeMessageReader
     private struct Fields
     {
         public string? Type, Id, FileName, FileHash, AuthNonce, Proof;
-        public long? FileSize, PieceSize, Port, Index;
+        public long? FileSize, PieceSize, Port, Index, Extensions;
         public bool Tls;
         public byte[]? Data;
         public int DataLength;

@@ -32,6 +32,8 @@ public sealed class NativeMessageWriter : IDisposable
                         _json.WriteStringValue(hash);
                     _json.WriteEndArray();
                 }
+                if (h.Extensions > 0)
+                    _json.WriteNumber("ext", h.Extensions);
                 if (h.Tls)
                     _json.WriteBoolean("tls", true);
                 if (h.AuthNonce is not null)
