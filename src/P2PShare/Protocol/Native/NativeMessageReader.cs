@@ -214,10 +214,10 @@ public static class NativeMessageReader
             }
             var decoded = ArrayPool<byte>.Shared.Rent(Math.Max(1, Base64.GetMaxDecodedFromUtf8Length(length)));
             var status = Base64.DecodeFromUtf8(encoded.AsSpan(0, length), decoded, out _, out var written);
-            if (status != OperationStatus.Done)
+            if (status != OperationStatus.Done || written > limits.MaxPieceSize)
             {
                 ArrayPool<byte>.Shared.Return(decoded);
-                error = "piece data is not valid base64";
+                error = status != OperationStatus.Done ? "piece data is not valid base64" : "piece data longer than the largest piece";
                 return false;
             }
             f.Data = decoded;
