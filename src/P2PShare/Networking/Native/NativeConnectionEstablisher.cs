@@ -28,18 +28,22 @@ public static class NativeConnectionEstablisher
         deadline.CancelAfter(timeout);
         var token = deadline.Token;
         var reader = PipeReader.Create(network, new StreamPipeReaderOptions(leaveOpen: true));
+        // In a private swarm nothing about the file is said before the peer has proved the secret.
+        var opening = security.Secret is null
+            ? ownHandshake
+            : ownHandshake with { FileName = null, FileSize = null, FileHash = null, PieceHashes = null };
         try
         {
             NativeHandshake theirs;
             if (dialled)
             {
-                await WriteLineAsync(network, ownHandshake, token).ConfigureAwait(false);
+                await WriteLineAsync(network, opening, token).ConfigureAwait(false);
                 theirs = await ReadFirstAsync<NativeHandshake>(reader, limits, token).ConfigureAwait(false);
             }
             else
             {
                 theirs = await ReadFirstAsync<NativeHandshake>(reader, limits, token).ConfigureAwait(false);
-                await WriteLineAsync(network, ownHandshake, token).ConfigureAwait(false);
+                await WriteLineAsync(network, opening, token).ConfigureAwait(false);
             }
 
             Stream transport = network;
@@ -80,6 +84,12 @@ public static class NativeConnectionEstablisher
                 var auth = await ReadFirstAsync<NativeAuth>(reader, limits, token).ConfigureAwait(false);
                 if (!NativeSecretProof.Verify(secret, ownHandshake.AuthNonce, theirs.Id, auth.Proof))
                     throw new NativeProtocolException("the peer does not know the shared secret");
+                // Now the full handshakes, with the file description.
+                await WriteLineAsync(transport, ownHandshake, token).ConfigureAwait(false);
+                var full = await ReadFirstAsync<NativeHandshake>(reader, limits, token).ConfigureAwait(false);
+                if (full.Id != theirs.Id)
+                    throw new NativeProtocolException("the peer changed its id after the secret check");
+                theirs = full;
             }
             return new NativeConnection(transport, reader, remote, dialled, theirs, limits, logger);
         }

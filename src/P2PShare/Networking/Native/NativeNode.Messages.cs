@@ -134,6 +134,7 @@ public sealed partial class NativeNode
 
     private void HandleRequest(NativePeerSession session, int index)
     {
+        _options.OnRequestReceived?.Invoke(session.Id, index);
         lock (_gate)
         {
             if (_download.Has(index))

@@ -57,4 +57,7 @@ public sealed record NativeNodeOptions
 
     /// <summary>Test hook: a pause before each piece this node uploads, to make a seeder slow.</summary>
     internal TimeSpan UploadDelayPerPiece { get; init; }
+
+    /// <summary>Test hook: called with (peer id, piece index) for every request received.</summary>
+    internal Action<string, int>? OnRequestReceived { get; init; }
 }
