@@ -317,8 +317,9 @@ public sealed partial class NativeNode : IAsyncDisposable
                 session.Connection.Send(new NativeCancel(index));
             _logger.LogDebug("Request for piece {Index} to peer {PeerId} timed out", index, session.Id);
         }
-        if (expired.Count > 0)
-            foreach (var session in _sessions.Values)
+        // Also refills peers whose slots are free: a piece avoided at one peer becomes askable again with time.
+        foreach (var session in _sessions.Values)
+            if (session.Requested.Count < _options.MaxOutstandingRequestsPerPeer)
                 PumpLocked(session);
     }
 
