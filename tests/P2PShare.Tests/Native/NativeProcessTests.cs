@@ -54,6 +54,7 @@ public class NativeProcessTests
             "native", "--port", "1", "--file", Path.Combine(_directory, "x.bin"), "--peer", "nonsense");
         await WaitUntilAsync(() => process.HasExited, "the process to exit");
         Assert.That(process.Output, Does.Contain("p2pshare: error: --peer must be HOST:PORT"));
+        Assert.That(process.ExitCode, Is.EqualTo(2));
     }
 
     private static NativeResumeState? TryLoad(NativeResumeFile resume)

@@ -115,7 +115,9 @@ public static class NativeConnectionEstablisher
                     throw new NativeProtocolException($"line longer than {limits.MaxLineLength} bytes");
                 if (status == NativeLineStatus.NeedMoreData)
                     break;
-                NativeMessageReader.TryParse(line, limits, out var message, out _);
+                var outcome = NativeMessageReader.TryParse(line, limits, out var message, out var error);
+                if (outcome == NativeParseOutcome.Invalid && message is null && LooksLike<T>(line))
+                    throw new NativeProtocolException($"unacceptable {typeof(T).Name}: {error}");
                 if (message is T wanted)
                 {
                     reader.AdvanceTo(buffer.Start);
@@ -127,6 +129,14 @@ public static class NativeConnectionEstablisher
             if (result.IsCompleted)
                 throw new NativeProtocolException($"connection closed before a {typeof(T).Name}");
         }
+    }
+
+    /// <summary>A malformed handshake (for example an absurd pieceSize) ends the connection at once instead of at the timeout.</summary>
+    private static bool LooksLike<T>(ReadOnlySequence<byte> line)
+    {
+        var type = typeof(T) == typeof(NativeHandshake) ? "\"handshake\""u8 : "\"auth\""u8;
+        var reader = new SequenceReader<byte>(line);
+        return reader.TryReadTo(out ReadOnlySequence<byte> _, type, advancePastDelimiter: false);
     }
 
     private static async Task WriteLineAsync(Stream stream, NativeMessage message, CancellationToken cancellationToken)
