@@ -1,0 +1,176 @@
+using System.Security.Cryptography;
+using P2PShare.Bencode;
+
+namespace P2PShare.Metainfo;
+
+/// <summary>Reads .torrent files, refusing anything that is malformed or unsafe to map onto disk.</summary>
+public static class TorrentParser
+{
+    /// <summary>Real torrents are far smaller; a larger file is refused before it is read.</summary>
+    public const long MaxTorrentFileSize = 64L * 1024 * 1024;
+
+    public static async Task<Torrent> LoadAsync(string path, CancellationToken cancellationToken)
+    {
+        var info = new FileInfo(path);
+        if (!info.Exists)
+            throw new FileNotFoundException($"torrent file not found: {path}", path);
+        if (info.Length > MaxTorrentFileSize)
+            throw new MetainfoException($"{path}: {info.Length} bytes is too large for a torrent file");
+        var bytes = await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return Parse(bytes);
+        }
+        catch (MetainfoException error)
+        {
+            throw new MetainfoException($"{path}: {error.Message}", error);
+        }
+    }
+
+    public static Torrent Parse(ReadOnlyMemory<byte> bytes)
+    {
+        BValue root;
+        try
+        {
+            root = BencodeDecoder.Decode(bytes);
+        }
+        catch (BencodeException error)
+        {
+            throw new MetainfoException($"not a torrent file ({error.Message})", error);
+        }
+        if (root is not BDictionary top)
+            throw new MetainfoException("not a torrent file (the top level is not a dictionary)");
+        if (top["info"] is not BDictionary info)
+            throw new MetainfoException("torrent has no 'info' dictionary");
+
+        var torrent = ParseInfo(info);
+        return new Torrent(torrent.InfoHash, torrent.InfoBytes, torrent.Name, torrent.PieceLength, torrent.PieceHashes, torrent.Files, torrent.IsMultiFile)
+        {
+            AnnounceTiers = ReadAnnounceTiers(top),
+            WebSeeds = ReadWebSeeds(top),
+            IsPrivate = info.Get<BInteger>("private")?.Value == 1,
+            CreationDate = ReadCreationDate(top),
+            Comment = ReadText(top, "comment"),
+            CreatedBy = ReadText(top, "created by"),
+        };
+    }
+
+    /// <summary>Parses a bare info dictionary (as received by metadata exchange) into a torrent without trackers.</summary>
+    public static Torrent ParseInfo(BDictionary info)
+    {
+        var isV1 = info.ContainsKey("pieces");
+        if (!isV1 && (info.ContainsKey("file tree") || info.Get<BInteger>("meta version")?.Value == 2))
+            throw new MetainfoException("BitTorrent v2 is not supported yet (this torrent has no v1 part)");
+
+        var name = ReadName(info);
+        var pieceLengthValue = info.Get<BInteger>("piece length")?.Value
+            ?? throw new MetainfoException("info has no 'piece length'");
+        if (pieceLengthValue <= 0 || pieceLengthValue > 512L * 1024 * 1024)
+            throw new MetainfoException($"piece length {pieceLengthValue} is out of range");
+        var pieceLength = (int)pieceLengthValue;
+
+        var pieces = info.Get<BString>("pieces") ?? throw new MetainfoException("info has no 'pieces' string");
+        if (pieces.Bytes.Length % Torrent.PieceHashLength != 0)
+            throw new MetainfoException($"'pieces' is {pieces.Bytes.Length} bytes, not a multiple of 20");
+
+        var isMultiFile = info.ContainsKey("files");
+        var files = isMultiFile ? ReadFiles(info) : [ReadSingleFile(info, name)];
+        var total = files.Count == 0 ? 0 : files[^1].EndOffset;
+        if (total == 0)
+            throw new MetainfoException("torrent has no data (total length is 0)");
+        var expectedPieces = (total + pieceLength - 1) / pieceLength;
+        var pieceCount = pieces.Bytes.Length / Torrent.PieceHashLength;
+        if (pieceCount != expectedPieces)
+            throw new MetainfoException($"torrent has {pieceCount} piece hashes but its {total} bytes need {expectedPieces}");
+
+        var infoHash = new InfoHash(SHA1.HashData(info.Raw.Span.IsEmpty ? BencodeEncoder.Encode(info) : info.Raw.Span));
+        var infoBytes = info.Raw.IsEmpty ? BencodeEncoder.Encode(info) : info.Raw;
+        return new Torrent(infoHash, infoBytes, name, pieceLength, pieces.Bytes, files, isMultiFile);
+    }
+
+    private static string ReadName(BDictionary info)
+    {
+        var name = info.Get<BString>("name.utf-8") ?? info.Get<BString>("name")
+            ?? throw new MetainfoException("info has no 'name'");
+        return PathSanitizer.CheckComponent(name, "name");
+    }
+
+    private static TorrentFile ReadSingleFile(BDictionary info, string name)
+    {
+        var length = info.Get<BInteger>("length")?.Value ?? throw new MetainfoException("single-file info has no 'length'");
+        if (length < 0)
+            throw new MetainfoException($"file length {length} is negative");
+        return new TorrentFile([name], length, 0);
+    }
+
+    private static List<TorrentFile> ReadFiles(BDictionary info)
+    {
+        if (info["files"] is not BList list)
+            throw new MetainfoException("'files' is not a list");
+        var files = new List<TorrentFile>(list.Count);
+        var seenPaths = new HashSet<string>(StringComparer.Ordinal);
+        var directories = new HashSet<string>(StringComparer.Ordinal);
+        long offset = 0;
+        foreach (var item in list)
+        {
+            if (item is not BDictionary entry)
+                throw new MetainfoException($"entry {files.Count} of 'files' is not a dictionary");
+            var length = entry.Get<BInteger>("length")?.Value ?? throw new MetainfoException($"file {files.Count} has no 'length'");
+            if (length < 0)
+                throw new MetainfoException($"file {files.Count} has a negative length {length}");
+            var segments = PathSanitizer.ReadPath(entry, files.Count);
+            var path = string.Join('/', segments);
+            if (!seenPaths.Add(path))
+                throw new MetainfoException($"file path '{path}' appears twice");
+            for (var i = 1; i < segments.Count; i++)
+                directories.Add(string.Join('/', segments.Take(i)));
+            var isPadding = entry.Get<BString>("attr")?.Text.Contains('p') == true;
+            if (offset > long.MaxValue - length)
+                throw new MetainfoException("total length overflows");
+            files.Add(new TorrentFile(segments, length, offset, isPadding));
+            offset += length;
+        }
+        var clash = files.FirstOrDefault(f => directories.Contains(f.DisplayPath));
+        if (clash is not null)
+            throw new MetainfoException($"'{clash.DisplayPath}' is both a file and a directory");
+        return files;
+    }
+
+    private static List<IReadOnlyList<string>> ReadAnnounceTiers(BDictionary top)
+    {
+        var tiers = new List<IReadOnlyList<string>>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        if (top["announce-list"] is BList announceList)
+        {
+            foreach (var tierValue in announceList)
+            {
+                if (tierValue is not BList tierList)
+                    continue;
+                var tier = tierList.OfType<BString>().Select(s => s.Text.Trim()).Where(u => u.Length > 0 && seen.Add(u)).ToList();
+                if (tier.Count > 0)
+                    tiers.Add(tier);
+            }
+        }
+        // BEP 12: with an announce-list, 'announce' is ignored.
+        if (tiers.Count == 0 && ReadText(top, "announce") is { Length: > 0 } announce)
+            tiers.Add([announce.Trim()]);
+        return tiers;
+    }
+
+    private static List<string> ReadWebSeeds(BDictionary top) => top["url-list"] switch
+    {
+        BString single when single.Bytes.Length > 0 => [single.Text],
+        BList list => list.OfType<BString>().Select(s => s.Text).Where(s => s.Length > 0).ToList(),
+        _ => [],
+    };
+
+    private static DateTimeOffset? ReadCreationDate(BDictionary top)
+    {
+        var seconds = top.Get<BInteger>("creation date")?.Value;
+        if (seconds is null or < 0 or > 253402300799)
+            return null;
+        return DateTimeOffset.FromUnixTimeSeconds(seconds.Value);
+    }
+
+    private static string? ReadText(BDictionary dictionary, string key) => dictionary.Get<BString>(key)?.Text;
+}
