@@ -39,6 +39,9 @@ public sealed record TorrentRunOptions
     /// <summary>Give up with an error when no peer has been connected for this long.</summary>
     public TimeSpan GiveUpWithoutPeers { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>Show the peer list (client, rates, score, state) every few seconds.</summary>
+    public bool ShowPeers { get; init; }
+
     public TimeSpan ResumeSaveInterval { get; init; } = TimeSpan.FromSeconds(5);
 
     public EngineOptions Engine { get; init; } = new();

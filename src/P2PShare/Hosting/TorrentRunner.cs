@@ -79,6 +79,7 @@ public sealed class TorrentRunner(TorrentRunOptions options, IRunObserver observ
         var wasComplete = session.Completed.IsCompleted;
         var lastPeerAt = time.GetUtcNow();
         var seedingSince = wasComplete ? time.GetUtcNow() : (DateTimeOffset?)null;
+        var ticks = 0;
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
         while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -88,6 +89,8 @@ public sealed class TorrentRunner(TorrentRunOptions options, IRunObserver observ
             var progress = session.Progress();
             var complete = progress.IsComplete;
             observer.Progress(complete ? RunPhase.Seeding : RunPhase.Downloading, progress, port);
+            if (options.ShowPeers && ++ticks % 5 == 0)
+                observer.Peers(session.PeerList());
             if (complete && !wasComplete)
             {
                 wasComplete = true;
