@@ -201,3 +201,36 @@ public sealed class ResumeValidatorTests
         Assert.That(decision.Trusted.IsEmpty, Is.True);
     }
 }
+
+[TestFixture]
+public sealed class StartupCheckTests
+{
+    [Test]
+    public async Task ARestartAfterAnUnsavedWriteRecoversThePieceByRecheckingItsFile()
+    {
+        using var temp = new TempDirectory();
+        var files = new[] { new TestFile("a", TestTorrents.RandomBytes(61, 3000)), new TestFile("b", TestTorrents.RandomBytes(62, 3000)) };
+        var (torrent, data) = TestTorrents.Build("s", 1000, files);
+        var store = ResumeStore.ForDownloadDirectory(temp.Path);
+        ReadOnlyMemory<byte> Piece(int index) => data.AsMemory((int)torrent.PieceOffset(index), torrent.PieceSize(index));
+
+        await using (var storage = new TorrentStorage(torrent, temp.Path))
+        {
+            await storage.WritePieceAsync(0, Piece(0), CancellationToken.None);
+            await storage.WritePieceAsync(4, Piece(4), CancellationToken.None);
+            await storage.FlushAsync(CancellationToken.None);
+            var saved = new P2PShare.Protocol.Bitfield(torrent.PieceCount);
+            saved[0] = saved[4] = true;
+            await store.SaveAsync(ResumeData.Capture(torrent, temp.Path, saved, ["10.0.0.1:6881"], 2000, 0), CancellationToken.None);
+            // Written after the last save, then the process "dies": the bitfield does not claim piece 5.
+            await storage.WritePieceAsync(5, Piece(5), CancellationToken.None);
+            // The write moved b's time on; pinned further ahead so a coarse file-system clock cannot hide it.
+            File.SetLastWriteTimeUtc(Path.Combine(temp.Path, "s", "b"), DateTime.UtcNow.AddSeconds(2));
+        }
+
+        var result = await StartupCheck.RunAsync(torrent, temp.Path, store, null, CancellationToken.None);
+        Assert.That(result.Decision.Reasons, Is.EqualTo(new[] { "file b changed time since last run" }));
+        Assert.That(result.Verified.SetIndices(), Is.EqualTo(new[] { 0, 4, 5 }));
+        Assert.That(result.Resume!.Peers, Is.EqualTo(new[] { "10.0.0.1:6881" }));
+    }
+}
