@@ -46,7 +46,17 @@ public sealed class TorrentStorage : IPieceStore
         if (data.Length != size)
             throw new ArgumentException($"piece {pieceIndex} is {size} bytes, not {data.Length}", nameof(data));
         if (Interlocked.Exchange(ref _emptyFilesCreated, 1) == 0)
-            CreateEmptyFiles();
+        {
+            try
+            {
+                CreateEmptyFiles();
+            }
+            catch
+            {
+                Volatile.Write(ref _emptyFilesCreated, 0); // try again with the next piece
+                throw;
+            }
+        }
         foreach (var segment in _layout.MapPiece(pieceIndex))
         {
             if (segment.IsPadding)
