@@ -1,0 +1,9 @@
+namespace P2PShare.Networking.Trackers;
+
+public enum AnnounceEvent
+{
+    None,
+    Started,
+    Completed,
+    Stopped,
+}
