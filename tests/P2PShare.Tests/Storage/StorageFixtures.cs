@@ -118,6 +118,14 @@ internal sealed class TmpfsMount : IDisposable
         return new TmpfsMount(path);
     }
 
+    /// <summary>Makes the mounted file system read-only, keeping its files.</summary>
+    public void RemountReadOnly()
+    {
+        var (code, output) = Run("mount", "-o", "remount,ro", Path);
+        if (code != 0)
+            throw new InvalidOperationException($"remount read-only failed: {output}");
+    }
+
     public void Dispose() => Run("umount", Path);
 
     private static (int Code, string Output) Run(string program, params string[] arguments)

@@ -237,15 +237,37 @@ public sealed class TorrentStorageTests
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public async Task AReadOnlyFileIsAClearError()
     {
-        if (Environment.IsPrivilegedProcess)
-            Assert.Ignore("running as root, which may write read-only files; the read-only file system case is covered by AnUnwritableDirectoryIsAClearError");
         var (torrent, data) = TestTorrents.Single("ro.bin", 1024, TestTorrents.RandomBytes(13, 100));
-        var path = Path.Combine(_temp.Path, "ro.bin");
+        var directory = Path.Combine(_temp.Path, "ro");
+        TmpfsMount? mount = null;
+        if (Environment.IsPrivilegedProcess)
+        {
+            // Root writes files whatever their mode: a file on a read-only file system is read-only for root too.
+            mount = TmpfsMount.TryMount(directory, "size=64k", out var whyNot);
+            if (mount is null)
+                Assert.Ignore($"running as root and {whyNot}: cannot make a file read-only");
+        }
+        Directory.CreateDirectory(directory);
+        var path = Path.Combine(directory, "ro.bin");
         File.WriteAllBytes(path, new byte[100]);
-        File.SetUnixFileMode(path, UnixFileMode.UserRead);
-        await using var storage = new TorrentStorage(torrent, _temp.Path);
-        var error = Assert.ThrowsAsync<IOException>(async () => await storage.WritePieceAsync(0, data, CancellationToken.None));
-        Assert.That(error!.Message, Is.EqualTo($"permission denied opening {path}"));
+        try
+        {
+            if (mount is null)
+                File.SetUnixFileMode(path, UnixFileMode.UserRead);
+            else
+                mount.RemountReadOnly();
+            await using var storage = new TorrentStorage(torrent, directory);
+            var error = Assert.ThrowsAsync<IOException>(async () => await storage.WritePieceAsync(0, data, CancellationToken.None));
+            Assert.That(error!.Message, Is.EqualTo($"{(mount is null ? "permission denied" : "read-only file system")} opening {path}"));
+
+            var buffer = new byte[100];
+            await storage.ReadAsync(0, 0, buffer, CancellationToken.None);
+            Assert.That(buffer, Is.EqualTo(new byte[100]), "a read-only file can still be read (seeding)");
+        }
+        finally
+        {
+            mount?.Dispose();
+        }
     }
 
     [Test]
