@@ -7,6 +7,11 @@ internal static class CommandCatalog
 {
     public static IEnumerable<Command> All()
     {
+        yield return InfoCommand.Create();
+        yield return CreateCommand.Create();
+        yield return DownloadCommand.Create();
+        yield return SeedCommand.Create();
+        yield return NativeCommand.Create();
         yield return AnnounceCommand.Create();
     }
 }

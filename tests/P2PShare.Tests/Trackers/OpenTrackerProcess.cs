@@ -96,7 +96,7 @@ internal sealed class OpenTrackerProcess : IDisposable
     }
 
     /// <summary>Adds an info-hash to the whitelist and makes opentracker re-read it (the caller polls until it is honoured).</summary>
-    public async Task AllowAsync(Metainfo.InfoHash infoHash)
+    public async Task AllowAsync(P2PShare.Metainfo.InfoHash infoHash)
     {
         await File.AppendAllTextAsync(Path.Combine(_directory, "whitelist.txt"), infoHash.Hex + "\n");
         using var kill = Process.Start(new ProcessStartInfo("kill", ["-HUP", _process.Id.ToString()]) { UseShellExecute = false })!;

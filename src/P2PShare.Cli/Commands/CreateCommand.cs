@@ -1,0 +1,114 @@
+using System.CommandLine;
+using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using P2PShare.Cli.Output;
+using P2PShare.Metainfo;
+
+namespace P2PShare.Cli.Commands;
+
+/// <summary>'p2pshare create PATH -o OUT.torrent': makes a torrent of a file or directory.</summary>
+internal static class CreateCommand
+{
+    public static Command Create()
+    {
+        var source = new Argument<string>("path") { Description = "The file or directory to share." };
+        var output = new Option<string>("--output", "-o") { Description = "Where to write the .torrent.", Required = true };
+        var trackers = new Option<string[]>("--tracker", "-t")
+        {
+            Description = "Tracker announce URL; repeat for more (each becomes its own tier).",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var pieceSize = new Option<int?>("--piece-size", "-p")
+        {
+            Description = "Piece size in KiB, a power of two from 16 to 65536 (default: chosen for 1,000–2,000 pieces).",
+        };
+        var isPrivate = new Option<bool>("--private") { Description = "Mark the torrent private (BEP 27): peers from trackers only." };
+        var comment = new Option<string?>("--comment", "-c") { Description = "A comment stored in the torrent." };
+        var webSeeds = new Option<string[]>("--web-seed", "-w")
+        {
+            Description = "Web seed URL (BEP 19); repeat for more.",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var noDate = new Option<bool>("--no-date") { Description = "Leave out the creation date (reproducible output)." };
+        var force = new Option<bool>("--force", "-f") { Description = "Overwrite the output file if it exists." };
+
+        var command = new Command("create", "Create a .torrent from a file or directory.")
+        {
+            source, output, trackers, pieceSize, isPrivate, comment, webSeeds, noDate, force,
+        };
+        command.SetAction((parse, cancellationToken) => CliHost.RunAsync(parse, cancellationToken, async (services, ct) =>
+        {
+            var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("P2PShare.Cli.Create");
+            var outputPath = parse.GetValue(output)!;
+            var pieceKiB = parse.GetValue(pieceSize);
+            if (pieceKiB is { } kib && (kib <= 0 || kib > PieceSizeChooser.MaxPieceLength / 1024))
+                throw new UserErrorException($"--piece-size {kib}: must be a power of two from 16 to {PieceSizeChooser.MaxPieceLength / 1024} (KiB)");
+            var pieceLength = pieceKiB * 1024;
+            if (pieceLength is { } bytes && PieceSizeChooser.Validate(bytes) is { } problem)
+                throw new UserErrorException($"--piece-size {pieceKiB}: {problem}");
+            var trackerList = parse.GetValue(trackers) ?? [];
+            var webSeedList = parse.GetValue(webSeeds) ?? [];
+            foreach (var url in trackerList.Concat(webSeedList))
+                CheckUrl(url);
+            var overwrite = parse.GetValue(force);
+            if (!overwrite && File.Exists(outputPath))
+                throw new UserErrorException($"'{outputPath}' already exists (use --force to overwrite it)");
+            var outputDirectory = Path.GetDirectoryName(Path.GetFullPath(outputPath))!;
+            if (!Directory.Exists(outputDirectory))
+                throw new UserErrorException($"output directory '{outputDirectory}' does not exist");
+
+            var options = new TorrentCreationOptions
+            {
+                Trackers = trackerList,
+                WebSeeds = webSeedList,
+                PieceLength = pieceLength,
+                IsPrivate = parse.GetValue(isPrivate),
+                Comment = parse.GetValue(comment),
+                CreationDate = parse.GetValue(noDate) ? null : services.GetRequiredService<TimeProvider>().GetUtcNow(),
+                ExcludePath = Path.GetFullPath(outputPath),
+            };
+            var sourcePath = parse.GetValue(source)!;
+            TorrentPlan plan;
+            try
+            {
+                plan = TorrentCreator.Plan(sourcePath, options, ct);
+            }
+            catch (IOException error) when (error is not FileNotFoundException and not DirectoryNotFoundException)
+            {
+                throw new UserErrorException(error.Message);
+            }
+            foreach (var warning in plan.Warnings)
+                Console.Error.WriteLine($"p2pshare: warning: {warning}");
+            var fileCount = plan.Files.Count;
+            logger.LogInformation("Creating torrent of {Source}: {Files} files, {Bytes} bytes, {Pieces} pieces of {PieceLength}",
+                sourcePath, fileCount, plan.TotalLength, plan.PieceCount, plan.PieceLength);
+
+            var interactive = HashProgress.StderrIsTerminal;
+            if (!interactive)
+                Console.Error.WriteLine($"hashing {fileCount} file(s), {plan.TotalLength} bytes, {plan.PieceCount} pieces of {plan.PieceLength / 1024} KiB");
+            byte[] torrentBytes;
+            TimeSpan elapsed;
+            using (var progress = new HashProgress(plan.TotalLength, interactive))
+            {
+                torrentBytes = await TorrentCreator.CreateAsync(plan, options, progress, ct).ConfigureAwait(false);
+                elapsed = progress.Elapsed;
+            }
+            await TorrentCreator.WriteFileAsync(torrentBytes, outputPath, overwrite, ct).ConfigureAwait(false);
+
+            var torrent = TorrentParser.Parse(torrentBytes);
+            var rate = ByteSize.Format((long)(plan.TotalLength / Math.Max(elapsed.TotalSeconds, 0.001)));
+            Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"created {outputPath}: {torrent.Name}, {ByteSize.Format(torrent.TotalLength)} in {fileCount} file(s), {torrent.PieceCount} pieces of {ByteSize.Format(torrent.PieceLength)}, info-hash {torrent.InfoHash.Hex} (hashed in {elapsed.TotalSeconds:0.00} s, {rate}/s)"));
+            logger.LogInformation("Created {Output} with info-hash {InfoHash}", outputPath, torrent.InfoHash.Hex);
+            return CliHost.ExitOk;
+        }));
+        return command;
+    }
+
+    private static void CheckUrl(string url)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https" or "udp" or "wss" or "ws"))
+            throw new UserErrorException($"'{url}' is not an http(s)://, udp:// or ws(s):// URL");
+    }
+}

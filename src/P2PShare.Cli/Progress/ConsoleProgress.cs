@@ -1,0 +1,88 @@
+using System.Globalization;
+using P2PShare.Engine;
+using P2PShare.Cli.Output;
+using P2PShare.Hosting;
+
+namespace P2PShare.Cli.Progress;
+
+/// <summary>
+/// The console view of a run: on a terminal, one status line redrawn in place every second; when the
+/// output is a file or pipe, a plain line every few seconds so logs stay readable.
+/// </summary>
+internal sealed class ConsoleProgress(TextWriter output, bool isTerminal, TimeProvider time) : IRunObserver
+{
+    private static readonly TimeSpan PlainInterval = TimeSpan.FromSeconds(5);
+    private readonly object _gate = new();
+    private DateTimeOffset _lastPlain = DateTimeOffset.MinValue;
+    private int _lastWidth;
+
+    public void Message(string text)
+    {
+        lock (_gate)
+        {
+            ClearLine();
+            output.WriteLine(text);
+        }
+    }
+
+    public void Checking(string reason, double fraction) => Write($"Checking {fraction * 100,5:0.0}%  ({reason})", force: false);
+
+    public void Progress(RunPhase phase, TorrentProgress progress, int listenPort)
+    {
+        var state = phase switch
+        {
+            RunPhase.Seeding => "Seeding",
+            RunPhase.Stopping => "Stopping",
+            _ => progress.InEndgame ? "Endgame" : "Downloading",
+        };
+        var line = string.Create(CultureInfo.InvariantCulture,
+            $"{state} {progress.Fraction * 100,5:0.0}%  {ByteSize.Format(progress.VerifiedBytes)}/{ByteSize.Format(progress.TotalLength)}  "
+            + $"down {ByteSize.Format((long)progress.DownloadRate)}/s  up {ByteSize.Format((long)progress.UploadRate)}/s  "
+            + $"peers {progress.Peers} ({progress.Seeds} seeds)  ETA {Eta(progress)}");
+        Write(line, force: phase == RunPhase.Stopping);
+        if (phase == RunPhase.Stopping && isTerminal)
+            lock (_gate)
+                output.WriteLine();
+    }
+
+    private void Write(string line, bool force)
+    {
+        lock (_gate)
+        {
+            if (isTerminal)
+            {
+                var padded = line.PadRight(_lastWidth);
+                _lastWidth = line.Length;
+                output.Write('\r' + padded);
+                output.Flush();
+                return;
+            }
+            var now = time.GetUtcNow();
+            if (!force && now - _lastPlain < PlainInterval)
+                return;
+            _lastPlain = now;
+            output.WriteLine(line);
+        }
+    }
+
+    private void ClearLine()
+    {
+        if (!isTerminal || _lastWidth == 0)
+            return;
+        output.Write('\r' + new string(' ', _lastWidth) + '\r');
+        _lastWidth = 0;
+    }
+
+    private static string Eta(TorrentProgress progress)
+    {
+        if (progress.IsComplete)
+            return "done";
+        if (progress.DownloadRate < 1)
+            return "--";
+        var seconds = progress.Left / progress.DownloadRate;
+        if (seconds > 99 * 3600)
+            return ">99h";
+        var eta = TimeSpan.FromSeconds(seconds);
+        return eta.TotalHours >= 1 ? $"{(int)eta.TotalHours}h{eta.Minutes:00}m" : $"{eta.Minutes}m{eta.Seconds:00}s";
+    }
+}

@@ -1,0 +1,47 @@
+namespace P2PShare.Engine;
+
+/// <summary>Tunables of a torrent session. Immutable: a running session never sees half-changed settings.</summary>
+public sealed record EngineOptions
+{
+    public int MaxPeers { get; init; } = 50;
+
+    public int MaxHalfOpen { get; init; } = 8;
+
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    public int UploadSlots { get; init; } = 4;
+
+    /// <summary>A request unanswered this long goes to another peer.</summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>A peer that keeps us unchoked but sends nothing for this long is snubbed.</summary>
+    public TimeSpan SnubTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How many seconds of a peer's measured rate to keep requested (rate × this ≈ bandwidth-delay product with margin).</summary>
+    public double RequestQueueSeconds { get; init; } = 2.0;
+
+    public int MinRequestQueue { get; init; } = 16;
+
+    public int MaxRequestQueue { get; init; } = 250;
+
+    /// <summary>In endgame, at most this many peers are asked for the same block.</summary>
+    public int EndgameDuplicates { get; init; } = 2;
+
+    public TimeSpan KeepAliveInterval { get; init; } = TimeSpan.FromSeconds(90);
+
+    public TimeSpan BanDuration { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>Dial attempts after the first failure, with exponential back-off and jitter.</summary>
+    public int DialRetries { get; init; } = 3;
+
+    public TimeSpan DialRetryDelay { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How often a peer that was useful and dropped is dialled again before it is given up.</summary>
+    public int MaxRedials { get; init; } = 5;
+
+    /// <summary>Upload limit shared by all peers, bytes per second; null for none.</summary>
+    public long? MaxUploadRate { get; init; }
+
+    /// <summary>Download limit shared by all peers, bytes per second; null for none.</summary>
+    public long? MaxDownloadRate { get; init; }
+}

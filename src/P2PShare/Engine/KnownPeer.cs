@@ -1,0 +1,22 @@
+using System.Net;
+
+namespace P2PShare.Engine;
+
+/// <summary>An address learnt from a tracker, the command line, resume data or an incoming connection.</summary>
+internal sealed class KnownPeer(IPEndPoint endPoint)
+{
+    public IPEndPoint EndPoint { get; } = endPoint;
+
+    public bool IsConnecting { get; set; }
+
+    public bool IsConnected { get; set; }
+
+    /// <summary>Sent us verified data at some point: worth redialling when it drops.</summary>
+    public bool WasUseful { get; set; }
+
+    public int Redials { get; set; }
+
+    public bool GivenUp { get; set; }
+
+    public long NotBeforeTicks { get; set; }
+}

@@ -1,0 +1,131 @@
+using System.Buffers;
+using System.Threading.Channels;
+using P2PShare.Networking;
+using P2PShare.Networking.Peers;
+using P2PShare.Protocol;
+using P2PShare.Protocol.Wire;
+
+namespace P2PShare.Engine;
+
+/// <summary>
+/// The engine's view of one connected peer: choke/interest state, what it has, what we asked it for,
+/// what it asked us for, and its rates. State is guarded by the torrent session's lock; the send loop
+/// runs on its own so the receive path never waits on the network.
+/// </summary>
+internal sealed class PeerSession
+{
+    /// <summary>More queued requests than any sane client keeps in flight: a flood, and the peer is dropped.</summary>
+    public const int MaxPendingUploads = 2048;
+    private readonly Channel<OutgoingMessage> _outbox = Channel.CreateUnbounded<OutgoingMessage>(new UnboundedChannelOptions { SingleReader = true });
+
+    public PeerSession(PeerConnection connection, int pieceCount, TimeProvider time)
+    {
+        Connection = connection;
+        Has = new Bitfield(pieceCount);
+        DownloadRate = new RateEstimator(time);
+        UploadRate = new RateEstimator(time);
+        ConnectedAt = time.GetTimestamp();
+        LastReceivedDataAt = ConnectedAt;
+    }
+
+    public PeerConnection Connection { get; }
+
+    public string Name => Connection.RemoteEndPoint.ToString();
+
+    public Bitfield Has { get; }
+
+    public bool AmChoking { get; set; } = true;
+
+    public bool AmInterested { get; set; }
+
+    public bool PeerChoking { get; set; } = true;
+
+    public bool PeerInterested { get; set; }
+
+    public bool SentFirstMessage { get; set; }
+
+    public bool IsSnubbed { get; set; }
+
+    public List<BlockRequest> Outstanding { get; } = [];
+
+    /// <summary>Blocks we cancelled in endgame: if they still arrive, that is not a protocol violation.</summary>
+    public HashSet<long> Cancelled { get; } = [];
+
+    public HashSet<long> PendingUploads { get; } = [];
+
+    public RateEstimator DownloadRate { get; }
+
+    public RateEstimator UploadRate { get; }
+
+    public long ConnectedAt { get; }
+
+    public long LastReceivedDataAt { get; set; }
+
+    public long UnchokedAt { get; set; }
+
+    public long VerifiedBytes { get; set; }
+
+    public int HashFailures { get; set; }
+
+    public CancellationTokenSource Lifetime { get; } = new();
+
+    public void Enqueue(OutgoingMessage message) => _outbox.Writer.TryWrite(message);
+
+    public void CloseOutbox() => _outbox.Writer.TryComplete();
+
+    /// <summary>Drains the outbox: control messages are batched into one write; blocks are read from disk and sent.</summary>
+    public async Task RunSenderAsync(IPieceStore store, Func<PeerSession, OutgoingMessage, bool> stillWanted, Action<int> onUploaded, TokenBucket? uploadLimit, CancellationToken cancellationToken)
+    {
+        var batch = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        var block = ArrayPool<byte>.Shared.Rent(FrameLimits.StandardBlockLength);
+        try
+        {
+            var reader = _outbox.Reader;
+            while (await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var used = 0;
+                while (reader.TryRead(out var message))
+                {
+                    if (message.Id == MessageId.Piece)
+                    {
+                        if (used > 0)
+                            await Connection.SendAsync(batch.AsMemory(0, used), cancellationToken).ConfigureAwait(false);
+                        used = 0;
+                        if (!stillWanted(this, message))
+                            continue;
+                        if (uploadLimit is not null)
+                            await uploadLimit.ConsumeAsync(message.Length, cancellationToken).ConfigureAwait(false);
+                        var data = block.AsMemory(0, message.Length);
+                        await store.ReadAsync(message.Index, message.Begin, data, cancellationToken).ConfigureAwait(false);
+                        await Connection.SendBlockAsync(message.Index, message.Begin, data, cancellationToken).ConfigureAwait(false);
+                        UploadRate.Add(message.Length);
+                        onUploaded(message.Length);
+                        continue;
+                    }
+                    if (used + 64 > batch.Length)
+                    {
+                        await Connection.SendAsync(batch.AsMemory(0, used), cancellationToken).ConfigureAwait(false);
+                        used = 0;
+                    }
+                    used += Write(batch.AsSpan(used), message);
+                }
+                if (used > 0)
+                    await Connection.SendAsync(batch.AsMemory(0, used), cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(batch);
+            ArrayPool<byte>.Shared.Return(block);
+        }
+    }
+
+    private static int Write(Span<byte> destination, OutgoingMessage message) => message.Id switch
+    {
+        MessageId.KeepAlive => MessageWriter.WriteKeepAlive(destination),
+        MessageId.Have => MessageWriter.WriteHave(destination, message.Index),
+        MessageId.Request => MessageWriter.WriteRequest(destination, message.Index, message.Begin, message.Length),
+        MessageId.Cancel => MessageWriter.WriteCancel(destination, message.Index, message.Begin, message.Length),
+        _ => MessageWriter.WriteSimple(destination, message.Id),
+    };
+}

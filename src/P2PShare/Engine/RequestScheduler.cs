@@ -1,0 +1,178 @@
+using P2PShare.Metainfo;
+using P2PShare.Protocol;
+using P2PShare.Protocol.Wire;
+
+namespace P2PShare.Engine;
+
+/// <summary>
+/// Decides which blocks to ask each peer for: finish started pieces first, then a new piece from
+/// the picker, and in endgame the blocks still missing from several peers at once. Keeps each peer's
+/// queue at its rate times a few seconds, so a fast and a slow peer both run full.
+/// Called under the torrent session's lock.
+/// </summary>
+internal sealed class RequestScheduler(Torrent torrent, Bitfield have, PiecePicker picker, EngineOptions options, TimeProvider time)
+{
+    private readonly Dictionary<int, PieceDownload> _active = [];
+
+    public PiecePicker Picker => picker;
+
+    public int ActivePieces => _active.Count;
+
+    public bool InEndgame { get; private set; }
+
+    public int QueueTarget(PeerSession peer)
+    {
+        var byRate = (int)(peer.DownloadRate.BytesPerSecond * options.RequestQueueSeconds / PieceDownload.BlockLength);
+        return Math.Clamp(byRate, options.MinRequestQueue, options.MaxRequestQueue);
+    }
+
+    public void FillRequests(PeerSession peer)
+    {
+        if (peer.PeerChoking || !peer.AmInterested || have.IsComplete)
+            return;
+        var target = QueueTarget(peer);
+        while (peer.Outstanding.Count < target && TryNextBlock(peer, out var piece, out var block))
+        {
+            piece.MarkRequested(block);
+            peer.Outstanding.Add(new BlockRequest(piece.Index, block, time.GetTimestamp()));
+            peer.Enqueue(new OutgoingMessage(MessageId.Request, piece.Index, block * PieceDownload.BlockLength, piece.BlockSize(block)));
+        }
+    }
+
+    /// <summary>Takes a received block. Returns the piece when it is now complete (removed from the active set, ready to verify).</summary>
+    public BlockOutcome AcceptBlock(PeerSession peer, in PeerMessage message, IEnumerable<PeerSession> allPeers, out PieceDownload? completed)
+    {
+        completed = null;
+        var key = BlockRequest.Key(message.Index, message.Begin);
+        var (index, begin) = (message.Index, message.Begin);
+        var position = peer.Outstanding.FindIndex(r => r.Piece == index && r.Block * PieceDownload.BlockLength == begin);
+        if (position < 0)
+            return peer.Cancelled.Remove(key) ? BlockOutcome.Unwanted : BlockOutcome.NotRequested;
+        peer.Outstanding.RemoveAt(position);
+        if (!_active.TryGetValue(message.Index, out var piece) || !piece.TryAccept(message.Begin, message.Payload, peer, out var block))
+            return BlockOutcome.Unwanted;
+        CancelDuplicates(peer, piece, block, allPeers);
+        if (!piece.IsComplete)
+            return BlockOutcome.Accepted;
+        _active.Remove(piece.Index);
+        completed = piece;
+        return BlockOutcome.Accepted;
+    }
+
+    /// <summary>The peer choked us or left: its blocks go back to the pool.</summary>
+    public void DropRequests(PeerSession peer)
+    {
+        foreach (var request in peer.Outstanding)
+            if (_active.TryGetValue(request.Piece, out var piece))
+                piece.MarkRequestDropped(request.Block);
+        peer.Outstanding.Clear();
+    }
+
+    /// <summary>Frees requests older than the timeout so other peers can take them; true if the peer had any.</summary>
+    public bool ExpireRequests(PeerSession peer, long now)
+    {
+        var expired = false;
+        for (var i = peer.Outstanding.Count - 1; i >= 0; i--)
+        {
+            var request = peer.Outstanding[i];
+            if (time.GetElapsedTime(request.SentAtTicks, now) < options.RequestTimeout)
+                continue;
+            if (_active.TryGetValue(request.Piece, out var piece))
+            {
+                piece.MarkRequestDropped(request.Block);
+                peer.Cancelled.Add(BlockRequest.Key(request.Piece, request.Block * PieceDownload.BlockLength));
+                peer.Enqueue(new OutgoingMessage(MessageId.Cancel, request.Piece, request.Block * PieceDownload.BlockLength, piece.BlockSize(request.Block)));
+            }
+            peer.Outstanding.RemoveAt(i);
+            expired = true;
+        }
+        return expired;
+    }
+
+    /// <summary>A piece failed its hash or could not be stored: it can be picked again.</summary>
+    public void Release(int pieceIndex) => picker.SetBusy(pieceIndex, false);
+
+    public void ReleaseAll()
+    {
+        foreach (var piece in _active.Values)
+            piece.Release();
+        _active.Clear();
+    }
+
+    private bool TryNextBlock(PeerSession peer, out PieceDownload piece, out int block)
+    {
+        foreach (var candidate in _active.Values)
+        {
+            if (!peer.Has[candidate.Index])
+                continue;
+            block = FirstUnrequested(candidate);
+            if (block >= 0)
+            {
+                piece = candidate;
+                return true;
+            }
+        }
+        if (picker.PickNew(peer.Has, have) is { } newIndex)
+        {
+            piece = new PieceDownload(newIndex, torrent.PieceSize(newIndex));
+            _active.Add(newIndex, piece);
+            picker.SetBusy(newIndex, true);
+            InEndgame = false;
+            block = 0;
+            return true;
+        }
+        return TryEndgameBlock(peer, out piece, out block);
+    }
+
+    /// <summary>Nothing left to start: ask this peer too for blocks others are still fetching, so the end never stalls on a slow peer.</summary>
+    private bool TryEndgameBlock(PeerSession peer, out PieceDownload piece, out int block)
+    {
+        InEndgame = _active.Count > 0;
+        foreach (var candidate in _active.Values)
+        {
+            if (!peer.Has[candidate.Index])
+                continue;
+            for (var b = 0; b < candidate.BlockCount; b++)
+            {
+                if (candidate.IsReceived(b) || candidate.RequestCount(b) >= options.EndgameDuplicates)
+                    continue;
+                var index = candidate.Index;
+                var current = b;
+                if (peer.Outstanding.Exists(r => r.Piece == index && r.Block == current))
+                    continue;
+                piece = candidate;
+                block = b;
+                return true;
+            }
+        }
+        piece = null!;
+        block = -1;
+        return false;
+    }
+
+    private static int FirstUnrequested(PieceDownload piece)
+    {
+        for (var b = 0; b < piece.BlockCount; b++)
+            if (!piece.IsReceived(b) && piece.RequestCount(b) == 0)
+                return b;
+        return -1;
+    }
+
+    private static void CancelDuplicates(PeerSession receiver, PieceDownload piece, int block, IEnumerable<PeerSession> allPeers)
+    {
+        if (piece.RequestCount(block) <= 1)
+            return;
+        foreach (var other in allPeers)
+        {
+            if (ReferenceEquals(other, receiver))
+                continue;
+            var position = other.Outstanding.FindIndex(r => r.Piece == piece.Index && r.Block == block);
+            if (position < 0)
+                continue;
+            other.Outstanding.RemoveAt(position);
+            var begin = block * PieceDownload.BlockLength;
+            other.Cancelled.Add(BlockRequest.Key(piece.Index, begin));
+            other.Enqueue(new OutgoingMessage(MessageId.Cancel, piece.Index, begin, piece.BlockSize(block)));
+        }
+    }
+}

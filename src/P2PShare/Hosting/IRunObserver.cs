@@ -1,0 +1,13 @@
+using P2PShare.Engine;
+
+namespace P2PShare.Hosting;
+
+/// <summary>What a front end (the console progress display) is told about a run.</summary>
+public interface IRunObserver
+{
+    void Message(string text);
+
+    void Checking(string reason, double fraction);
+
+    void Progress(RunPhase phase, TorrentProgress progress, int listenPort);
+}

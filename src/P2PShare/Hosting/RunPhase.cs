@@ -1,0 +1,9 @@
+namespace P2PShare.Hosting;
+
+public enum RunPhase
+{
+    Checking,
+    Downloading,
+    Seeding,
+    Stopping,
+}

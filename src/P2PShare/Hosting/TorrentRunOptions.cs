@@ -1,0 +1,47 @@
+using System.Net;
+using P2PShare.Engine;
+using P2PShare.Networking.Trackers;
+
+namespace P2PShare.Hosting;
+
+/// <summary>What a download or seed run is asked to do.</summary>
+public sealed record TorrentRunOptions
+{
+    public required string TorrentPath { get; init; }
+
+    /// <summary>The directory the content goes into (under the torrent's name).</summary>
+    public required string DataDirectory { get; init; }
+
+    /// <summary>Where resume data lives; null: a .p2pshare directory next to the download.</summary>
+    public string? StateDirectory { get; init; }
+
+    public int Port { get; init; } = 6881;
+
+    public IPAddress ListenAddress { get; init; } = IPAddress.Any;
+
+    public IReadOnlyList<IPEndPoint> ExtraPeers { get; init; } = [];
+
+    public bool SeedAfterDownload { get; init; } = true;
+
+    /// <summary>Stop seeding once uploaded / size reaches this.</summary>
+    public double? SeedRatio { get; init; }
+
+    public TimeSpan? SeedTime { get; init; }
+
+    /// <summary>Force a full check of existing data, ignoring resume data.</summary>
+    public bool Recheck { get; init; }
+
+    /// <summary>Seed mode: the data must already be there (all of it unless <see cref="AllowPartial"/>).</summary>
+    public bool SeedOnly { get; init; }
+
+    public bool AllowPartial { get; init; }
+
+    /// <summary>Give up with an error when no peer has been connected for this long.</summary>
+    public TimeSpan GiveUpWithoutPeers { get; init; } = TimeSpan.FromMinutes(5);
+
+    public TimeSpan ResumeSaveInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    public EngineOptions Engine { get; init; } = new();
+
+    public TrackerOptions Trackers { get; init; } = TrackerOptions.Default;
+}

@@ -1,0 +1,195 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using P2PShare.Engine;
+using P2PShare.Metainfo;
+using P2PShare.Networking.Peers;
+using P2PShare.Networking.Trackers;
+using P2PShare.Protocol;
+using P2PShare.Protocol.Wire;
+using P2PShare.Storage;
+
+namespace P2PShare.Hosting;
+
+/// <summary>
+/// Runs one torrent from start to stop: decides what existing data to trust (resume data, or a check),
+/// downloads, saves resume data atomically while it goes, then seeds until the limits or cancellation,
+/// and always leaves the data flushed, the resume data saved and the trackers told we stopped.
+/// </summary>
+public sealed class TorrentRunner(TorrentRunOptions options, IRunObserver observer, ILoggerFactory loggers, TimeProvider time)
+{
+    private readonly ILogger _logger = loggers.CreateLogger<TorrentRunner>();
+
+    /// <summary>Runs until done; returns normally on completion (--no-seed), seeding limits or cancellation.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var torrent = await TorrentParser.LoadAsync(options.TorrentPath, cancellationToken).ConfigureAwait(false);
+        Directory.CreateDirectory(options.DataDirectory);
+        var resumeStore = options.StateDirectory is null ? ResumeStore.ForDownloadDirectory(options.DataDirectory) : new ResumeStore(options.StateDirectory);
+        var (have, knownPeers, previous) = await StartupCheckAsync(torrent, resumeStore, cancellationToken).ConfigureAwait(false);
+        if (options.SeedOnly && !have.IsComplete && !options.AllowPartial)
+            throw new InvalidDataException($"{torrent.PieceCount - have.CountSet} of {torrent.PieceCount} pieces are missing or damaged in {options.DataDirectory}; use --partial to seed what is there");
+
+        var random = new Random();
+        var peerId = PeerId.CreateOurs(random);
+        await using var storage = new TorrentStorage(torrent, options.DataDirectory);
+        if (!options.SeedOnly)
+            storage.CreateEmptyFiles();
+        await using var listener = PeerListener.Start(options.ListenAddress, options.Port, _logger);
+        await using var session = new TorrentSession(torrent, storage, have, peerId, options.Engine, time, random, loggers.CreateLogger<TorrentSession>());
+        session.AddPeers(options.ExtraPeers);
+        session.AddPeers(knownPeers);
+        _logger.LogInformation("Torrent {Name} ({InfoHash}): {Have}/{Pieces} pieces, listening on port {Port}", torrent.Name, torrent.InfoHash, have.CountSet, torrent.PieceCount, listener.Port);
+
+        await using var trackers = new TrackerManager(torrent.AnnounceTiers, options.Trackers, loggers.CreateLogger<TrackerManager>(), time, random);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var baseline = previous;
+        var saver = new ResumeSaver(torrent, options.DataDirectory, resumeStore, storage, session, baseline, _logger);
+        var tasks = new List<Task>
+        {
+            session.RunAsync(stop.Token),
+            listener.RunAsync((socket, ct) => AcceptAsync(socket, session, ct), stop.Token),
+            RunTrackersAsync(trackers, session, peerId, listener.Port, baseline, stop.Token),
+            saver.RunAsync(options.ResumeSaveInterval, stop.Token),
+        };
+        Exception? failure = null;
+        try
+        {
+            await SuperviseAsync(torrent, session, trackers, listener.Port, baseline, tasks, stop.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception error)
+        {
+            failure = error;
+        }
+        observer.Progress(RunPhase.Stopping, session.Progress(), listener.Port);
+        await stop.CancelAsync().ConfigureAwait(false);
+        await Task.WhenAll(tasks).WaitAsync(TimeSpan.FromSeconds(10), CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await session.DisposeAsync().ConfigureAwait(false);
+        await saver.SaveAsync(CancellationToken.None).ConfigureAwait(false);
+        await trackers.AnnounceStoppedAsync(CancellationToken.None).ConfigureAwait(false);
+        if (failure is not null)
+            throw failure;
+    }
+
+    private async Task SuperviseAsync(Torrent torrent, TorrentSession session, TrackerManager trackers, int port, long[] baseline, List<Task> tasks, CancellationToken cancellationToken)
+    {
+        var wasComplete = session.Completed.IsCompleted;
+        var lastPeerAt = time.GetUtcNow();
+        var seedingSince = wasComplete ? time.GetUtcNow() : (DateTimeOffset?)null;
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
+        while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var faulted = tasks.FirstOrDefault(t => t.IsFaulted);
+            if (faulted is not null)
+                await faulted.ConfigureAwait(false);
+            var progress = session.Progress();
+            var complete = progress.IsComplete;
+            observer.Progress(complete ? RunPhase.Seeding : RunPhase.Downloading, progress, port);
+            if (complete && !wasComplete)
+            {
+                wasComplete = true;
+                seedingSince = time.GetUtcNow();
+                observer.Message($"Download complete and verified: {torrent.Name}");
+                await trackers.AnnounceCompletedAsync(cancellationToken).ConfigureAwait(false);
+            }
+            if (complete && !options.SeedAfterDownload)
+                return;
+            if (complete && SeedLimitReached(torrent, progress, baseline, seedingSince))
+            {
+                observer.Message("Seeding limit reached");
+                return;
+            }
+            if (progress.Peers > 0 || complete)
+                lastPeerAt = time.GetUtcNow();
+            else if (time.GetUtcNow() - lastPeerAt > options.GiveUpWithoutPeers)
+                throw new TimeoutException($"no peer could be reached for {options.GiveUpWithoutPeers.TotalSeconds:0} s (trackers: {DescribeTrackers(trackers)})");
+        }
+    }
+
+    private bool SeedLimitReached(Torrent torrent, TorrentProgress progress, long[] baseline, DateTimeOffset? seedingSince)
+    {
+        if (options.SeedRatio is { } ratio && (baseline[1] + progress.UploadedPayload) >= ratio * torrent.TotalLength)
+            return true;
+        return options.SeedTime is { } limit && seedingSince is { } since && time.GetUtcNow() - since >= limit;
+    }
+
+    private static string DescribeTrackers(TrackerManager trackers) =>
+        trackers.Status.Count == 0 ? "none" : string.Join(", ", trackers.Status.Select(s => $"{s.Url}: {s.LastError ?? "ok"}"));
+
+    private async Task<(Bitfield Have, IReadOnlyList<IPEndPoint> Peers, long[] Totals)> StartupCheckAsync(Torrent torrent, ResumeStore store, CancellationToken cancellationToken)
+    {
+        var loaded = options.Recheck ? ResumeLoadResult.Missing : await store.LoadAsync(torrent.InfoHash, cancellationToken).ConfigureAwait(false);
+        var decision = ResumeValidator.Decide(torrent, options.DataDirectory, loaded);
+        var have = decision.Trusted.Clone();
+        var reason = options.Recheck ? "--recheck: checking all data" : decision.Summary;
+        if (decision.NeedsCheck)
+        {
+            var paths = new ContentPaths(torrent, options.DataDirectory);
+            var anyData = Enumerable.Range(0, torrent.Files.Count).Any(i => paths[i] is { } path && File.Exists(path));
+            if (anyData || options.SeedOnly)
+            {
+                observer.Message($"Checking existing data ({reason})");
+                var progress = new Progress<PieceCheckProgress>(p => observer.Checking(reason, p.Fraction));
+                var verified = await PieceChecker.CheckAsync(torrent, options.DataDirectory, progress, cancellationToken, decision.ToCheck).ConfigureAwait(false);
+                foreach (var index in verified.SetIndices())
+                    have[index] = true;
+                observer.Message($"Check done: {have.CountSet}/{torrent.PieceCount} pieces verified");
+            }
+        }
+        else if (loaded.Data is not null)
+        {
+            observer.Message($"Resuming: {have.CountSet}/{torrent.PieceCount} pieces verified earlier ({reason})");
+        }
+        var peers = new List<IPEndPoint>();
+        foreach (var text in loaded.Data?.Peers ?? [])
+            if (IPEndPoint.TryParse(text, out var endPoint))
+                peers.Add(endPoint);
+        long[] totals = [loaded.Data?.BytesDownloaded ?? 0, loaded.Data?.BytesUploaded ?? 0];
+        return (have, peers, totals);
+    }
+
+    private async Task AcceptAsync(Socket socket, TorrentSession session, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var connection = await PeerConnection.AcceptAsync(
+                socket, hash => hash.Equals(session.Torrent.InfoHash) ? session.OurHandshake : null, TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
+            session.Attach(connection);
+        }
+        catch (Exception error) when (error is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            _logger.LogDebug("Incoming connection dropped: {Reason}", error.Message);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task RunTrackersAsync(TrackerManager trackers, TorrentSession session, PeerId peerId, int port, long[] baseline, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await trackers.RunAsync(
+                announceEvent =>
+                {
+                    var progress = session.Progress();
+                    return new AnnounceRequest(session.Torrent.InfoHash, peerId.Memory, port,
+                        baseline[1] + progress.UploadedPayload, baseline[0] + progress.DownloadedPayload, progress.Left, announceEvent);
+                },
+                peers => session.AddPeers(peers),
+                cancellationToken,
+                () => { var p = session.Progress(); return !p.IsComplete && p.Peers < options.Engine.MaxPeers / 2; }).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception error)
+        {
+            // Trackers failing is not fatal: peers may still come from --peer or incoming connections.
+            _logger.LogWarning("Announcing stopped: {Reason}", error.Message);
+        }
+    }
+}

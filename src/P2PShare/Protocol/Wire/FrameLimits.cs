@@ -1,0 +1,12 @@
+namespace P2PShare.Protocol.Wire;
+
+/// <summary>What the reader accepts for one torrent; anything larger closes the connection.</summary>
+public readonly record struct FrameLimits(int PieceCount, int MaxBlockLength = FrameLimits.StandardBlockLength, int MaxExtendedLength = 1 << 20)
+{
+    public const int StandardBlockLength = 16 * 1024;
+
+    /// <summary>Unknown message ids (extensions we did not negotiate) are skipped up to this size.</summary>
+    public const int MaxUnknownLength = 64 * 1024;
+
+    public int BitfieldLength => Bitfield.ByteLengthFor(PieceCount);
+}

@@ -1,0 +1,31 @@
+using P2PShare.Metainfo;
+
+namespace P2PShare.Protocol.Wire;
+
+/// <summary>The 68-byte BEP 3 handshake: protocol string, 8 reserved bytes, info-hash, peer id.</summary>
+public sealed record Handshake(ulong Reserved, InfoHash InfoHash, PeerId PeerId)
+{
+    public const int Size = 68;
+    private static ReadOnlySpan<byte> Protocol => "\u0013BitTorrent protocol"u8;
+
+    /// <summary>Reserved bit 43 (BEP 10 extension protocol) and bit 2 (BEP 5 DHT), numbered from the high bit.</summary>
+    public const ulong ExtensionProtocolBit = 0x0000_0000_0010_0000UL;
+
+    public void WriteTo(Span<byte> destination)
+    {
+        Protocol.CopyTo(destination);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(destination[20..], Reserved);
+        InfoHash.Span.CopyTo(destination[28..]);
+        PeerId.Span.CopyTo(destination[48..]);
+    }
+
+    public static Handshake Parse(ReadOnlySpan<byte> source)
+    {
+        if (source.Length < Size)
+            throw new PeerProtocolException($"handshake is {source.Length} bytes, expected {Size}");
+        if (!source[..20].SequenceEqual(Protocol))
+            throw new PeerProtocolException("not a BitTorrent handshake");
+        var reserved = System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(source[20..]);
+        return new Handshake(reserved, new InfoHash(source.Slice(28, 20)), new PeerId(source.Slice(48, 20)));
+    }
+}

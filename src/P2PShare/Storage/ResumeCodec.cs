@@ -1,0 +1,117 @@
+using System.Security.Cryptography;
+using P2PShare.Bencode;
+using P2PShare.Metainfo;
+using P2PShare.Protocol;
+
+namespace P2PShare.Storage;
+
+/// <summary>
+/// The resume file format: a bencoded dictionary {version, payload, checksum} where payload is the bencoded resume data
+/// and checksum its SHA-1, so any damage to the payload is detected rather than trusted.
+/// </summary>
+public static class ResumeCodec
+{
+    /// <summary>Larger resume files are refused unread (a million pieces and files fit easily below this).</summary>
+    public const long MaxFileSize = 64L * 1024 * 1024;
+
+    public static byte[] Encode(ResumeData data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var files = new BList();
+        foreach (var file in data.Files)
+            files.Add(new BDictionary
+            {
+                ["path"] = new BString(file.Path),
+                ["length"] = new BInteger(file.Length),
+                ["mtime"] = new BInteger(file.LastWriteTicksUtc),
+            });
+        var payload = new BDictionary
+        {
+            ["version"] = new BInteger(ResumeData.CurrentFormatVersion),
+            ["info-hash"] = new BString(data.InfoHash.Memory),
+            ["piece-count"] = new BInteger(data.VerifiedPieces.Length),
+            ["pieces"] = new BString(data.VerifiedPieces.Bytes.ToArray()),
+            ["files"] = files,
+            ["peers"] = new BList(data.Peers.Select(p => (BValue)new BString(p))),
+            ["downloaded"] = new BInteger(data.BytesDownloaded),
+            ["uploaded"] = new BInteger(data.BytesUploaded),
+        };
+        var payloadBytes = BencodeEncoder.Encode(payload);
+        var outer = new BDictionary
+        {
+            ["version"] = new BInteger(ResumeData.CurrentFormatVersion),
+            ["payload"] = new BString(payloadBytes),
+            ["checksum"] = new BString(SHA1.HashData(payloadBytes)),
+        };
+        return BencodeEncoder.Encode(outer);
+    }
+
+    /// <summary>Decodes a resume file; never throws on bad input, the result says what is wrong.</summary>
+    public static ResumeLoadResult Decode(ReadOnlyMemory<byte> bytes, InfoHash expected)
+    {
+        ArgumentNullException.ThrowIfNull(expected);
+        if (bytes.IsEmpty)
+            return ResumeLoadResult.Damaged("the file is empty");
+        BDictionary outer;
+        try
+        {
+            outer = BencodeDecoder.Decode(bytes) as BDictionary ?? throw new BencodeException("not a dictionary", 0);
+        }
+        catch (BencodeException error)
+        {
+            return ResumeLoadResult.Damaged($"not valid bencode ({error.Message})");
+        }
+        if (outer.Get<BInteger>("version") is not { } version)
+            return ResumeLoadResult.Damaged("no format version");
+        if (version.Value != ResumeData.CurrentFormatVersion)
+            return new ResumeLoadResult(ResumeLoadStatus.WrongVersion, null,
+                $"resume data has format version {version.Value}, expected {ResumeData.CurrentFormatVersion}");
+        if (outer.Get<BString>("payload") is not { } payload || outer.Get<BString>("checksum") is not { } checksum)
+            return ResumeLoadResult.Damaged("payload or checksum missing");
+        if (!SHA1.HashData(payload.Span).AsSpan().SequenceEqual(checksum.Span))
+            return ResumeLoadResult.Damaged("checksum mismatch");
+        try
+        {
+            var data = DecodePayload(payload.Bytes);
+            return data.InfoHash.Equals(expected)
+                ? ResumeLoadResult.Loaded(data)
+                : new ResumeLoadResult(ResumeLoadStatus.ForeignTorrent, null,
+                    $"resume data is for another torrent ({data.InfoHash.Hex}, expected {expected.Hex})");
+        }
+        catch (Exception error) when (error is BencodeException or InvalidDataException or ArgumentException)
+        {
+            // A correct checksum over a malformed payload: written by a buggy or foreign program.
+            return ResumeLoadResult.Damaged(error.Message);
+        }
+    }
+
+    private static ResumeData DecodePayload(ReadOnlyMemory<byte> bytes)
+    {
+        var payload = BencodeDecoder.Decode(bytes) as BDictionary ?? throw new InvalidDataException("payload is not a dictionary");
+        if (Integer(payload, "version") != ResumeData.CurrentFormatVersion)
+            throw new InvalidDataException("payload version differs from the file's");
+        var infoHash = payload.Get<BString>("info-hash") is { Bytes.Length: InfoHash.Length } hash
+            ? new InfoHash(hash.Span)
+            : throw new InvalidDataException("info-hash missing or not 20 bytes");
+        var pieceCount = Integer(payload, "piece-count");
+        if (pieceCount is < 0 or > int.MaxValue)
+            throw new InvalidDataException($"piece count {pieceCount} out of range");
+        var pieceBytes = payload.Get<BString>("pieces") ?? throw new InvalidDataException("no piece bitfield");
+        if (!Bitfield.TryFromBytes(pieceBytes.Span, (int)pieceCount, out var pieces))
+            throw new InvalidDataException("piece bitfield does not match the piece count");
+
+        var files = new List<ResumeFileState>();
+        foreach (var item in payload.Get<BList>("files") ?? throw new InvalidDataException("no file list"))
+        {
+            var entry = item as BDictionary ?? throw new InvalidDataException("file entry is not a dictionary");
+            var path = entry.Get<BString>("path")?.Text ?? throw new InvalidDataException("file entry without a path");
+            files.Add(new ResumeFileState(path, Integer(entry, "length"), Integer(entry, "mtime")));
+        }
+        var peers = (payload.Get<BList>("peers") ?? throw new InvalidDataException("no peer list"))
+            .Select(p => (p as BString)?.Text ?? throw new InvalidDataException("peer is not a string")).ToList();
+        return new ResumeData(infoHash, pieces, files, peers, Integer(payload, "downloaded"), Integer(payload, "uploaded"));
+    }
+
+    private static long Integer(BDictionary dictionary, string key) =>
+        dictionary.Get<BInteger>(key)?.Value ?? throw new InvalidDataException($"'{key}' missing or not an integer");
+}

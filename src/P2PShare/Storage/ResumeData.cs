@@ -1,0 +1,42 @@
+using P2PShare.Metainfo;
+using P2PShare.Protocol;
+
+namespace P2PShare.Storage;
+
+/// <summary>
+/// What a restart needs to skip a full recheck: the pieces verified (and made durable) last time, and the state of each
+/// file then, to tell whether anything touched the files since. Also known-good peers and transfer totals.
+/// </summary>
+/// <param name="Files">One entry per non-padding file, in torrent order.</param>
+/// <param name="Peers">Peers worth reconnecting to, as "host:port".</param>
+public sealed record ResumeData(
+    InfoHash InfoHash,
+    Bitfield VerifiedPieces,
+    IReadOnlyList<ResumeFileState> Files,
+    IReadOnlyList<string> Peers,
+    long BytesDownloaded,
+    long BytesUploaded)
+{
+    public const int CurrentFormatVersion = 1;
+
+    /// <summary>
+    /// Snapshots the resume data of a torrent now. Call after <see cref="Engine.IPieceStore.FlushAsync"/>, with the
+    /// pieces verified before that flush, so the bitfield claims only durable data. The file states are read after the
+    /// caller's flush: a later write changes a file's time, which makes the next start re-check that file.
+    /// </summary>
+    public static ResumeData Capture(
+        Torrent torrent, string directory, Bitfield verifiedPieces, IEnumerable<string>? peers = null,
+        long bytesDownloaded = 0, long bytesUploaded = 0)
+    {
+        ArgumentNullException.ThrowIfNull(torrent);
+        ArgumentNullException.ThrowIfNull(verifiedPieces);
+        if (verifiedPieces.Length != torrent.PieceCount)
+            throw new ArgumentException($"bitfield of {verifiedPieces.Length} bits for {torrent.PieceCount} pieces", nameof(verifiedPieces));
+        var paths = new ContentPaths(torrent, directory);
+        var files = new List<ResumeFileState>();
+        for (var i = 0; i < torrent.Files.Count; i++)
+            if (!torrent.Files[i].IsPadding)
+                files.Add(ResumeFileState.Of(torrent.Files[i].DisplayPath, paths[i]!));
+        return new ResumeData(torrent.InfoHash, verifiedPieces.Clone(), files, [.. peers ?? []], bytesDownloaded, bytesUploaded);
+    }
+}

@@ -1,0 +1,119 @@
+using P2PShare.Metainfo;
+using P2PShare.Protocol;
+
+namespace P2PShare.Storage;
+
+/// <summary>
+/// Decides at start-up which pieces to trust from resume data and which to re-check. When every file still has the
+/// size and modification time recorded with the resume data, its pieces are trusted without hashing. When a file
+/// changed, went missing or was truncated, only the pieces overlapping it are re-checked. Resume data that is absent,
+/// damaged, foreign or of another format costs a full re-check, never a failure. Pieces over bytes that are absent from disk
+/// (missing or short files) are never worth hashing, so they are left out of the check.
+/// </summary>
+public static class ResumeValidator
+{
+    public static ResumeDecision Decide(Torrent torrent, string directory, ResumeLoadResult loaded)
+    {
+        ArgumentNullException.ThrowIfNull(torrent);
+        ArgumentNullException.ThrowIfNull(loaded);
+        var layout = new FileLayout(torrent);
+        var paths = new ContentPaths(torrent, directory);
+        var current = new ResumeFileState?[torrent.Files.Count];
+        for (var i = 0; i < torrent.Files.Count; i++)
+            if (!torrent.Files[i].IsPadding)
+                current[i] = ResumeFileState.Of(torrent.Files[i].DisplayPath, paths[i]!);
+        var checkable = CheckablePieces(torrent, layout, current);
+
+        var problem = loaded.Status != ResumeLoadStatus.Loaded || loaded.Data is null
+            ? loaded.Reason
+            : Mismatch(torrent, loaded.Data);
+        if (problem is not null)
+            return new ResumeDecision(new Bitfield(torrent.PieceCount), checkable, [problem]);
+
+        var data = loaded.Data!;
+        var trusted = data.VerifiedPieces.Clone();
+        var affected = new Bitfield(torrent.PieceCount);
+        var reasons = new List<string>();
+        var saved = 0;
+        for (var i = 0; i < torrent.Files.Count; i++)
+        {
+            if (torrent.Files[i].IsPadding)
+                continue;
+            var before = data.Files[saved++];
+            var now = current[i]!;
+            if (before.Length == now.Length && before.LastWriteTicksUtc == now.LastWriteTicksUtc)
+                continue;
+            reasons.Add(Describe(torrent.Files[i], before, now));
+            var (first, count) = layout.PiecesOfFile(i);
+            for (var piece = first; piece < first + count; piece++)
+            {
+                affected[piece] = true;
+                trusted[piece] = false;
+            }
+        }
+
+        // A claimed piece over data that is not there cannot be right, whatever the resume data says.
+        var lost = 0;
+        foreach (var piece in trusted.SetIndices().ToList())
+        {
+            if (checkable[piece])
+                continue;
+            trusted[piece] = false;
+            lost++;
+        }
+        if (lost > 0)
+            reasons.Add($"{lost} verified piece(s) lie over missing or short files");
+
+        var toCheck = new Bitfield(torrent.PieceCount);
+        foreach (var piece in affected.SetIndices())
+            if (checkable[piece])
+                toCheck[piece] = true;
+        return new ResumeDecision(trusted, toCheck, reasons);
+    }
+
+    /// <summary>Why intact resume data still does not fit this torrent; null when it does.</summary>
+    private static string? Mismatch(Torrent torrent, ResumeData data)
+    {
+        if (!data.InfoHash.Equals(torrent.InfoHash))
+            return $"resume data is for another torrent ({data.InfoHash.Hex}, expected {torrent.InfoHash.Hex})";
+        if (data.VerifiedPieces.Length != torrent.PieceCount)
+            return $"resume data damaged: {data.VerifiedPieces.Length} pieces recorded, the torrent has {torrent.PieceCount}";
+        var files = torrent.Files.Where(f => !f.IsPadding).Select(f => f.DisplayPath).ToList();
+        if (files.Count != data.Files.Count || !files.SequenceEqual(data.Files.Select(f => f.Path), StringComparer.Ordinal))
+            return "resume data damaged: its file list differs from the torrent's";
+        return null;
+    }
+
+    private static string Describe(TorrentFile file, ResumeFileState before, ResumeFileState now)
+    {
+        var name = file.DisplayPath;
+        if (!now.Existed)
+            return $"file {name} is missing";
+        if (!before.Existed)
+            return $"file {name} appeared since last run";
+        if (before.Length != now.Length)
+            return now.Length < before.Length && now.Length < file.Length
+                ? $"file {name} was truncated since last run ({before.Length} -> {now.Length} bytes)"
+                : $"file {name} changed size since last run ({before.Length} -> {now.Length} bytes)";
+        return $"file {name} changed time since last run";
+    }
+
+    /// <summary>Pieces whose every byte is on disk (padding counts as present): the only ones that can verify.</summary>
+    private static Bitfield CheckablePieces(Torrent torrent, FileLayout layout, ResumeFileState?[] current)
+    {
+        var checkable = new Bitfield(torrent.PieceCount);
+        checkable.SetAll();
+        for (var i = 0; i < torrent.Files.Count; i++)
+        {
+            var file = torrent.Files[i];
+            if (file.IsPadding || file.Length == 0 || current[i]!.Length >= file.Length)
+                continue;
+            // Pieces wholly inside the part still there may be fine; those reaching past its end cannot be.
+            var missingFrom = file.Offset + Math.Max(0, current[i]!.Length);
+            var (first, count) = layout.PiecesOfFile(i);
+            for (var piece = (int)(missingFrom / torrent.PieceLength); piece < first + count; piece++)
+                checkable[piece] = false;
+        }
+        return checkable;
+    }
+}

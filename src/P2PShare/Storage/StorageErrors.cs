@@ -1,0 +1,33 @@
+namespace P2PShare.Storage;
+
+/// <summary>Turns low-level I/O failures into one clear message naming the file and what was being done.</summary>
+internal static class StorageErrors
+{
+    // errno values (Linux; .NET carries errno as the IOException HResult on Unix).
+    private const int NoSpace = 28;
+    private const int ReadOnlyFileSystem = 30;
+    private const int QuotaExceeded = 122;
+
+    /// <summary>Whether <paramref name="error"/> is one this class rewrites.</summary>
+    public static bool IsIoFailure(Exception error) => error is IOException or UnauthorizedAccessException;
+
+    /// <param name="action">"writing", "reading", "creating", "flushing"...</param>
+    public static IOException Describe(Exception error, string action, string path)
+    {
+        var what = error switch
+        {
+            IOException io when (io.HResult & 0xFFFF) is NoSpace or QuotaExceeded || Mentions(io, "No space left") =>
+                "no space left on device",
+            IOException io when (io.HResult & 0xFFFF) is ReadOnlyFileSystem || Mentions(io, "Read-only file system") =>
+                "read-only file system",
+            UnauthorizedAccessException => "permission denied",
+            FileNotFoundException or DirectoryNotFoundException => "file not found",
+            _ => null,
+        };
+        return what is null
+            ? new IOException($"error {action} {path}: {error.Message}", error)
+            : new IOException($"{what} {action} {path}", error);
+    }
+
+    private static bool Mentions(Exception error, string text) => error.Message.Contains(text, StringComparison.OrdinalIgnoreCase);
+}
