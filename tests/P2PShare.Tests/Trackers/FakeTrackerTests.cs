@@ -179,6 +179,16 @@ public class FakeTrackerTests
     }
 
     [Test]
+    public async Task UdpOverIPv6ReadsEighteenBytePeers()
+    {
+        await using var tracker = new FakeUdpTracker(peers: CompactPeers6("[2001:db8::7]:6881").Bytes.ToArray(), address: IPAddress.IPv6Loopback);
+        Assert.That(tracker.Url, Does.StartWith("udp://[::1]:"));
+        using var client = new UdpTrackerClient(new Uri(tracker.Url), FastOptions, 1, TimeProvider.System);
+        var response = await client.AnnounceAsync(Request(Hash(1)), CancellationToken.None);
+        Assert.That(response.Peers, Is.EqualTo(new[] { IPEndPoint.Parse("[2001:db8::7]:6881") }));
+    }
+
+    [Test]
     public async Task UdpConnectionIdExpiresAfterItsLifetime()
     {
         await using var tracker = new FakeUdpTracker();

@@ -9,13 +9,14 @@ namespace P2PShare.Tests.Trackers;
 /// <summary>A BEP 15 tracker on 127.0.0.1 that can drop its first datagrams or stay silent.</summary>
 internal sealed class FakeUdpTracker : IAsyncDisposable
 {
-    private readonly UdpClient _socket = new(new IPEndPoint(IPAddress.Loopback, 0));
+    private readonly UdpClient _socket;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
     private int _received;
 
-    public FakeUdpTracker(int dropFirst = 0, bool silent = false, byte[]? peers = null, int interval = 1800, string? error = null)
+    public FakeUdpTracker(int dropFirst = 0, bool silent = false, byte[]? peers = null, int interval = 1800, string? error = null, IPAddress? address = null)
     {
+        _socket = new UdpClient(new IPEndPoint(address ?? IPAddress.Loopback, 0));
         DropFirst = dropFirst;
         Silent = silent;
         Peers = peers ?? [];
@@ -45,7 +46,7 @@ internal sealed class FakeUdpTracker : IAsyncDisposable
 
     public int Port => ((IPEndPoint)_socket.Client.LocalEndPoint!).Port;
 
-    public string Url => $"udp://127.0.0.1:{Port}/announce";
+    public string Url => new UriBuilder("udp", ((IPEndPoint)_socket.Client.LocalEndPoint!).Address.ToString(), Port, "/announce").Uri.ToString();
 
     private async Task LoopAsync()
     {

@@ -211,6 +211,15 @@ public class TrackerManagerTests
     }
 
     [Test]
+    public async Task CompletedAndStoppedBeforeRunAreHarmless()
+    {
+        await using var manager = Manager([["http://a/announce"]]);
+        await manager.AnnounceCompletedAsync(_cts.Token);
+        await manager.AnnounceStoppedAsync(_cts.Token);
+        Assert.That(Client("http://a/announce").Calls, Is.Zero);
+    }
+
+    [Test]
     public async Task StoppedIsBoundedWhenTheTrackerHangs()
     {
         var options = Options with { StoppedTimeout = TimeSpan.FromSeconds(5) };
