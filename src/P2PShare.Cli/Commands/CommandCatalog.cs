@@ -13,5 +13,6 @@ internal static class CommandCatalog
         yield return SeedCommand.Create();
         yield return NativeCommand.Create();
         yield return VerifyCommand.Create();
+        yield return AnnounceCommand.Create();
     }
 }

@@ -46,5 +46,9 @@ public sealed record TorrentRunOptions
 
     public EngineOptions Engine { get; init; } = new();
 
-    public TrackerOptions Trackers { get; init; } = TrackerOptions.Default;
+    /// <summary>
+    /// A download cannot wait minutes on a silent UDP tracker before trying the next tier, so the BEP 15
+    /// schedule is kept but cut short (5, 10, 20 s).
+    /// </summary>
+    public TrackerOptions Trackers { get; init; } = TrackerOptions.Default with { UdpBaseTimeout = TimeSpan.FromSeconds(5), UdpMaxRetransmissions = 2 };
 }

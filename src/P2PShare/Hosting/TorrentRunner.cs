@@ -124,33 +124,23 @@ public sealed class TorrentRunner(TorrentRunOptions options, IRunObserver observ
 
     private async Task<(Bitfield Have, IReadOnlyList<IPEndPoint> Peers, long[] Totals)> StartupCheckAsync(Torrent torrent, ResumeStore store, CancellationToken cancellationToken)
     {
-        var loaded = options.Recheck ? ResumeLoadResult.Missing : await store.LoadAsync(torrent.InfoHash, cancellationToken).ConfigureAwait(false);
-        var decision = ResumeValidator.Decide(torrent, options.DataDirectory, loaded);
-        var have = decision.Trusted.Clone();
-        var reason = options.Recheck ? "--recheck: checking all data" : decision.Summary;
-        if (decision.NeedsCheck)
-        {
-            var paths = new ContentPaths(torrent, options.DataDirectory);
-            var anyData = Enumerable.Range(0, torrent.Files.Count).Any(i => paths[i] is { } path && File.Exists(path));
-            if (anyData || options.SeedOnly)
-            {
-                observer.Message($"Checking existing data ({reason})");
-                var progress = new Progress<PieceCheckProgress>(p => observer.Checking(reason, p.Fraction));
-                var verified = await PieceChecker.CheckAsync(torrent, options.DataDirectory, progress, cancellationToken, decision.ToCheck).ConfigureAwait(false);
-                foreach (var index in verified.SetIndices())
-                    have[index] = true;
-                observer.Message($"Check done: {have.CountSet}/{torrent.PieceCount} pieces verified");
-            }
-        }
-        else if (loaded.Data is not null)
-        {
+        if (options.Recheck)
+            store.Delete(torrent.InfoHash);
+        var reason = "checking";
+        var progress = new Progress<PieceCheckProgress>(p => observer.Checking(reason, p.Fraction));
+        var loaded = await store.LoadAsync(torrent.InfoHash, cancellationToken).ConfigureAwait(false);
+        reason = options.Recheck ? "--recheck: checking all data" : ResumeValidator.Decide(torrent, options.DataDirectory, loaded).Summary;
+        var startup = await StartupCheck.RunAsync(torrent, options.DataDirectory, store, progress, cancellationToken).ConfigureAwait(false);
+        var have = startup.Verified;
+        if (startup.Decision.NeedsCheck)
+            observer.Message($"Checked existing data ({reason}): {have.CountSet}/{torrent.PieceCount} pieces verified");
+        else if (startup.Resume is not null)
             observer.Message($"Resuming: {have.CountSet}/{torrent.PieceCount} pieces verified earlier ({reason})");
-        }
         var peers = new List<IPEndPoint>();
-        foreach (var text in loaded.Data?.Peers ?? [])
+        foreach (var text in startup.Resume?.Peers ?? [])
             if (IPEndPoint.TryParse(text, out var endPoint))
                 peers.Add(endPoint);
-        long[] totals = [loaded.Data?.BytesDownloaded ?? 0, loaded.Data?.BytesUploaded ?? 0];
+        long[] totals = [startup.Resume?.BytesDownloaded ?? 0, startup.Resume?.BytesUploaded ?? 0];
         return (have, peers, totals);
     }
 
