@@ -11,5 +11,6 @@ internal static class CommandCatalog
         yield return CreateCommand.Create();
         yield return DownloadCommand.Create();
         yield return SeedCommand.Create();
+        yield return NativeCommand.Create();
     }
 }

@@ -31,9 +31,13 @@ internal sealed class TorrentRunCommand
 
     public Option<int> UploadSlots { get; } = new("--upload-slots") { Description = "Peers uploaded to at once (plus one optimistic).", DefaultValueFactory = _ => 4 };
 
+    public Option<long?> MaxUploadRate { get; } = new("--max-upload-rate") { Description = "Upload limit for all peers together, in KiB/s." };
+
+    public Option<long?> MaxDownloadRate { get; } = new("--max-download-rate") { Description = "Download limit for all peers together, in KiB/s." };
+
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Port, Bind, Peers, MaxPeers, SeedRatio, SeedTime, StateDir, GiveUpAfter, UploadSlots })
+        foreach (var option in new Option[] { Port, Bind, Peers, MaxPeers, SeedRatio, SeedTime, StateDir, GiveUpAfter, UploadSlots, MaxUploadRate, MaxDownloadRate })
             command.Options.Add(option);
     }
 
@@ -65,7 +69,13 @@ internal sealed class TorrentRunCommand
             SeedRatio = parse.GetValue(SeedRatio),
             SeedTime = seedTime is { } minutes ? TimeSpan.FromMinutes(minutes) : null,
             GiveUpWithoutPeers = TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(GiveUpAfter))),
-            Engine = new EngineOptions { MaxPeers = maxPeers, UploadSlots = Math.Max(1, parse.GetValue(UploadSlots)) },
+            Engine = new EngineOptions
+            {
+                MaxPeers = maxPeers,
+                UploadSlots = Math.Max(1, parse.GetValue(UploadSlots)),
+                MaxUploadRate = KiBPerSecond(parse.GetValue(MaxUploadRate), "--max-upload-rate"),
+                MaxDownloadRate = KiBPerSecond(parse.GetValue(MaxDownloadRate), "--max-download-rate"),
+            },
         };
     }
 
@@ -77,6 +87,13 @@ internal sealed class TorrentRunCommand
         await runner.RunAsync(cancellationToken).ConfigureAwait(false);
         return CliHost.ExitOk;
     }
+
+    private static long? KiBPerSecond(long? value, string option) => value switch
+    {
+        null or 0 => null,
+        < 0 => throw new UserErrorException($"{option} {value}: must be a positive number of KiB/s"),
+        _ => value * 1024,
+    };
 
     internal static IPEndPoint ParsePeer(string text)
     {

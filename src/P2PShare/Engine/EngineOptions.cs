@@ -38,4 +38,10 @@ public sealed record EngineOptions
 
     /// <summary>How often a peer that was useful and dropped is dialled again before it is given up.</summary>
     public int MaxRedials { get; init; } = 5;
+
+    /// <summary>Upload limit shared by all peers, bytes per second; null for none.</summary>
+    public long? MaxUploadRate { get; init; }
+
+    /// <summary>Download limit shared by all peers, bytes per second; null for none.</summary>
+    public long? MaxDownloadRate { get; init; }
 }

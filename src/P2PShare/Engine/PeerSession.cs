@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Threading.Channels;
+using P2PShare.Networking;
 using P2PShare.Networking.Peers;
 using P2PShare.Protocol;
 using P2PShare.Protocol.Wire;
@@ -73,7 +74,7 @@ internal sealed class PeerSession
     public void CloseOutbox() => _outbox.Writer.TryComplete();
 
     /// <summary>Drains the outbox: control messages are batched into one write; blocks are read from disk and sent.</summary>
-    public async Task RunSenderAsync(IPieceStore store, Func<PeerSession, OutgoingMessage, bool> stillWanted, Action<int> onUploaded, CancellationToken cancellationToken)
+    public async Task RunSenderAsync(IPieceStore store, Func<PeerSession, OutgoingMessage, bool> stillWanted, Action<int> onUploaded, TokenBucket? uploadLimit, CancellationToken cancellationToken)
     {
         var batch = ArrayPool<byte>.Shared.Rent(16 * 1024);
         var block = ArrayPool<byte>.Shared.Rent(FrameLimits.StandardBlockLength);
@@ -92,6 +93,8 @@ internal sealed class PeerSession
                         used = 0;
                         if (!stillWanted(this, message))
                             continue;
+                        if (uploadLimit is not null)
+                            await uploadLimit.ConsumeAsync(message.Length, cancellationToken).ConfigureAwait(false);
                         var data = block.AsMemory(0, message.Length);
                         await store.ReadAsync(message.Index, message.Begin, data, cancellationToken).ConfigureAwait(false);
                         await Connection.SendBlockAsync(message.Index, message.Begin, data, cancellationToken).ConfigureAwait(false);

@@ -39,8 +39,8 @@ public sealed partial class TorrentSession
         {
             if (!_have.IsEmpty)
                 await SendBitfieldAsync(peer, token).ConfigureAwait(false);
-            var sender = peer.RunSenderAsync(_store, StillWanted, OnUploaded, token);
-            var receiver = peer.Connection.ReceiveAsync(new FrameLimits(_torrent.PieceCount), m => OnMessage(peer, m), token);
+            var sender = peer.RunSenderAsync(_store, StillWanted, OnUploaded, _uploadLimit, token);
+            var receiver = peer.Connection.ReceiveAsync(new FrameLimits(_torrent.PieceCount), m => OnMessage(peer, m), token, _downloadLimit);
             var first = await Task.WhenAny(sender, receiver).ConfigureAwait(false);
             await first.ConfigureAwait(false);
         }
@@ -175,6 +175,12 @@ public sealed partial class TorrentSession
         foreach (var index in has.SetIndices())
             peer.Has[index] = true;
         _scheduler.Picker.AddPeer(peer.Has);
+        if (has.IsComplete && _have.IsComplete)
+        {
+            // Two seeds have nothing to trade.
+            peer.Lifetime.Cancel();
+            return;
+        }
         UpdateInterest(peer);
         _scheduler.FillRequests(peer);
     }
@@ -288,7 +294,7 @@ public sealed partial class TorrentSession
     private void Ban(PeerSession peer)
     {
         _logger.LogWarning("Banning {Peer} for sending corrupt data", peer.Name);
-        _bans.Ban(peer.Connection.RemoteEndPoint.Address);
+        _bans.Ban(peer.Connection.RemoteEndPoint, peer.Connection.Remote.PeerId);
         if (_known.TryGetValue(peer.Connection.RemoteEndPoint, out var known))
             known.GivenUp = true;
         peer.Lifetime.Cancel();

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using P2PShare.Metainfo;
+using P2PShare.Networking;
 using P2PShare.Networking.Peers;
 using P2PShare.Protocol;
 using P2PShare.Protocol.Wire;
@@ -33,6 +34,8 @@ public sealed partial class TorrentSession : IAsyncDisposable
     private readonly ResiliencePipeline _dialPipeline;
     private readonly RateEstimator _downloadRate;
     private readonly RateEstimator _uploadRate;
+    private readonly TokenBucket? _uploadLimit;
+    private readonly TokenBucket? _downloadLimit;
     private readonly TaskCompletionSource _completed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _failed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _lifetime = new();
@@ -56,6 +59,8 @@ public sealed partial class TorrentSession : IAsyncDisposable
         _bans = new PeerBans(time, options.BanDuration);
         _downloadRate = new RateEstimator(time);
         _uploadRate = new RateEstimator(time);
+        _uploadLimit = options.MaxUploadRate is { } up ? new TokenBucket(up, time) : null;
+        _downloadLimit = options.MaxDownloadRate is { } down ? new TokenBucket(down, time) : null;
         _verifiedBytes = have.SetIndices().Sum(i => (long)torrent.PieceSize(i));
         _dialPipeline = new ResiliencePipelineBuilder { TimeProvider = time }
             .AddRetry(new RetryStrategyOptions
@@ -156,7 +161,10 @@ public sealed partial class TorrentSession : IAsyncDisposable
     /// <summary>Takes over an incoming connection whose handshake named this torrent.</summary>
     public void Attach(PeerConnection connection)
     {
-        if (_bans.IsBanned(connection.RemoteEndPoint.Address))
+        bool banned;
+        lock (_gate)
+            banned = _bans.IsBanned(connection.RemoteEndPoint, connection.Remote.PeerId);
+        if (banned)
         {
             _ = connection.DisposeAsync();
             return;
@@ -207,13 +215,12 @@ public sealed partial class TorrentSession : IAsyncDisposable
 
     private void DialMore(long now, CancellationToken cancellationToken)
     {
-        if (_have.IsComplete)
-            return;
+        // A seed dials too: some clients (transmission) never dial loopback or NATed peers themselves.
         foreach (var known in _known.Values)
         {
             if (_peers.Count + _halfOpen >= _options.MaxPeers || _halfOpen >= _options.MaxHalfOpen)
                 return;
-            if (known.IsConnected || known.IsConnecting || known.GivenUp || now < known.NotBeforeTicks || _bans.IsBanned(known.EndPoint.Address))
+            if (known.IsConnected || known.IsConnecting || known.GivenUp || now < known.NotBeforeTicks || _bans.IsBanned(known.EndPoint))
                 continue;
             known.IsConnecting = true;
             _halfOpen++;

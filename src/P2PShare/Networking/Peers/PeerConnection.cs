@@ -92,12 +92,16 @@ public sealed class PeerConnection : IAsyncDisposable
     }
 
     /// <summary>Runs until the peer closes, breaks the protocol or the token is cancelled. <paramref name="onMessage"/> must copy any payload it keeps.</summary>
-    public async Task ReceiveAsync(FrameLimits limits, Action<PeerMessage> onMessage, CancellationToken cancellationToken)
+    /// <param name="downloadLimit">When set, each read is paid for before the next, so the sender is slowed by TCP flow control.</param>
+    public async Task ReceiveAsync(FrameLimits limits, Action<PeerMessage> onMessage, CancellationToken cancellationToken, TokenBucket? downloadLimit = null)
     {
+        long examined = 0;
         while (true)
         {
             var result = await _reader.ReadAsync(cancellationToken).ConfigureAwait(false);
             var buffer = result.Buffer;
+            if (downloadLimit is not null && buffer.Length > examined)
+                await downloadLimit.ConsumeAsync((int)(buffer.Length - examined), cancellationToken).ConfigureAwait(false);
             try
             {
                 while (MessageReader.TryRead(ref buffer, limits, out var message))
@@ -107,6 +111,8 @@ public sealed class PeerConnection : IAsyncDisposable
             {
                 _reader.AdvanceTo(buffer.Start, buffer.End);
             }
+            // Bytes left in the buffer were already paid for.
+            examined = buffer.Length;
             if (result.IsCompleted)
                 return;
         }

@@ -1,0 +1,184 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.IO.Pipelines;
+using System.Net;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using P2PShare.Protocol.Native;
+
+namespace P2PShare.Networking.Native;
+
+/// <summary>
+/// One established connection: a read loop that frames and parses lines, and a single writer loop fed by a
+/// queue, so handling a message never waits on the socket (two nodes sending big pieces to each other
+/// cannot deadlock). Uploads are read from disk only when their turn comes, one piece buffer at a time.
+/// </summary>
+public sealed class NativeConnection : IAsyncDisposable
+{
+    private readonly Stream _transport;
+    private readonly PipeReader _reader;
+    private readonly PipeWriter _writer;
+    private readonly Channel<Outbound> _outbound = Channel.CreateUnbounded<Outbound>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly ConcurrentDictionary<int, byte> _cancelledUploads = new();
+    private readonly NativeCodecLimits _limits;
+    private readonly ILogger _logger;
+    private int _queuedUploads;
+    private long _bytesUploaded;
+
+    internal NativeConnection(Stream transport, PipeReader reader, IPEndPoint remote, bool dialled, NativeHandshake remoteHandshake, NativeCodecLimits limits, ILogger logger)
+    {
+        _transport = transport;
+        _reader = reader;
+        _writer = PipeWriter.Create(transport, new StreamPipeWriterOptions(leaveOpen: true));
+        RemoteEndPoint = remote;
+        Dialled = dialled;
+        RemoteHandshake = remoteHandshake;
+        _limits = limits;
+        _logger = logger;
+    }
+
+    public IPEndPoint RemoteEndPoint { get; }
+
+    /// <summary>True when this side opened the TCP connection.</summary>
+    public bool Dialled { get; }
+
+    public NativeHandshake RemoteHandshake { get; }
+
+    public bool IsEncrypted => _transport is System.Net.Security.SslStream;
+
+    public long BytesUploaded => Interlocked.Read(ref _bytesUploaded);
+
+    internal INativePieceSource? PieceSource { get; set; }
+
+    internal TimeSpan UploadDelayPerPiece { get; set; }
+
+    /// <summary>Queues a message; false when the connection is closing.</summary>
+    public bool Send(NativeMessage message) => _outbound.Writer.TryWrite(new Outbound(message, -1));
+
+    /// <summary>Queues an upload of a piece; false when too many are queued already.</summary>
+    public bool TrySendPiece(int index, int maxQueued)
+    {
+        if (Interlocked.Increment(ref _queuedUploads) > maxQueued)
+        {
+            Interlocked.Decrement(ref _queuedUploads);
+            return false;
+        }
+        _cancelledUploads.TryRemove(index, out _);
+        if (_outbound.Writer.TryWrite(new Outbound(null, index)))
+            return true;
+        Interlocked.Decrement(ref _queuedUploads);
+        return false;
+    }
+
+    /// <summary>Extension: the peer withdrew its request; skip the upload if it has not gone out yet.</summary>
+    public void CancelUpload(int index) => _cancelledUploads[index] = 0;
+
+    /// <summary>Runs until the remote closes, breaks the protocol, or <paramref name="cancellationToken"/> fires.</summary>
+    public async Task RunAsync(Func<NativeMessage, ValueTask> onMessage, CancellationToken cancellationToken)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var reading = ReadLoopAsync(onMessage, stop.Token);
+        var writing = WriteLoopAsync(stop.Token);
+        var first = await Task.WhenAny(reading, writing).ConfigureAwait(false);
+        await stop.CancelAsync().ConfigureAwait(false);
+        _outbound.Writer.TryComplete();
+        // Closing the transport unblocks a read or write that does not watch the token.
+        _transport.Dispose();
+        try
+        {
+            await Task.WhenAll(reading, writing).ConfigureAwait(false);
+        }
+        catch when (!first.IsFaulted)
+        {
+            // The loop that ended second fails because the transport was closed under it.
+        }
+        catch (Exception) when (first.IsFaulted)
+        {
+            await first.ConfigureAwait(false);
+        }
+    }
+
+    private async Task ReadLoopAsync(Func<NativeMessage, ValueTask> onMessage, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var result = await _reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            while (true)
+            {
+                var status = NativeLineFramer.TryReadLine(ref buffer, _limits.MaxLineLength, out var line);
+                if (status == NativeLineStatus.TooLong)
+                    throw new NativeProtocolException($"line longer than {_limits.MaxLineLength} bytes");
+                if (status == NativeLineStatus.NeedMoreData)
+                    break;
+                var outcome = NativeMessageReader.TryParse(line, _limits, out var message, out var error);
+                if (outcome == NativeParseOutcome.Invalid)
+                    _logger.LogDebug("Dropped a message from {Remote}: {Reason}", RemoteEndPoint, error);
+                else if (message is not null)
+                    await onMessage(message).ConfigureAwait(false);
+            }
+            _reader.AdvanceTo(buffer.Start, buffer.End);
+            if (result.IsCompleted || result.IsCanceled)
+                return;
+        }
+    }
+
+    private async Task WriteLoopAsync(CancellationToken cancellationToken)
+    {
+        using var json = new NativeMessageWriter();
+        while (await _outbound.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (_outbound.Reader.TryRead(out var item))
+            {
+                if (item.Message is { } message)
+                    json.Write(_writer, message);
+                else
+                    await WriteUploadAsync(json, item.PieceIndex, cancellationToken).ConfigureAwait(false);
+            }
+            var flush = await _writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+            if (flush.IsCompleted)
+                return;
+        }
+    }
+
+    private async Task WriteUploadAsync(NativeMessageWriter json, int index, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (_cancelledUploads.TryRemove(index, out _) || PieceSource is not { } source)
+                return;
+            var length = source.PieceLength(index);
+            if (length < 0)
+                return;
+            if (UploadDelayPerPiece > TimeSpan.Zero)
+                await Task.Delay(UploadDelayPerPiece, cancellationToken).ConfigureAwait(false);
+            var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(1, length));
+            try
+            {
+                var read = await source.ReadPieceAsync(index, buffer.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
+                json.WritePiece(_writer, index, buffer.AsSpan(0, read));
+                Interlocked.Add(ref _bytesUploaded, read);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+            // Flush each piece so a big queue does not pile up in memory.
+            await _writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _queuedUploads);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _outbound.Writer.TryComplete();
+        await _reader.CompleteAsync().ConfigureAwait(false);
+        await _writer.CompleteAsync().ConfigureAwait(false);
+        await _transport.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private readonly record struct Outbound(NativeMessage? Message, int PieceIndex);
+}

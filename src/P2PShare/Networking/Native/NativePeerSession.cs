@@ -1,0 +1,26 @@
+namespace P2PShare.Networking.Native;
+
+/// <summary>What the node knows about one connected peer. Guarded by the node's lock.</summary>
+internal sealed class NativePeerSession(NativeConnection connection, CancellationToken nodeStopping)
+{
+    public NativeConnection Connection { get; } = connection;
+
+    public string Id => Connection.RemoteHandshake.Id;
+
+    /// <summary>The socket's remote address, as peer exchange reports it (often IPv4-mapped).</summary>
+    public string Host => Connection.RemoteEndPoint.Address.ToString();
+
+    /// <summary>The listening port the peer advertised.</summary>
+    public int Port => Connection.RemoteHandshake.Port;
+
+    public bool UnderstandsExtensions => Connection.RemoteHandshake.Extensions >= 1;
+
+    public HashSet<int> Pieces { get; } = [];
+
+    public HashSet<int> Requested { get; } = [];
+
+    public long PiecesReceived { get; set; }
+
+    /// <summary>Stops only this connection (for example when a duplicate replaces it).</summary>
+    public CancellationTokenSource Stop { get; } = CancellationTokenSource.CreateLinkedTokenSource(nodeStopping);
+}

@@ -1,0 +1,15 @@
+namespace P2PShare.Networking.Native;
+
+/// <summary>A snapshot for the progress line.</summary>
+public sealed record NativeProgress(
+    bool FileKnown,
+    bool Complete,
+    int PiecesHave,
+    int PieceCount,
+    long FileSize,
+    long BytesDownloaded,
+    long BytesUploaded,
+    int Peers)
+{
+    public double Fraction => PieceCount == 0 ? (Complete ? 1 : 0) : (double)PiecesHave / PieceCount;
+}

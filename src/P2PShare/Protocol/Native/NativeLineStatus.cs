@@ -1,0 +1,13 @@
+namespace P2PShare.Protocol.Native;
+
+public enum NativeLineStatus
+{
+    /// <summary>A complete line was taken.</summary>
+    Line,
+
+    /// <summary>No newline yet; read more bytes.</summary>
+    NeedMoreData,
+
+    /// <summary>The line is longer than allowed: the connection must be closed.</summary>
+    TooLong,
+}

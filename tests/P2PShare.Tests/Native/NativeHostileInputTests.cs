@@ -1,0 +1,144 @@
+using P2PShare.Networking.Native;
+using P2PShare.Protocol.Native;
+using static P2PShare.Tests.Native.NativeTestSupport;
+
+namespace P2PShare.Tests.Native;
+
+public class NativeHostileInputTests
+{
+    private const int PieceSize = 65536;
+    private string _directory = null!;
+
+    [SetUp]
+    public void SetUp() => _directory = NewTempDirectory();
+
+    [TearDown]
+    public void TearDown() => DeleteDirectory(_directory);
+
+    private async Task<(NativeNode Seeder, byte[] Data)> StartSeederAsync(NativeCodecLimits? limits = null)
+    {
+        var source = Path.Combine(_directory, "source.bin");
+        var data = WriteRandomFile(source, 4 * PieceSize, seed: 7);
+        var options = Options(source);
+        if (limits is not null)
+            options = options with { Limits = limits };
+        return (await StartAsync(options), data);
+    }
+
+    [Test]
+    public async Task An_endless_line_closes_that_connection_only()
+    {
+        var (seeder, data) = await StartSeederAsync(NativeCodecLimits.Default with { MaxLineLength = 256 * 1024 });
+        await using var _ = seeder;
+        await using (var attacker = await FakeNativePeer.ConnectAsync(seeder.ListenPort))
+        {
+            await attacker.SendAsync(FakeNativePeer.Handshake("aaaaaaaaaaaaaaaa", "x", null, null));
+            Assert.That(await attacker.ReadTypeAsync("handshake"), Is.Not.Null);
+            var chunk = new string('x', 64 * 1024);
+            try
+            {
+                for (var i = 0; i < 64; i++)
+                    await attacker.SendRawAsync(chunk);
+            }
+            catch (IOException)
+            {
+                // The node may close while we are still sending: that is the point.
+            }
+            Assert.That(await attacker.WasClosedAsync(), Is.True, "the node must drop a line past its limit");
+        }
+        await using var honest = await FakeNativePeer.ConnectAsync(seeder.ListenPort);
+        await honest.SendAsync(FakeNativePeer.Handshake("bbbbbbbbbbbbbbbb", "x", null, null));
+        await honest.SendAsync("""{"type":"request","index":1}""");
+        var piece = await honest.ReadTypeAsync("piece");
+        Assert.That(Convert.FromBase64String((string)piece!["data"]!), Is.EqualTo(data.AsSpan(PieceSize, PieceSize).ToArray()), "the node still serves others");
+    }
+
+    [Test]
+    public async Task Invalid_json_and_nonsense_are_dropped_and_the_connection_stays_usable()
+    {
+        var (seeder, data) = await StartSeederAsync();
+        await using var _ = seeder;
+        await using var peer = await FakeNativePeer.ConnectAsync(seeder.ListenPort);
+        await peer.SendAsync(FakeNativePeer.Handshake("cccccccccccccccc", "x", null, null));
+        await peer.SendAsync("{this is not json");
+        await peer.SendAsync("[1,2,3]");
+        await peer.SendAsync("""{"type":"request","index":999999999999}""");
+        await peer.SendAsync("""{"type":"request","index":-5}""");
+        await peer.SendAsync("""{"type":"request","index":77}""");
+        await peer.SendAsync("""{"type":"bitfield","pieces":"all"}""");
+        await peer.SendAsync("""{"type":"peers","peers":[{"id":"zzzzzzzzzzzzzzzz","host":"not-an-ip","port":1}]}""");
+        await peer.SendAsync("\r");
+        await peer.SendAsync("""{"type":"request","index":3}""");
+        var piece = await peer.ReadTypeAsync("piece");
+        Assert.That((int)piece!["index"]!, Is.EqualTo(3));
+        Assert.That(Convert.FromBase64String((string)piece["data"]!), Is.EqualTo(data.AsSpan(3 * PieceSize).ToArray()));
+    }
+
+    [Test]
+    public async Task Wrong_length_and_unrequested_pieces_are_not_written()
+    {
+        var data = new byte[4 * PieceSize];
+        new Random(8).NextBytes(data);
+        var hash = Sha1Hex(data);
+        await using var fake = FakeNativePeer.Listen();
+        var target = Path.Combine(_directory, "target.bin");
+        await using var leecher = await StartAsync(Options(target, fake.Port) with { MaxOutstandingRequestsPerPeer = 2, RequestTimeout = TimeSpan.FromMilliseconds(500) });
+        await fake.AcceptAsync();
+        Assert.That(await fake.ReadTypeAsync("handshake"), Is.Not.Null);
+        await fake.SendAsync(FakeNativePeer.Handshake("dddddddddddddddd", "../../etc/evil", data.Length, hash));
+        await fake.SendAsync("""{"type":"bitfield","pieces":[0,1,2,3]}""");
+        var first = (int)(await fake.ReadTypeAsync("request"))!["index"]!;
+        Assert.That(first, Is.EqualTo(0));
+        // Piece 3 was not requested (only 0 and 1 are outstanding); piece 0 arrives one byte short.
+        await fake.SendAsync(FakeNativePeer.Piece(3, new byte[PieceSize]));
+        await fake.SendAsync(FakeNativePeer.Piece(0, data.AsSpan(0, PieceSize - 1)));
+        await fake.SendAsync(FakeNativePeer.Piece(0, new byte[PieceSize * 2]));
+        // From here on, answer every request honestly.
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                while (await fake.ReadTypeAsync("request") is { } request)
+                {
+                    var index = (int)request["index"]!;
+                    await fake.SendAsync(FakeNativePeer.Piece(index, data.AsSpan(index * PieceSize, PieceSize)));
+                }
+            }
+            catch (Exception error) when (error is IOException or TimeoutException or ObjectDisposedException)
+            {
+            }
+        });
+        await WaitAsync(leecher.Completion, "the download after the bad pieces");
+        Assert.That(File.ReadAllBytes(target), Is.EqualTo(data));
+        Assert.That(Directory.GetFiles(_directory), Is.EquivalentTo(new[] { target }), "nothing is written but the target file");
+        Assert.That(File.Exists(Path.Combine(Path.GetTempPath(), "..", "etc", "evil")), Is.False);
+    }
+
+    [Test]
+    public async Task A_huge_file_size_is_refused_without_creating_anything()
+    {
+        await using var fake = FakeNativePeer.Listen();
+        var target = Path.Combine(_directory, "target.bin");
+        await using var leecher = await StartAsync(Options(target, fake.Port) with { MaxReconnectDelay = TimeSpan.FromSeconds(30) });
+        await fake.AcceptAsync();
+        Assert.That(await fake.ReadTypeAsync("handshake"), Is.Not.Null);
+        await fake.SendAsync(FakeNativePeer.Handshake("eeeeeeeeeeeeeeee", "huge.bin", 1L << 60, new string('a', 40)));
+        await fake.SendAsync("""{"type":"bitfield","pieces":[0]}""");
+        Assert.That(await fake.WasClosedAsync(), Is.True, "the node refuses the peer");
+        Assert.That(leecher.GetProgress().FileKnown, Is.False);
+        Assert.That(Directory.GetFiles(_directory), Is.Empty, "no data file and no resume file");
+    }
+
+    [Test]
+    public async Task A_piece_size_larger_than_the_limit_is_refused()
+    {
+        await using var fake = FakeNativePeer.Listen();
+        var target = Path.Combine(_directory, "target.bin");
+        await using var leecher = await StartAsync(Options(target, fake.Port) with { MaxReconnectDelay = TimeSpan.FromSeconds(30) });
+        await fake.AcceptAsync();
+        Assert.That(await fake.ReadTypeAsync("handshake"), Is.Not.Null);
+        await fake.SendAsync(FakeNativePeer.Handshake("ffffffffffffffff", "x", 100L << 20, new string('a', 40), pieceSize: 100 << 20));
+        Assert.That(await fake.WasClosedAsync(), Is.True);
+        Assert.That(Directory.GetFiles(_directory), Is.Empty);
+    }
+}
