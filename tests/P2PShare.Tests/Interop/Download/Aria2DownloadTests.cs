@@ -19,11 +19,11 @@ public sealed class Aria2DownloadTests
 
         var output = temp.CreateSubdirectory("out");
         await using var downloader = P2PShareClient.StartDownload(temp.Path, torrent.TorrentPath, output,
-            "--peer", $"127.0.0.1:{seeder.PeerPort}", "--no-seed", "--give-up-after", "60");
+            "--peer", $"127.0.0.1:{seeder.Port}", "--no-seed", "--give-up-after", "60");
         await downloader.WaitForSuccessAsync(TimeSpan.FromSeconds(60), cancellationToken);
 
         DownloadCheck.SameContent(source, output, downloader);
-        Assert.That(await seeder.UploadedAsync(cancellationToken), Is.GreaterThanOrEqualTo(new FileInfo(source).Length),
+        Assert.That((await seeder.GetStatusAsync(cancellationToken)).UploadLength, Is.GreaterThanOrEqualTo(new FileInfo(source).Length),
             "aria2 must have uploaded the whole content");
     }
 }

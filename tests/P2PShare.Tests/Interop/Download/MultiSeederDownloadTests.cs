@@ -45,14 +45,14 @@ public sealed class MultiSeederDownloadTests
 
         var output = temp.CreateSubdirectory("out");
         await using var downloader = P2PShareClient.StartDownload(temp.Path, torrent.TorrentPath, output,
-            "--peer", $"127.0.0.1:{libtorrent.Port}", "--peer", $"127.0.0.1:{aria2.PeerPort}", "--peer", $"127.0.0.1:{transmission.PeerPort}",
+            "--peer", $"127.0.0.1:{libtorrent.Port}", "--peer", $"127.0.0.1:{aria2.Port}", "--peer", $"127.0.0.1:{transmission.PeerPort}",
             "--no-seed", "--give-up-after", "60");
         await downloader.WaitForSuccessAsync(TimeSpan.FromSeconds(70), cancellationToken);
 
         DownloadCheck.SameContent(original, output, downloader);
         var fromLibtorrent = libtorrent.LatestStatus?.TotalPayloadUpload ?? 0;
-        var fromAria2 = await aria2.UploadedAsync(cancellationToken);
-        var fromTransmission = await transmission.UploadedAsync(cancellationToken);
+        var fromAria2 = (await aria2.GetStatusAsync(cancellationToken)).UploadLength;
+        var fromTransmission = await transmission.UploadedAsync(torrent.InfoHash, cancellationToken);
         TestContext.Progress.WriteLine($"uploaded: libtorrent {fromLibtorrent}, aria2 {fromAria2}, transmission {fromTransmission}");
         Assert.Multiple(() =>
         {

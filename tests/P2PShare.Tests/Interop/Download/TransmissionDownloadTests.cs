@@ -28,7 +28,7 @@ public sealed class TransmissionDownloadTests
         await downloader.WaitForSuccessAsync(TimeSpan.FromSeconds(75), cancellationToken);
 
         DownloadCheck.SameContent(source, output, downloader);
-        Assert.That(await seeder.UploadedAsync(cancellationToken), Is.GreaterThanOrEqualTo(new FileInfo(source).Length),
+        Assert.That(await seeder.UploadedAsync(torrent.InfoHash, cancellationToken), Is.GreaterThanOrEqualTo(new FileInfo(source).Length),
             "transmission must have uploaded the whole content");
     }
 }
