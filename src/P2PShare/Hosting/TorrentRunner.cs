@@ -39,6 +39,7 @@ public sealed class TorrentRunner(TorrentRunOptions options, IRunObserver observ
         await using var session = new TorrentSession(torrent, storage, have, peerId, options.Engine, time, random, loggers.CreateLogger<TorrentSession>());
         session.AddPeers(options.ExtraPeers);
         session.AddPeers(knownPeers);
+        observer.Message($"{torrent.Name}: {have.CountSet}/{torrent.PieceCount} pieces, listening on port {listener.Port}");
         _logger.LogInformation("Torrent {Name} ({InfoHash}): {Have}/{Pieces} pieces, listening on port {Port}", torrent.Name, torrent.InfoHash, have.CountSet, torrent.PieceCount, listener.Port);
 
         await using var trackers = new TrackerManager(torrent.AnnounceTiers, options.Trackers, loggers.CreateLogger<TrackerManager>(), time, random);
