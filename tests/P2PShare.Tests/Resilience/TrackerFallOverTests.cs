@@ -215,6 +215,10 @@ public sealed class TrackerFallOverTests
         {
         }
 
+        public void Peers(IReadOnlyList<PeerInfo> peers)
+        {
+        }
+
         public override string ToString() => "--- run messages ---" + Environment.NewLine + string.Join(Environment.NewLine, _messages);
     }
 
