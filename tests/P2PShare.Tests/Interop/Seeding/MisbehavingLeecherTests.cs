@@ -1,0 +1,119 @@
+using P2PShare.Tests.Peers;
+using P2PShare.Tests.Support;
+
+namespace P2PShare.Tests.Interop.Seeding;
+
+/// <summary>
+/// While our seeder serves a good libtorrent leecher, a raw-socket peer asks for blocks outside the torrent
+/// or floods requests: our seeder must drop that peer, and the good leecher must still get every byte.
+/// </summary>
+[TestFixture]
+[Category("Interop")]
+[CancelAfter(90_000)]
+public sealed class MisbehavingLeecherTests
+{
+    private const int PieceSizeKiB = 256;
+    private const int PieceSize = PieceSizeKiB * 1024;
+    // More distinct 16 KiB blocks than the seeder lets one peer queue (PeerSession.MaxPendingUploads = 2048).
+    private const long ContentSize = 36L * 1024 * 1024 + 1000;
+
+    public enum Misbehaviour
+    {
+        PieceIndexPastTheEnd,
+        BlockPastTheEndOfItsPiece,
+        BlockLongerThan16KiB,
+        RequestFlood,
+    }
+
+    [TestCase(Misbehaviour.PieceIndexPastTheEnd)]
+    [TestCase(Misbehaviour.BlockPastTheEndOfItsPiece)]
+    [TestCase(Misbehaviour.BlockLongerThan16KiB)]
+    [TestCase(Misbehaviour.RequestFlood)]
+    public async Task SeederDropsTheBadPeerAndKeepsServingTheGoodOne(Misbehaviour misbehaviour, CancellationToken cancellationToken)
+    {
+        RequiredTool.EnsureLibtorrent();
+        await using var scenario = await SeedScenario.CreateAsync($"bad-{misbehaviour}", ContentSize, seed: 70 + (int)misbehaviour,
+            PieceSizeKiB, cancellationToken: cancellationToken);
+        var pieceCount = (int)((ContentSize + PieceSize - 1) / PieceSize);
+        var (seeder, port) = await scenario.StartSeederAsync(cancellationToken, "--verbose");
+        await using var _s = seeder;
+
+        // The good leecher is held to 3 MB/s so it is mid-download while the bad peer acts.
+        var output = scenario.Temp.CreateSubdirectory("good-out");
+        await using var good = await LibtorrentPeer.StartAsync(new LibtorrentPeerOptions(scenario.Torrent.TorrentPath, output)
+        {
+            Mode = LibtorrentMode.Leech,
+            NoTrackers = true,
+            ConnectTo = [SeedScenario.Loopback(port)],
+            DownloadLimit = 3_000_000,
+        }, cancellationToken);
+        await good.WaitForStatusAsync(s => s.TotalPayloadDownload > 0, TimeSpan.FromSeconds(20), "the good leecher to start receiving data",
+            cancellationToken);
+
+        await using var bad = await MisbehavingPeer.ConnectAsync(SeedScenario.Loopback(port), scenario.InfoHash, TimeSpan.FromSeconds(10),
+            cancellationToken);
+        await bad.SendEmptyBitfieldAsync(pieceCount, cancellationToken);
+        await bad.SendInterestedAsync(cancellationToken);
+        string expectedReason;
+        if (misbehaviour == Misbehaviour.RequestFlood)
+        {
+            // Every block of the torrent in one burst, without reading: the seeder cannot send faster than we
+            // read, so its queue for us passes the limit. The seeder unchokes an interested peer at once when it
+            // has a free slot, and handles our messages in order, so these requests arrive after the unchoke.
+            var burst = new List<byte>();
+            for (var offset = 0L; offset < ContentSize; offset += MisbehavingPeer.BlockLength)
+            {
+                var index = (int)(offset / PieceSize);
+                var begin = (int)(offset % PieceSize);
+                var length = (int)Math.Min(MisbehavingPeer.BlockLength, ContentSize - offset);
+                burst.AddRange(MisbehavingPeer.RequestBytes(index, begin, length));
+            }
+            await bad.SendRawAsync(burst.ToArray(), cancellationToken);
+            expectedReason = "flood";
+        }
+        else
+        {
+            // Control: a valid request is served with the right bytes, so the drop below is for the bad request.
+            Assert.That(await bad.WaitUntilUnchokedAsync(TimeSpan.FromSeconds(15), cancellationToken), Is.True,
+                () => $"the seeder never unchoked the raw peer (closed: {bad.IsClosed}).{Environment.NewLine}{seeder.Describe()}");
+            await bad.SendRequestAsync(1, MisbehavingPeer.BlockLength, MisbehavingPeer.BlockLength, cancellationToken);
+            await Eventually.UntilAsync(() => bad.BlocksReceived >= 1, TimeSpan.FromSeconds(10), "the valid request to be answered", seeder.Describe,
+                cancellationToken: cancellationToken);
+            var block = bad.Blocks[0];
+            Assert.That((block.Index, block.Begin), Is.EqualTo((1, MisbehavingPeer.BlockLength)));
+            Assert.That(block.Data, Is.EqualTo(ReadSource(scenario.Source, PieceSize + MisbehavingPeer.BlockLength, MisbehavingPeer.BlockLength)),
+                "the served block must hold the content's bytes");
+
+            var lastPieceSize = (int)(ContentSize - (long)(pieceCount - 1) * PieceSize);
+            var (index, begin, length) = misbehaviour switch
+            {
+                Misbehaviour.PieceIndexPastTheEnd => (pieceCount, 0, MisbehavingPeer.BlockLength),
+                // The last piece is short: a block that starts inside it but runs past its end.
+                Misbehaviour.BlockPastTheEndOfItsPiece => (pieceCount - 1, lastPieceSize - 100, MisbehavingPeer.BlockLength),
+                _ => (0, 0, 128 * 1024),
+            };
+            await bad.SendRequestAsync(index, begin, length, cancellationToken);
+            expectedReason = "out of range";
+        }
+
+        Assert.That(await bad.WaitForDisconnectAsync(TimeSpan.FromSeconds(15), cancellationToken), Is.True,
+            () => $"the seeder kept the misbehaving peer connected ({misbehaviour}).{Environment.NewLine}{seeder.Describe()}");
+        await Eventually.UntilAsync(() => seeder.ReadLog().Contains(expectedReason, StringComparison.Ordinal), TimeSpan.FromSeconds(5),
+            $"the seeder's log to give the reason '{expectedReason}'", seeder.Describe, cancellationToken: cancellationToken);
+
+        await good.SetDownloadLimitAsync(0, cancellationToken);
+        var done = await good.WaitForExitAsync(TimeSpan.FromSeconds(45), cancellationToken);
+        Assert.That(done.TotalPayloadDownload, Is.GreaterThanOrEqualTo(ContentSize));
+        scenario.AssertSameContent(output, "the good libtorrent leecher", () => good.Process.Describe() + Environment.NewLine + seeder.Describe());
+        Assert.That(seeder.HasExited, Is.False, () => $"the seeder must survive the bad peer.{Environment.NewLine}{seeder.Describe()}");
+    }
+
+    private static byte[] ReadSource(string path, long offset, int count)
+    {
+        using var stream = File.OpenRead(path);
+        stream.Position = offset;
+        var bytes = new byte[count];
+        stream.ReadExactly(bytes);
+        return bytes;
+    }
+}
