@@ -70,14 +70,16 @@ public sealed class SeedToRealClientsTests
             [tracker.HttpAnnounceUrl], cancellationToken);
         await tracker.WhitelistAsync(scenario.Torrent.InfoHash, cancellationToken);
 
-        var (seeder, _) = await scenario.StartSeederAsync(cancellationToken);
+        var (seeder, _) = await scenario.StartSeederAsync(cancellationToken, "--verbose");
         await using var _s = seeder;
         await Eventually.UntilAsync(async () => await SeedScenario.ScrapeAsync(tracker, scenario.Torrent.InfoHash, "complete", cancellationToken) >= 1,
             TimeSpan.FromSeconds(20), "opentracker to list our seeder", seeder.Describe, TimeSpan.FromMilliseconds(200), cancellationToken);
 
         var output = scenario.Temp.CreateSubdirectory("aria2-out");
         await using var leecher = await Aria2Peer.StartAsync(new Aria2PeerOptions(scenario.Torrent.TorrentPath, output), cancellationToken);
-        await leecher.WaitForStatusAsync(s => s.IsComplete, TimeSpan.FromSeconds(60), "aria2 to download everything from our seeder", cancellationToken);
+        await Eventually.ValueAsync(() => leecher.GetStatusAsync(cancellationToken), s => s.IsComplete, TimeSpan.FromSeconds(60),
+            "aria2 to download everything from our seeder", () => leecher.Process.Describe() + Environment.NewLine + seeder.Describe(),
+            TimeSpan.FromMilliseconds(250), cancellationToken);
         await leecher.ShutdownAsync(cancellationToken);
 
         scenario.AssertSameContent(output, "aria2", () => leecher.Process.Describe() + Environment.NewLine + seeder.Describe());
