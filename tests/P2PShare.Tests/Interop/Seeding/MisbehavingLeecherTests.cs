@@ -108,6 +108,31 @@ public sealed class MisbehavingLeecherTests
         Assert.That(seeder.HasExited, Is.False, () => $"the seeder must survive the bad peer.{Environment.NewLine}{seeder.Describe()}");
     }
 
+    /// <summary>
+    /// Not misbehaviour: aria2 sends a whole bitfield mid-connection (after interested and haves) instead of a
+    /// run of haves. The seeder must take it, keep the connection and go on serving.
+    /// </summary>
+    [Test]
+    public async Task SeederKeepsAPeerThatSendsItsBitfieldLate(CancellationToken cancellationToken)
+    {
+        await using var scenario = await SeedScenario.CreateAsync("late-bitfield", 4L * PieceSize + 77, seed: 79, PieceSizeKiB,
+            cancellationToken: cancellationToken);
+        var (seeder, port) = await scenario.StartSeederAsync(cancellationToken, "--verbose");
+        await using var _s = seeder;
+        await using var peer = await MisbehavingPeer.ConnectAsync(SeedScenario.Loopback(port), scenario.InfoHash, TimeSpan.FromSeconds(10),
+            cancellationToken);
+        await peer.SendInterestedAsync(cancellationToken);
+        Assert.That(await peer.WaitUntilUnchokedAsync(TimeSpan.FromSeconds(15), cancellationToken), Is.True, seeder.Describe);
+        await peer.SendMessageAsync(4, new byte[] { 0, 0, 0, 2 }, cancellationToken); // have 2
+        await peer.SendMessageAsync(5, new byte[] { 0b1010_0000 }, cancellationToken); // bitfield: pieces 0 and 2
+
+        await peer.SendRequestAsync(3, 0, MisbehavingPeer.BlockLength, cancellationToken);
+        await Eventually.UntilAsync(() => peer.BlocksReceived >= 1 || peer.IsClosed, TimeSpan.FromSeconds(10), "the request after the late bitfield to be answered",
+            seeder.Describe, cancellationToken: cancellationToken);
+        Assert.That(peer.IsClosed, Is.False, () => $"the seeder dropped a peer for a late bitfield.{Environment.NewLine}{seeder.Describe()}");
+        Assert.That(peer.Blocks[0].Data, Is.EqualTo(ReadSource(scenario.Source, 3L * PieceSize, MisbehavingPeer.BlockLength)));
+    }
+
     private static byte[] ReadSource(string path, long offset, int count)
     {
         using var stream = File.OpenRead(path);
