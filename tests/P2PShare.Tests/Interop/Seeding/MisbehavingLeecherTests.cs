@@ -14,8 +14,10 @@ public sealed class MisbehavingLeecherTests
 {
     private const int PieceSizeKiB = 256;
     private const int PieceSize = PieceSizeKiB * 1024;
-    // More distinct 16 KiB blocks than the seeder lets one peer queue (PeerSession.MaxPendingUploads = 2048).
-    private const long ContentSize = 36L * 1024 * 1024 + 1000;
+    private const long ContentSize = 24L * 1024 * 1024 + 1000;
+    // Far more distinct requests than the seeder lets one peer queue (PeerSession.MaxPendingUploads = 2048)
+    // plus what the loopback socket buffers can absorb.
+    private const int FloodRequests = 8000;
 
     public enum Misbehaviour
     {
@@ -50,6 +52,8 @@ public sealed class MisbehavingLeecherTests
         await good.WaitForStatusAsync(s => s.TotalPayloadDownload > 0, TimeSpan.FromSeconds(20), "the good leecher to start receiving data",
             cancellationToken);
 
+        Assert.That(good.LatestStatus?.Progress ?? 0, Is.LessThan(0.5), "the good leecher must be mid-download while the bad peer acts");
+
         await using var bad = await MisbehavingPeer.ConnectAsync(SeedScenario.Loopback(port), scenario.InfoHash, TimeSpan.FromSeconds(10),
             cancellationToken);
         await bad.SendEmptyBitfieldAsync(pieceCount, cancellationToken);
@@ -57,17 +61,14 @@ public sealed class MisbehavingLeecherTests
         string expectedReason;
         if (misbehaviour == Misbehaviour.RequestFlood)
         {
-            // Every block of the torrent in one burst, without reading: the seeder cannot send faster than we
-            // read, so its queue for us passes the limit. The seeder unchokes an interested peer at once when it
-            // has a free slot, and handles our messages in order, so these requests arrive after the unchoke.
-            var burst = new List<byte>();
-            for (var offset = 0L; offset < ContentSize; offset += MisbehavingPeer.BlockLength)
-            {
-                var index = (int)(offset / PieceSize);
-                var begin = (int)(offset % PieceSize);
-                var length = (int)Math.Min(MisbehavingPeer.BlockLength, ContentSize - offset);
-                burst.AddRange(MisbehavingPeer.RequestBytes(index, begin, length));
-            }
+            // 8,000 distinct requests (16 KiB blocks at every byte offset of piece 0: legal, each a different block)
+            // in one burst, without reading. The seeder cannot send faster than we read, and the socket buffers
+            // hold only some hundreds of blocks, so its queue for us passes its limit (2,048) whatever the timing.
+            // The seeder unchokes an interested peer at once when it has a free slot and handles our messages
+            // in order, so these requests arrive after the unchoke.
+            var burst = new List<byte>(FloodRequests * 17);
+            for (var begin = 0; begin < FloodRequests; begin++)
+                burst.AddRange(MisbehavingPeer.RequestBytes(0, begin, MisbehavingPeer.BlockLength));
             await bad.SendRawAsync(burst.ToArray(), cancellationToken);
             expectedReason = "flood";
         }
