@@ -12,5 +12,7 @@ internal static class CommandCatalog
         yield return DownloadCommand.Create();
         yield return SeedCommand.Create();
         yield return NativeCommand.Create();
+        yield return VerifyCommand.Create();
+        yield return AnnounceCommand.Create();
     }
 }

@@ -11,8 +11,9 @@ internal static class DownloadCommand
         var output = new Option<string>("--output", "-o") { Description = "Directory the content goes into (default: the current directory).", DefaultValueFactory = _ => "." };
         var noSeed = new Option<bool>("--no-seed") { Description = "Exit as soon as the data is complete and verified." };
         var recheck = new Option<bool>("--recheck") { Description = "Check all existing data, ignoring resume data." };
+        var showPeers = new Option<bool>("--peers") { Description = "List the connected peers (client, rates, score, flags) every 5 s." };
         var shared = new TorrentRunCommand();
-        var command = new Command("download", "Download a torrent into DIR/<name>, verifying every piece, then keep seeding.") { torrent, output, noSeed, recheck };
+        var command = new Command("download", "Download a torrent into DIR/<name>, verifying every piece, then keep seeding.") { torrent, output, noSeed, recheck, showPeers };
         shared.AddTo(command);
         command.SetAction((parse, cancellationToken) => CliHost.RunAsync(parse, cancellationToken, (services, ct) =>
         {
@@ -20,6 +21,7 @@ internal static class DownloadCommand
             {
                 SeedAfterDownload = !parse.GetValue(noSeed),
                 Recheck = parse.GetValue(recheck),
+                ShowPeers = parse.GetValue(showPeers),
             };
             return TorrentRunCommand.RunAsync(services, options, ct);
         }));

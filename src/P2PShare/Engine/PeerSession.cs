@@ -67,6 +67,11 @@ internal sealed class PeerSession
 
     public int HashFailures { get; set; }
 
+    public int RequestTimeouts { get; set; }
+
+    public PeerRecord Record(TimeProvider time) =>
+        new(VerifiedBytes, DownloadRate.BytesPerSecond, RequestTimeouts, IsSnubbed, HashFailures, time.GetElapsedTime(ConnectedAt));
+
     public CancellationTokenSource Lifetime { get; } = new();
 
     public void Enqueue(OutgoingMessage message) => _outbox.Writer.TryWrite(message);

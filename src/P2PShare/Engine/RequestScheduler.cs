@@ -84,6 +84,7 @@ internal sealed class RequestScheduler(Torrent torrent, Bitfield have, PiecePick
                 peer.Enqueue(new OutgoingMessage(MessageId.Cancel, request.Piece, request.Block * PieceDownload.BlockLength, piece.BlockSize(request.Block)));
             }
             peer.Outstanding.RemoveAt(i);
+            peer.RequestTimeouts++;
             expired = true;
         }
         return expired;

@@ -110,7 +110,8 @@ public sealed partial class TorrentSession : IAsyncDisposable
         {
             return _peers.Select(p => new PeerInfo(
                 p.Name, p.Connection.Remote.PeerId.ClientName, p.DownloadRate.BytesPerSecond, p.UploadRate.BytesPerSecond,
-                p.Has.Length == 0 ? 0 : (double)p.Has.CountSet / p.Has.Length, Flags(p), p.Outstanding.Count, p.HashFailures)).ToList();
+                p.Has.Length == 0 ? 0 : (double)p.Has.CountSet / p.Has.Length, Flags(p), p.Outstanding.Count, p.HashFailures,
+                PeerRating.Score(p.Record(_time)))).ToList();
         }
     }
 
@@ -208,6 +209,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
             {
                 _lastRechokeTicks = now;
                 Rechoke();
+                MakeRoomForNewPeers();
             }
             DialMore(now, cancellationToken);
         }
@@ -225,6 +227,19 @@ public sealed partial class TorrentSession : IAsyncDisposable
             known.IsConnecting = true;
             _halfOpen++;
             Track(DialAsync(known, cancellationToken));
+        }
+    }
+
+    /// <summary>At the peer limit with untried addresses waiting, the worst-rated peer gives up its place.</summary>
+    private void MakeRoomForNewPeers()
+    {
+        if (_peers.Count < _options.MaxPeers || !_known.Values.Any(k => !k.IsConnected && !k.IsConnecting && !k.GivenUp))
+            return;
+        var worst = PeerRating.WorstToReplace(_peers.Select(p => p.Record(_time)).ToList());
+        if (worst is { } index)
+        {
+            _logger.LogDebug("Dropping {Peer} (lowest rating) to make room for new peers", _peers[index].Name);
+            _peers[index].Lifetime.Cancel();
         }
     }
 

@@ -10,4 +10,7 @@ public interface IRunObserver
     void Checking(string reason, double fraction);
 
     void Progress(RunPhase phase, TorrentProgress progress, int listenPort);
+
+    /// <summary>The connected peers, when the user asked to see them.</summary>
+    void Peers(IReadOnlyList<PeerInfo> peers);
 }

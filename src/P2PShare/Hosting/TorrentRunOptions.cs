@@ -39,9 +39,16 @@ public sealed record TorrentRunOptions
     /// <summary>Give up with an error when no peer has been connected for this long.</summary>
     public TimeSpan GiveUpWithoutPeers { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>Show the peer list (client, rates, score, state) every few seconds.</summary>
+    public bool ShowPeers { get; init; }
+
     public TimeSpan ResumeSaveInterval { get; init; } = TimeSpan.FromSeconds(5);
 
     public EngineOptions Engine { get; init; } = new();
 
-    public TrackerOptions Trackers { get; init; } = TrackerOptions.Default;
+    /// <summary>
+    /// A download cannot wait minutes on a silent UDP tracker before trying the next tier, so the BEP 15
+    /// schedule is kept but cut short (5, 10, 20 s).
+    /// </summary>
+    public TrackerOptions Trackers { get; init; } = TrackerOptions.Default with { UdpBaseTimeout = TimeSpan.FromSeconds(5), UdpMaxRetransmissions = 2 };
 }

@@ -39,6 +39,7 @@ public sealed class TorrentRunner(TorrentRunOptions options, IRunObserver observ
         await using var session = new TorrentSession(torrent, storage, have, peerId, options.Engine, time, random, loggers.CreateLogger<TorrentSession>());
         session.AddPeers(options.ExtraPeers);
         session.AddPeers(knownPeers);
+        observer.Message($"{torrent.Name}: {have.CountSet}/{torrent.PieceCount} pieces, listening on port {listener.Port}");
         _logger.LogInformation("Torrent {Name} ({InfoHash}): {Have}/{Pieces} pieces, listening on port {Port}", torrent.Name, torrent.InfoHash, have.CountSet, torrent.PieceCount, listener.Port);
 
         await using var trackers = new TrackerManager(torrent.AnnounceTiers, options.Trackers, loggers.CreateLogger<TrackerManager>(), time, random);
@@ -79,6 +80,7 @@ public sealed class TorrentRunner(TorrentRunOptions options, IRunObserver observ
         var wasComplete = session.Completed.IsCompleted;
         var lastPeerAt = time.GetUtcNow();
         var seedingSince = wasComplete ? time.GetUtcNow() : (DateTimeOffset?)null;
+        var ticks = 0;
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
         while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -88,6 +90,8 @@ public sealed class TorrentRunner(TorrentRunOptions options, IRunObserver observ
             var progress = session.Progress();
             var complete = progress.IsComplete;
             observer.Progress(complete ? RunPhase.Seeding : RunPhase.Downloading, progress, port);
+            if (options.ShowPeers && ++ticks % 5 == 0)
+                observer.Peers(session.PeerList());
             if (complete && !wasComplete)
             {
                 wasComplete = true;
@@ -121,33 +125,23 @@ public sealed class TorrentRunner(TorrentRunOptions options, IRunObserver observ
 
     private async Task<(Bitfield Have, IReadOnlyList<IPEndPoint> Peers, long[] Totals)> StartupCheckAsync(Torrent torrent, ResumeStore store, CancellationToken cancellationToken)
     {
-        var loaded = options.Recheck ? ResumeLoadResult.Missing : await store.LoadAsync(torrent.InfoHash, cancellationToken).ConfigureAwait(false);
-        var decision = ResumeValidator.Decide(torrent, options.DataDirectory, loaded);
-        var have = decision.Trusted.Clone();
-        var reason = options.Recheck ? "--recheck: checking all data" : decision.Summary;
-        if (decision.NeedsCheck)
-        {
-            var paths = new ContentPaths(torrent, options.DataDirectory);
-            var anyData = Enumerable.Range(0, torrent.Files.Count).Any(i => paths[i] is { } path && File.Exists(path));
-            if (anyData || options.SeedOnly)
-            {
-                observer.Message($"Checking existing data ({reason})");
-                var progress = new Progress<PieceCheckProgress>(p => observer.Checking(reason, p.Fraction));
-                var verified = await PieceChecker.CheckAsync(torrent, options.DataDirectory, progress, cancellationToken, decision.ToCheck).ConfigureAwait(false);
-                foreach (var index in verified.SetIndices())
-                    have[index] = true;
-                observer.Message($"Check done: {have.CountSet}/{torrent.PieceCount} pieces verified");
-            }
-        }
-        else if (loaded.Data is not null)
-        {
+        if (options.Recheck)
+            store.Delete(torrent.InfoHash);
+        var reason = "checking";
+        var progress = new Progress<PieceCheckProgress>(p => observer.Checking(reason, p.Fraction));
+        var loaded = await store.LoadAsync(torrent.InfoHash, cancellationToken).ConfigureAwait(false);
+        reason = options.Recheck ? "--recheck: checking all data" : ResumeValidator.Decide(torrent, options.DataDirectory, loaded).Summary;
+        var startup = await StartupCheck.RunAsync(torrent, options.DataDirectory, store, progress, cancellationToken).ConfigureAwait(false);
+        var have = startup.Verified;
+        if (startup.Decision.NeedsCheck)
+            observer.Message($"Checked existing data ({reason}): {have.CountSet}/{torrent.PieceCount} pieces verified");
+        else if (startup.Resume is not null)
             observer.Message($"Resuming: {have.CountSet}/{torrent.PieceCount} pieces verified earlier ({reason})");
-        }
         var peers = new List<IPEndPoint>();
-        foreach (var text in loaded.Data?.Peers ?? [])
+        foreach (var text in startup.Resume?.Peers ?? [])
             if (IPEndPoint.TryParse(text, out var endPoint))
                 peers.Add(endPoint);
-        long[] totals = [loaded.Data?.BytesDownloaded ?? 0, loaded.Data?.BytesUploaded ?? 0];
+        long[] totals = [startup.Resume?.BytesDownloaded ?? 0, startup.Resume?.BytesUploaded ?? 0];
         return (have, peers, totals);
     }
 

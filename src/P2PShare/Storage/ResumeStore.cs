@@ -89,7 +89,9 @@ public sealed class ResumeStore
     public void Delete(InfoHash infoHash)
     {
         ArgumentNullException.ThrowIfNull(infoHash);
-        File.Delete(PathFor(infoHash));
+        var path = PathFor(infoHash);
+        if (File.Exists(path))
+            File.Delete(path);
     }
 
     private void CreateStateDirectory()

@@ -8,6 +8,11 @@ internal static class StorageErrors
     private const int ReadOnlyFileSystem = 30;
     private const int QuotaExceeded = 122;
 
+    // Win32 error codes (in the low word of the HResult on Windows).
+    private const int WindowsDiskFull = 112;
+    private const int WindowsHandleDiskFull = 39;
+    private const int WindowsWriteProtect = 19;
+
     /// <summary>Whether <paramref name="error"/> is one this class rewrites.</summary>
     public static bool IsIoFailure(Exception error) => error is IOException or UnauthorizedAccessException;
 
@@ -16,9 +21,10 @@ internal static class StorageErrors
     {
         var what = error switch
         {
-            IOException io when (io.HResult & 0xFFFF) is NoSpace or QuotaExceeded || Mentions(io, "No space left") =>
+            IOException io when IsCode(io, NoSpace, QuotaExceeded, WindowsDiskFull, WindowsHandleDiskFull) || Mentions(io, "No space left") =>
                 "no space left on device",
-            IOException io when (io.HResult & 0xFFFF) is ReadOnlyFileSystem || Mentions(io, "Read-only file system") =>
+            IOException io when IsCode(io, ReadOnlyFileSystem, ReadOnlyFileSystem, WindowsWriteProtect, WindowsWriteProtect)
+                || Mentions(io, "Read-only file system") =>
                 "read-only file system",
             UnauthorizedAccessException => "permission denied",
             FileNotFoundException or DirectoryNotFoundException => "file not found",
@@ -27,6 +33,12 @@ internal static class StorageErrors
         return what is null
             ? new IOException($"error {action} {path}: {error.Message}", error)
             : new IOException($"{what} {action} {path}", error);
+    }
+
+    private static bool IsCode(IOException error, int unix1, int unix2, int windows1, int windows2)
+    {
+        var code = error.HResult & 0xFFFF;
+        return OperatingSystem.IsWindows() ? code == windows1 || code == windows2 : code == unix1 || code == unix2;
     }
 
     private static bool Mentions(Exception error, string text) => error.Message.Contains(text, StringComparison.OrdinalIgnoreCase);

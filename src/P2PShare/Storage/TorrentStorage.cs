@@ -46,7 +46,17 @@ public sealed class TorrentStorage : IPieceStore
         if (data.Length != size)
             throw new ArgumentException($"piece {pieceIndex} is {size} bytes, not {data.Length}", nameof(data));
         if (Interlocked.Exchange(ref _emptyFilesCreated, 1) == 0)
-            CreateEmptyFiles();
+        {
+            try
+            {
+                CreateEmptyFiles();
+            }
+            catch
+            {
+                Volatile.Write(ref _emptyFilesCreated, 0); // try again with the next piece
+                throw;
+            }
+        }
         foreach (var segment in _layout.MapPiece(pieceIndex))
         {
             if (segment.IsPadding)
@@ -82,15 +92,15 @@ public sealed class TorrentStorage : IPieceStore
             cancellationToken.ThrowIfCancellationRequested();
             var path = _paths[segment.FileIndex]!;
             using var lease = Acquire(segment.FileIndex, writable: false);
+            var done = 0;
             try
             {
-                var done = 0;
                 while (done < slice.Length)
                 {
                     var read = await RandomAccess.ReadAsync(lease.Handle, slice[done..], segment.FileOffset + done, cancellationToken)
                         .ConfigureAwait(false);
                     if (read == 0)
-                        throw new EndOfStreamException($"{path} ends before offset {segment.FileOffset + slice.Length} (file was truncated?)");
+                        break;
                     done += read;
                 }
             }
@@ -98,6 +108,8 @@ public sealed class TorrentStorage : IPieceStore
             {
                 throw StorageErrors.Describe(error, "reading", path);
             }
+            if (done < slice.Length)
+                throw new IOException($"{path} is {RandomAccess.GetLength(lease.Handle)} bytes, too short to read up to offset {segment.FileOffset + slice.Length} (truncated?)");
         }
     }
 

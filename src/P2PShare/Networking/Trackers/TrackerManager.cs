@@ -119,10 +119,17 @@ public sealed class TrackerManager : IAsyncDisposable
         }
     }
 
-    /// <summary>Sends 'completed' to the current tracker (falling over like any announce). Failures are logged.</summary>
+    /// <summary>
+    /// Sends 'completed' to the current tracker (falling over like any announce). Failures are logged.
+    /// Before <see cref="RunAsync"/> has started there is nobody to tell, and nothing is sent.
+    /// </summary>
     public async Task AnnounceCompletedAsync(CancellationToken ct)
     {
-        var makeRequest = _makeRequest ?? throw new InvalidOperationException("RunAsync has not been started");
+        if (_makeRequest is not { } makeRequest)
+        {
+            _logger.LogDebug("'completed' not announced: announcing has not started");
+            return;
+        }
         var request = makeRequest(AnnounceEvent.Completed);
         var current = _current;
         if (current is not null && await TryAnnounceAsync(current, request, ct).ConfigureAwait(false) is not null)

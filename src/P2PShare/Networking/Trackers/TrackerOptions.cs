@@ -38,10 +38,11 @@ public sealed record TrackerOptions
     /// <summary>Failed attempts within the sampling window that open a tracker's circuit.</summary>
     public int CircuitBreakerMinimumThroughput { get; init; } = 3;
 
-    public TimeSpan CircuitBreakerSamplingDuration { get; init; } = TimeSpan.FromMinutes(10);
+    /// <summary>Window in which failures are counted; longer than an announce interval, so failures of consecutive rounds add up.</summary>
+    public TimeSpan CircuitBreakerSamplingDuration { get; init; } = TimeSpan.FromHours(1);
 
     /// <summary>How long a tracker whose circuit opened is skipped (Polly requires more than 0.5 s).</summary>
-    public TimeSpan CircuitBreakDuration { get; init; } = TimeSpan.FromMinutes(2);
+    public TimeSpan CircuitBreakDuration { get; init; } = TimeSpan.FromMinutes(10);
 
     /// <summary>Used when a tracker gives no interval.</summary>
     public TimeSpan DefaultInterval { get; init; } = TimeSpan.FromMinutes(30);

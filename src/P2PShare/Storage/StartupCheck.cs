@@ -1,0 +1,33 @@
+using P2PShare.Metainfo;
+using P2PShare.Protocol;
+
+namespace P2PShare.Storage;
+
+/// <summary>The pieces a torrent starts with, and how that was decided.</summary>
+/// <param name="Resume">The resume data loaded (peers, totals), or null when there was none usable.</param>
+public sealed record StartupResult(Bitfield Verified, ResumeDecision Decision, ResumeData? Resume);
+
+/// <summary>
+/// The whole start-up sequence for one torrent: load resume data, decide what to trust, hash only what must be
+/// re-checked, and combine. Never fails on bad resume data; only real I/O errors while checking propagate.
+/// </summary>
+public static class StartupCheck
+{
+    public static async Task<StartupResult> RunAsync(
+        Torrent torrent, string directory, ResumeStore store, IProgress<PieceCheckProgress>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(torrent);
+        ArgumentNullException.ThrowIfNull(store);
+        var loaded = await store.LoadAsync(torrent.InfoHash, cancellationToken).ConfigureAwait(false);
+        var decision = ResumeValidator.Decide(torrent, directory, loaded);
+        var verified = decision.Trusted.Clone();
+        if (decision.NeedsCheck)
+        {
+            var rechecked = await PieceChecker.CheckAsync(torrent, directory, progress, cancellationToken, decision.ToCheck)
+                .ConfigureAwait(false);
+            foreach (var piece in rechecked.SetIndices())
+                verified[piece] = true;
+        }
+        return new StartupResult(verified, decision, loaded.Status == ResumeLoadStatus.Loaded ? loaded.Data : null);
+    }
+}
