@@ -166,12 +166,17 @@ public sealed partial class TorrentSession
 
     private void OnBitfield(PeerSession peer, in PeerMessage message, bool first)
     {
-        if (!first)
-            throw new PeerProtocolException("bitfield sent after other messages");
         Span<byte> bytes = message.Length <= 4096 ? stackalloc byte[message.Length] : new byte[message.Length];
         message.Payload.CopyTo(bytes);
         if (!Bitfield.TryFromBytes(bytes, _torrent.PieceCount, out var has))
             throw new PeerProtocolException("bitfield has spare bits set");
+        if (!first)
+        {
+            // aria2 sends a whole bitfield mid-connection instead of a run of haves: take its new pieces as haves.
+            foreach (var index in has.SetIndices())
+                OnHave(peer, index);
+            return;
+        }
         foreach (var index in has.SetIndices())
             peer.Has[index] = true;
         _scheduler.Picker.AddPeer(peer.Has);
