@@ -82,7 +82,8 @@ internal sealed class PeerSession
     public async Task RunSenderAsync(IPieceStore store, Func<PeerSession, OutgoingMessage, bool> stillWanted, Action<int> onUploaded, TokenBucket? uploadLimit, CancellationToken cancellationToken)
     {
         var batch = ArrayPool<byte>.Shared.Rent(16 * 1024);
-        var block = ArrayPool<byte>.Shared.Rent(FrameLimits.StandardBlockLength);
+        // Header and data in one buffer: the block is read from disk right behind its header and sent in one write.
+        var block = ArrayPool<byte>.Shared.Rent(MessageWriter.PieceHeaderLength + FrameLimits.StandardBlockLength);
         try
         {
             var reader = _outbox.Reader;
@@ -100,9 +101,10 @@ internal sealed class PeerSession
                             continue;
                         if (uploadLimit is not null)
                             await uploadLimit.ConsumeAsync(message.Length, cancellationToken).ConfigureAwait(false);
-                        var data = block.AsMemory(0, message.Length);
-                        await store.ReadAsync(message.Index, message.Begin, data, cancellationToken).ConfigureAwait(false);
-                        await Connection.SendBlockAsync(message.Index, message.Begin, data, cancellationToken).ConfigureAwait(false);
+                        var frameLength = MessageWriter.PieceHeaderLength + message.Length;
+                        await store.ReadAsync(message.Index, message.Begin, block.AsMemory(MessageWriter.PieceHeaderLength, message.Length), cancellationToken).ConfigureAwait(false);
+                        MessageWriter.WritePieceHeader(block, message.Index, message.Begin, message.Length);
+                        await Connection.SendAsync(block.AsMemory(0, frameLength), cancellationToken).ConfigureAwait(false);
                         UploadRate.Add(message.Length);
                         onUploaded(message.Length);
                         continue;

@@ -132,30 +132,6 @@ public sealed class PeerConnection : IAsyncDisposable
         }
     }
 
-    /// <summary>Sends a piece message: the 13-byte header then the block, without joining them in a new buffer.</summary>
-    public async ValueTask SendBlockAsync(int index, int begin, ReadOnlyMemory<byte> block, CancellationToken cancellationToken)
-    {
-        var header = ArrayPool<byte>.Shared.Rent(MessageWriter.PieceHeaderLength);
-        try
-        {
-            MessageWriter.WritePieceHeader(header, index, begin, block.Length);
-            await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-            try
-            {
-                await _stream.WriteAsync(header.AsMemory(0, MessageWriter.PieceHeaderLength), cancellationToken).ConfigureAwait(false);
-                await _stream.WriteAsync(block, cancellationToken).ConfigureAwait(false);
-            }
-            finally
-            {
-                _sendLock.Release();
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(header);
-        }
-    }
-
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
