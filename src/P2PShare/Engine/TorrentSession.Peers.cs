@@ -227,11 +227,12 @@ public sealed partial class TorrentSession
             SHA1.HashData(data.Span, hash);
             if (!hash.SequenceEqual(_torrent.PieceHash(piece.Index)))
             {
-                OnHashFailed(piece);
+                OnHashFailed(piece, SmartBan.Collect(piece));
                 return;
             }
             await _store.WritePieceAsync(piece.Index, data, _lifetime.Token).ConfigureAwait(false);
             OnPieceStored(piece);
+            FindCulpritsOfEarlierFailure(piece);
         }
         catch (OperationCanceledException)
         {
@@ -277,13 +278,16 @@ public sealed partial class TorrentSession
         }
     }
 
-    private void OnHashFailed(PieceDownload piece)
+    private void OnHashFailed(PieceDownload piece, SmartBan.BlockEvidence[] evidence)
     {
         lock (_gate)
         {
             _scheduler.Release(piece.Index);
             var senders = piece.SenderOf.OfType<PeerSession>().Distinct().ToList();
             _logger.LogWarning("Piece {Piece} failed its hash check (sent by {Peers})", piece.Index, string.Join(", ", senders.Select(s => s.Name)));
+            // Several senders: keep each block's hash, so the good copy fetched later shows whose blocks were bad.
+            if (senders.Count > 1)
+                _smartBan.RecordFailure(piece.Index, evidence);
             foreach (var sender in senders)
             {
                 sender.HashFailures++;
@@ -293,6 +297,27 @@ public sealed partial class TorrentSession
             }
             foreach (var peer in _peers)
                 _scheduler.FillRequests(peer);
+        }
+    }
+
+    private void FindCulpritsOfEarlierFailure(PieceDownload piece)
+    {
+        SmartBan.BlockEvidence[]? evidence;
+        lock (_gate)
+            if (!_smartBan.TryTake(piece.Index, out evidence))
+                return;
+        var culprits = SmartBan.Culprits(evidence, piece.Buffer.AsSpan(0, piece.Size));
+        lock (_gate)
+        {
+            foreach (var culprit in culprits)
+            {
+                _logger.LogWarning("Banning {Peer}: its blocks of piece {Piece} differ from the verified data", culprit.Sender, piece.Index);
+                _bans.Ban(culprit.Sender!, culprit.SenderId!);
+                if (_known.TryGetValue(culprit.Sender!, out var known))
+                    known.GivenUp = true;
+                foreach (var peer in _peers.Where(p => p.Connection.RemoteEndPoint.Equals(culprit.Sender) || p.Connection.Remote.PeerId.Equals(culprit.SenderId)))
+                    peer.Lifetime.Cancel();
+            }
         }
     }
 

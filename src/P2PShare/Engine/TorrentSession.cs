@@ -29,6 +29,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
     private readonly RequestScheduler _scheduler;
     private readonly Choker _choker;
     private readonly PeerBans _bans;
+    private readonly SmartBan _smartBan = new();
     private readonly List<PeerSession> _peers = [];
     private readonly Dictionary<IPEndPoint, KnownPeer> _known = [];
     private readonly ResiliencePipeline _dialPipeline;
