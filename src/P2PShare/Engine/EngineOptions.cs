@@ -44,4 +44,7 @@ public sealed record EngineOptions
 
     /// <summary>Download limit shared by all peers, bytes per second; null for none.</summary>
     public long? MaxDownloadRate { get; init; }
+
+    /// <summary>Budget of the read cache that serves uploads (whole windows of pieces, least recently used dropped).</summary>
+    public long ReadCacheBytes { get; init; } = 8 * 1024 * 1024;
 }

@@ -79,7 +79,7 @@ internal sealed class PeerSession
     public void CloseOutbox() => _outbox.Writer.TryComplete();
 
     /// <summary>Drains the outbox: control messages are batched into one write; blocks are read from disk and sent.</summary>
-    public async Task RunSenderAsync(IPieceStore store, Func<PeerSession, OutgoingMessage, bool> stillWanted, Action<int> onUploaded, TokenBucket? uploadLimit, CancellationToken cancellationToken)
+    public async Task RunSenderAsync(BlockReadCache store, Func<PeerSession, OutgoingMessage, bool> stillWanted, Action<int> onUploaded, TokenBucket? uploadLimit, CancellationToken cancellationToken)
     {
         var batch = ArrayPool<byte>.Shared.Rent(16 * 1024);
         // Header and data in one buffer: the block is read from disk right behind its header and sent in one write.

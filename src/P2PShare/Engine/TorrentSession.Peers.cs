@@ -39,7 +39,7 @@ public sealed partial class TorrentSession
         {
             if (!_have.IsEmpty)
                 await SendBitfieldAsync(peer, token).ConfigureAwait(false);
-            var sender = peer.RunSenderAsync(_store, StillWanted, OnUploaded, _uploadLimit, token);
+            var sender = peer.RunSenderAsync(_readCache, StillWanted, OnUploaded, _uploadLimit, token);
             var receiver = peer.Connection.ReceiveAsync(new FrameLimits(_torrent.PieceCount), m => OnMessage(peer, m), token, _downloadLimit);
             var first = await Task.WhenAny(sender, receiver).ConfigureAwait(false);
             await first.ConfigureAwait(false);
@@ -215,7 +215,9 @@ public sealed partial class TorrentSession
         _downloadRate.Add(message.Length);
         if (completed is not null)
             Track(Task.Run(() => VerifyAndStoreAsync(completed)));
-        _scheduler.FillRequests(peer);
+        // Refill in batches, not one request per block received: fewer wake-ups and writes on both sides.
+        if (peer.Outstanding.Count <= _scheduler.QueueTarget(peer) * 3 / 4)
+            _scheduler.FillRequests(peer);
     }
 
     private async Task VerifyAndStoreAsync(PieceDownload piece)

@@ -30,6 +30,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
     private readonly Choker _choker;
     private readonly PeerBans _bans;
     private readonly SmartBan _smartBan = new();
+    private readonly BlockReadCache _readCache;
     private readonly List<PeerSession> _peers = [];
     private readonly Dictionary<IPEndPoint, KnownPeer> _known = [];
     private readonly ResiliencePipeline _dialPipeline;
@@ -60,6 +61,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
         _bans = new PeerBans(time, options.BanDuration);
         _downloadRate = new RateEstimator(time);
         _uploadRate = new RateEstimator(time);
+        _readCache = new BlockReadCache(store, torrent.PieceSize, options.ReadCacheBytes);
         _uploadLimit = options.MaxUploadRate is { } up ? new TokenBucket(up, time) : null;
         _downloadLimit = options.MaxDownloadRate is { } down ? new TokenBucket(down, time) : null;
         _verifiedBytes = have.SetIndices().Sum(i => (long)torrent.PieceSize(i));
@@ -190,6 +192,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
         await Task.WhenAll(background).WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         lock (_gate)
             _scheduler.ReleaseAll();
+        _readCache.Clear();
         _lifetime.Dispose();
     }
 
