@@ -127,14 +127,18 @@ public sealed class TorrentRunner(TorrentRunOptions options, IRunObserver observ
     {
         if (options.Recheck)
             store.Delete(torrent.InfoHash);
-        var reason = "checking";
+        var reason = options.Recheck ? "--recheck: checking all data" : "";
         var progress = new Progress<PieceCheckProgress>(p => observer.Checking(reason, p.Fraction));
-        var loaded = await store.LoadAsync(torrent.InfoHash, cancellationToken).ConfigureAwait(false);
-        reason = options.Recheck ? "--recheck: checking all data" : ResumeValidator.Decide(torrent, options.DataDirectory, loaded).Summary;
-        var startup = await StartupCheck.RunAsync(torrent, options.DataDirectory, store, progress, cancellationToken).ConfigureAwait(false);
+        var startup = await StartupCheck.RunAsync(torrent, options.DataDirectory, store, progress, cancellationToken, decision =>
+        {
+            if (!options.Recheck)
+                reason = decision.Summary;
+            if (decision.NeedsCheck)
+                observer.Message($"Checking existing data ({reason})");
+        }).ConfigureAwait(false);
         var have = startup.Verified;
         if (startup.Decision.NeedsCheck)
-            observer.Message($"Checked existing data ({reason}): {have.CountSet}/{torrent.PieceCount} pieces verified");
+            observer.Message($"Check done: {have.CountSet}/{torrent.PieceCount} pieces verified");
         else if (startup.Resume is not null)
             observer.Message($"Resuming: {have.CountSet}/{torrent.PieceCount} pieces verified earlier ({reason})");
         var peers = new List<IPEndPoint>();

@@ -14,12 +14,14 @@ public sealed record StartupResult(Bitfield Verified, ResumeDecision Decision, R
 public static class StartupCheck
 {
     public static async Task<StartupResult> RunAsync(
-        Torrent torrent, string directory, ResumeStore store, IProgress<PieceCheckProgress>? progress, CancellationToken cancellationToken)
+        Torrent torrent, string directory, ResumeStore store, IProgress<PieceCheckProgress>? progress, CancellationToken cancellationToken,
+        Action<ResumeDecision>? onDecision = null)
     {
         ArgumentNullException.ThrowIfNull(torrent);
         ArgumentNullException.ThrowIfNull(store);
         var loaded = await store.LoadAsync(torrent.InfoHash, cancellationToken).ConfigureAwait(false);
         var decision = ResumeValidator.Decide(torrent, directory, loaded);
+        onDecision?.Invoke(decision);
         var verified = decision.Trusted.Clone();
         if (decision.NeedsCheck)
         {
