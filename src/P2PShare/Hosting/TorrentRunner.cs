@@ -128,7 +128,8 @@ public sealed class TorrentRunner(TorrentRunOptions options, IRunObserver observ
         if (options.Recheck)
             store.Delete(torrent.InfoHash);
         var reason = options.Recheck ? "--recheck: checking all data" : "";
-        var progress = new Progress<PieceCheckProgress>(p => observer.Checking(reason, p.Fraction));
+        // Reported synchronously: Progress<T> would post to the thread pool, and a late report could print after "Check done".
+        var progress = new SynchronousProgress<PieceCheckProgress>(p => observer.Checking(reason, p.Fraction));
         var startup = await StartupCheck.RunAsync(torrent, options.DataDirectory, store, progress, cancellationToken, decision =>
         {
             if (!options.Recheck)
