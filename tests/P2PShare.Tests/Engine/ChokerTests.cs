@@ -8,7 +8,7 @@ public class ChokerTests
     [Test]
     public void The_fastest_interested_peers_get_the_regular_slots_plus_one_optimistic()
     {
-        var clock = new ManualClock();
+        var clock = new ManualTimeProvider();
         var choker = new Choker(uploadSlots: 2, clock, new Random(5));
         var candidates = new List<ChokeCandidate>
         {
@@ -28,7 +28,7 @@ public class ChokerTests
     [Test]
     public void The_optimistic_unchoke_rotates_every_30_seconds_and_not_before()
     {
-        var clock = new ManualClock();
+        var clock = new ManualTimeProvider();
         var choker = new Choker(uploadSlots: 1, clock, new Random(11));
         var candidates = Enumerable.Range(0, 6).Select(i => new ChokeCandidate(i, true, Rate: i == 0 ? 1000 : 0, IsNew: false, IsSnubbed: false)).ToList();
         choker.Decide(candidates);
@@ -53,7 +53,7 @@ public class ChokerTests
         var newWins = 0;
         for (var seed = 0; seed < 200; seed++)
         {
-            var choker = new Choker(0, new ManualClock(), new Random(seed));
+            var choker = new Choker(0, new ManualTimeProvider(), new Random(seed));
             choker.Decide([new ChokeCandidate(0, true, 0, IsNew: true, false), new ChokeCandidate(1, true, 0, IsNew: false, false)]);
             if (choker.OptimisticPeer == 0)
                 newWins++;

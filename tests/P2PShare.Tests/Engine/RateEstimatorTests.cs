@@ -8,7 +8,7 @@ public class RateEstimatorTests
     [Test]
     public void Rate_is_the_average_over_the_window_of_completed_seconds()
     {
-        var clock = new ManualClock();
+        var clock = new ManualTimeProvider();
         var rate = new RateEstimator(clock, windowSeconds: 5);
         for (var second = 0; second < 5; second++)
         {
@@ -22,7 +22,7 @@ public class RateEstimatorTests
     [Test]
     public void An_idle_peer_decays_to_zero()
     {
-        var clock = new ManualClock();
+        var clock = new ManualTimeProvider();
         var rate = new RateEstimator(clock, windowSeconds: 5);
         rate.Add(50_000);
         clock.Advance(TimeSpan.FromSeconds(1));

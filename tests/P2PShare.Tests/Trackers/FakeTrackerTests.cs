@@ -1,3 +1,4 @@
+using P2PShare.Tests.Support;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;

@@ -1,3 +1,4 @@
+using P2PShare.Tests.Support;
 using System.Collections.Concurrent;
 using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -1,4 +1,4 @@
-namespace P2PShare.Tests.Trackers;
+namespace P2PShare.Tests.Support;
 
 /// <summary>
 /// A clock that moves only when told (Microsoft.Extensions.TimeProvider.Testing is not available from
