@@ -26,11 +26,20 @@ internal sealed class RequestScheduler(Torrent torrent, Bitfield have, PiecePick
         return Math.Clamp(byRate, options.MinRequestQueue, options.MaxRequestQueue);
     }
 
-    public void FillRequests(PeerSession peer)
+    public void FillRequests(PeerSession peer) => Fill(peer, QueueTarget(peer));
+
+    /// <summary>After a block arrives: refill only once the queue is down to three quarters, so requests go out in batches.</summary>
+    public void RefillIfLow(PeerSession peer)
+    {
+        var target = QueueTarget(peer);
+        if (peer.Outstanding.Count <= target * 3 / 4)
+            Fill(peer, target);
+    }
+
+    private void Fill(PeerSession peer, int target)
     {
         if (peer.PeerChoking || !peer.AmInterested || have.IsComplete)
             return;
-        var target = QueueTarget(peer);
         while (peer.Outstanding.Count < target && TryNextBlock(peer, out var piece, out var block))
         {
             piece.MarkRequested(block);

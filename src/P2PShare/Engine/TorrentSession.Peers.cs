@@ -215,9 +215,8 @@ public sealed partial class TorrentSession
         _downloadRate.Add(message.Length);
         if (completed is not null)
             Track(Task.Run(() => VerifyAndStoreAsync(completed)));
-        // Refill in batches, not one request per block received: fewer wake-ups and writes on both sides.
-        if (peer.Outstanding.Count <= _scheduler.QueueTarget(peer) * 3 / 4)
-            _scheduler.FillRequests(peer);
+        // Batched refill, not one request per block received: fewer wake-ups and writes on both sides.
+        _scheduler.RefillIfLow(peer);
     }
 
     private async Task VerifyAndStoreAsync(PieceDownload piece)
