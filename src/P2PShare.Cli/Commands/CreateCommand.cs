@@ -37,9 +37,9 @@ internal static class CreateCommand
         {
             source, output, trackers, pieceSize, isPrivate, comment, webSeeds, noDate, force,
         };
-        command.SetAction((parse, cancellationToken) => CliHost.RunAsync(parse, cancellationToken, async (services, ct) =>
+        // Hashing starts before the host is built, so the other cores hash while this one finishes start-up.
+        command.SetAction((parse, cancellationToken) => CliHost.RunAsync(parse, cancellationToken, ct =>
         {
-            var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("P2PShare.Cli.Create");
             var outputPath = parse.GetValue(output)!;
             var pieceKiB = parse.GetValue(pieceSize);
             if (pieceKiB is { } kib && (kib <= 0 || kib > PieceSizeChooser.MaxPieceLength / 1024))
@@ -65,7 +65,7 @@ internal static class CreateCommand
                 PieceLength = pieceLength,
                 IsPrivate = parse.GetValue(isPrivate),
                 Comment = parse.GetValue(comment),
-                CreationDate = parse.GetValue(noDate) ? null : services.GetRequiredService<TimeProvider>().GetUtcNow(),
+                CreationDate = parse.GetValue(noDate) ? null : TimeProvider.System.GetUtcNow(),
                 ExcludePath = Path.GetFullPath(outputPath),
             };
             var sourcePath = parse.GetValue(source)!;
@@ -80,31 +80,41 @@ internal static class CreateCommand
             }
             foreach (var warning in plan.Warnings)
                 Console.Error.WriteLine($"p2pshare: warning: {warning}");
-            var fileCount = plan.Files.Count;
-            logger.LogInformation("Creating torrent of {Source}: {Files} files, {Bytes} bytes, {Pieces} pieces of {PieceLength}",
-                sourcePath, fileCount, plan.TotalLength, plan.PieceCount, plan.PieceLength);
-
             var interactive = HashProgress.StderrIsTerminal;
             if (!interactive)
-                Console.Error.WriteLine($"hashing {fileCount} file(s), {plan.TotalLength} bytes, {plan.PieceCount} pieces of {plan.PieceLength / 1024} KiB");
+                Console.Error.WriteLine($"hashing {plan.Files.Count} file(s), {plan.TotalLength} bytes, {plan.PieceCount} pieces of {plan.PieceLength / 1024} KiB");
+            var progress = new HashProgress(plan.TotalLength, interactive);
+            return new CreateJob(sourcePath, outputPath, overwrite, plan, progress,
+                TorrentCreator.CreateAsync(plan, options, progress, ct));
+        },
+        async (services, job, ct) =>
+        {
+            var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("P2PShare.Cli.Create");
+            var plan = job.Plan;
+            logger.LogInformation("Creating torrent of {Source}: {Files} files, {Bytes} bytes, {Pieces} pieces of {PieceLength}",
+                job.SourcePath, plan.Files.Count, plan.TotalLength, plan.PieceCount, plan.PieceLength);
             byte[] torrentBytes;
             TimeSpan elapsed;
-            using (var progress = new HashProgress(plan.TotalLength, interactive))
+            using (job.Progress)
             {
-                torrentBytes = await TorrentCreator.CreateAsync(plan, options, progress, ct).ConfigureAwait(false);
-                elapsed = progress.Elapsed;
+                torrentBytes = await job.Torrent.ConfigureAwait(false);
+                elapsed = job.Progress.Elapsed;
             }
-            await TorrentCreator.WriteFileAsync(torrentBytes, outputPath, overwrite, ct).ConfigureAwait(false);
+            await TorrentCreator.WriteFileAsync(torrentBytes, job.OutputPath, job.Overwrite, ct).ConfigureAwait(false);
 
             var torrent = TorrentParser.Parse(torrentBytes);
             var rate = ByteSize.Format((long)(plan.TotalLength / Math.Max(elapsed.TotalSeconds, 0.001)));
             Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"created {outputPath}: {torrent.Name}, {ByteSize.Format(torrent.TotalLength)} in {fileCount} file(s), {torrent.PieceCount} pieces of {ByteSize.Format(torrent.PieceLength)}, info-hash {torrent.InfoHash.Hex} (hashed in {elapsed.TotalSeconds:0.00} s, {rate}/s)"));
-            logger.LogInformation("Created {Output} with info-hash {InfoHash}", outputPath, torrent.InfoHash.Hex);
+                $"created {job.OutputPath}: {torrent.Name}, {ByteSize.Format(torrent.TotalLength)} in {plan.Files.Count} file(s), {torrent.PieceCount} pieces of {ByteSize.Format(torrent.PieceLength)}, info-hash {torrent.InfoHash.Hex} (hashed in {elapsed.TotalSeconds:0.00} s, {rate}/s)"));
+            logger.LogInformation("Created {Output} with info-hash {InfoHash}", job.OutputPath, torrent.InfoHash.Hex);
             return CliHost.ExitOk;
         }));
         return command;
     }
+
+    /// <summary>A creation under way: what was planned and the hashing task that will produce the torrent.</summary>
+    private sealed record CreateJob(
+        string SourcePath, string OutputPath, bool Overwrite, TorrentPlan Plan, HashProgress Progress, Task<byte[]> Torrent);
 
     private static void CheckUrl(string url)
     {

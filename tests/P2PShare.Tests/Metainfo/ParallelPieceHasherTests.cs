@@ -164,6 +164,37 @@ public sealed class ParallelPieceHasherTests
     }
 
     [Test]
+    public async Task ManySmallFilesAreClosedAsSoonAsTheyAreRead()
+    {
+        // A torrent of thousands of files must not hold thousands of descriptors open (the usual limit is 1024).
+        var random = new Random(21);
+        var sources = new List<HashSource>();
+        var all = new List<byte>();
+        for (var i = 0; i < 1500; i++)
+        {
+            var content = RandomBytes(random, random.Next(1, 3000));
+            sources.Add(new HashSource(WriteFile($"f{i:D4}", content), content.Length));
+            all.AddRange(content);
+        }
+        var mostOpen = 0;
+        var results = new ConcurrentDictionary<int, string>();
+        await ParallelPieceHasher.HashAsync(sources, 16384, (index, hash) =>
+        {
+            var open = new DirectoryInfo("/proc/self/fd").EnumerateFileSystemInfos()
+                .Count(fd => fd.LinkTarget?.StartsWith(_dir, StringComparison.Ordinal) == true);
+            lock (results)
+                mostOpen = Math.Max(mostOpen, open);
+            results[index] = Convert.ToHexString(hash);
+        }, null, tolerateMissing: false, CancellationToken.None, degreeOfParallelism: 2);
+
+        Assert.That(Enumerable.Range(0, results.Count).Select(i => results[i]), Is.EqualTo(NaiveHashes([.. all], 16384)));
+        Assert.That(mostOpen, Is.LessThanOrEqualTo(4), "files open at once while hashing");
+        var leftOpen = new DirectoryInfo("/proc/self/fd").EnumerateFileSystemInfos()
+            .Count(fd => fd.LinkTarget?.StartsWith(_dir, StringComparison.Ordinal) == true);
+        Assert.That(leftOpen, Is.Zero, "files still open after the run");
+    }
+
+    [Test]
     public async Task ReportsProgressUpToTheTotal()
     {
         var path = WriteFile("p", RandomBytes(new Random(1), 10_000_000));

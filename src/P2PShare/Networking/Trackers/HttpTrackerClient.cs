@@ -46,6 +46,9 @@ public sealed class HttpTrackerClient : ITrackerClient
         };
         var http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
         http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("P2PShare", "0.1"));
+        // Announces are minutes apart and trackers (opentracker among them) drop the connection after answering
+        // without saying so; a pooled connection would only fail on reuse with "connection reset by peer".
+        http.DefaultRequestHeaders.ConnectionClose = true;
         return http;
     }
 
