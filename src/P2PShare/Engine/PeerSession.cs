@@ -78,6 +78,32 @@ internal sealed class PeerSession
 
     public void CloseOutbox() => _outbox.Writer.TryComplete();
 
+    /// <summary>Interested when the peer has a piece we lack; says so only on a change.</summary>
+    public void UpdateInterest(Bitfield have)
+    {
+        var wants = false;
+        for (var i = 0; i < Has.Length && !wants; i++)
+            wants = Has[i] && !have[i];
+        if (wants != AmInterested)
+            SetInterested(wants);
+    }
+
+    public void SetInterested(bool interested)
+    {
+        AmInterested = interested;
+        Enqueue(new OutgoingMessage(interested ? MessageId.Interested : MessageId.NotInterested));
+    }
+
+    public void SetChoking(bool choking)
+    {
+        if (AmChoking == choking)
+            return;
+        AmChoking = choking;
+        if (choking)
+            PendingUploads.Clear();
+        Enqueue(new OutgoingMessage(choking ? MessageId.Choke : MessageId.Unchoke));
+    }
+
     /// <summary>Drains the outbox: control messages are batched into one write; blocks are read from disk and sent.</summary>
     public async Task RunSenderAsync(BlockReadCache store, Func<PeerSession, OutgoingMessage, bool> stillWanted, Action<int> onUploaded, TokenBucket? uploadLimit, CancellationToken cancellationToken)
     {

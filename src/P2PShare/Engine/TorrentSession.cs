@@ -1,26 +1,22 @@
 using System.Net;
-using System.Net.Sockets;
-using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using P2PShare.Metainfo;
 using P2PShare.Networking;
 using P2PShare.Networking.Peers;
 using P2PShare.Protocol;
 using P2PShare.Protocol.Wire;
-using Polly;
-using Polly.Retry;
 
 namespace P2PShare.Engine;
 
 /// <summary>
-/// One torrent's swarm: dials and accepts peers, hands requests out through the scheduler, verifies
-/// and stores pieces, chokes and unchokes. Swarm state is guarded by one lock; per-peer receive and
-/// send loops and piece verification run concurrently around it.
+/// One torrent's swarm. Coordinates the parts: the dialer finds peers, each peer's receive loop feeds the
+/// message handler, the scheduler hands out requests, the verifier checks and stores pieces, and a
+/// one-second tick expires requests, rechokes and dials more. Swarm state is guarded by one lock, shared
+/// by all the parts; per-peer receive and send loops and piece verification run concurrently around it.
 /// </summary>
-public sealed partial class TorrentSession : IAsyncDisposable
+public sealed class TorrentSession : IAsyncDisposable
 {
     private readonly Torrent _torrent;
-    private readonly IPieceStore _store;
     private readonly EngineOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -29,28 +25,23 @@ public sealed partial class TorrentSession : IAsyncDisposable
     private readonly RequestScheduler _scheduler;
     private readonly Choker _choker;
     private readonly PeerBans _bans;
-    private readonly SmartBan _smartBan = new();
     private readonly BlockReadCache _readCache;
     private readonly List<PeerSession> _peers = [];
-    private readonly Dictionary<IPEndPoint, KnownPeer> _known = [];
-    private readonly ResiliencePipeline _dialPipeline;
+    private readonly PeerDialer _dialer;
+    private readonly PieceVerifier _verifier;
+    private readonly PeerMessageHandler _messages;
     private readonly RateEstimator _downloadRate;
     private readonly RateEstimator _uploadRate;
     private readonly TokenBucket? _uploadLimit;
     private readonly TokenBucket? _downloadLimit;
-    private readonly TaskCompletionSource _completed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly TaskCompletionSource _failed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _lifetime = new();
     private readonly List<Task> _background = [];
-    private int _halfOpen;
     private int _disposed;
-    private long _verifiedBytes;
     private long _lastRechokeTicks;
 
     public TorrentSession(Torrent torrent, IPieceStore store, Bitfield have, PeerId ourId, EngineOptions options, TimeProvider time, Random random, ILogger logger)
     {
         _torrent = torrent;
-        _store = store;
         _options = options;
         _time = time;
         _logger = logger;
@@ -64,19 +55,11 @@ public sealed partial class TorrentSession : IAsyncDisposable
         _readCache = new BlockReadCache(store, torrent.PieceSize, options.ReadCacheBytes);
         _uploadLimit = options.MaxUploadRate is { } up ? new TokenBucket(up, time) : null;
         _downloadLimit = options.MaxDownloadRate is { } down ? new TokenBucket(down, time) : null;
-        _verifiedBytes = have.SetIndices().Sum(i => (long)torrent.PieceSize(i));
-        _dialPipeline = new ResiliencePipelineBuilder { TimeProvider = time }
-            .AddRetry(new RetryStrategyOptions
-            {
-                ShouldHandle = new PredicateBuilder().Handle<SocketException>().Handle<TimeoutException>().Handle<IOException>(),
-                MaxRetryAttempts = options.DialRetries,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = options.DialRetryDelay,
-            })
-            .Build();
-        if (have.IsComplete)
-            _completed.TrySetResult();
+        // Redial jitter draws from the shared generator, not the injected one, so the picker's and choker's sequences stay as they were.
+        _dialer = new PeerDialer(_gate, OurHandshake, options, _bans, time, Random.Shared, logger, Track, StartPeer);
+        var judge = new BadDataJudge(_gate, _peers, _bans, _dialer, logger);
+        _verifier = new PieceVerifier(_gate, torrent, store, have, _peers, _scheduler, _dialer, judge, Track, _lifetime.Token, logger);
+        _messages = new PeerMessageHandler(_gate, torrent, have, _peers, _scheduler, _verifier, _downloadRate, options, time);
     }
 
     public Handshake OurHandshake { get; }
@@ -84,10 +67,14 @@ public sealed partial class TorrentSession : IAsyncDisposable
     public Torrent Torrent => _torrent;
 
     /// <summary>Completes when every piece is verified and stored.</summary>
-    public Task Completed => _completed.Task;
+    public Task Completed => _verifier.Completed;
 
     /// <summary>Raised (outside the lock) after a piece is verified and written.</summary>
-    public event Action<int>? PieceVerified;
+    public event Action<int>? PieceVerified
+    {
+        add => _verifier.PieceVerified += value;
+        remove => _verifier.PieceVerified -= value;
+    }
 
     /// <summary>Pieces we have; a copy, safe to keep.</summary>
     public Bitfield HaveSnapshot()
@@ -101,7 +88,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
         lock (_gate)
         {
             return new TorrentProgress(
-                _torrent.PieceCount, _have.CountSet, _torrent.TotalLength, _verifiedBytes,
+                _torrent.PieceCount, _have.CountSet, _torrent.TotalLength, _verifier.VerifiedBytes,
                 _downloadRate.Total, _uploadRate.Total, _downloadRate.BytesPerSecond, _uploadRate.BytesPerSecond,
                 _peers.Count, _peers.Count(p => p.Has.IsComplete), _scheduler.InEndgame);
         }
@@ -122,20 +109,13 @@ public sealed partial class TorrentSession : IAsyncDisposable
     public IReadOnlyList<IPEndPoint> UsefulPeers()
     {
         lock (_gate)
-            return _known.Values.Where(k => k.WasUseful && !k.GivenUp).Select(k => k.EndPoint).ToList();
+            return _dialer.UsefulPeers();
     }
 
     public void AddPeers(IEnumerable<IPEndPoint> endPoints)
     {
         lock (_gate)
-        {
-            foreach (var endPoint in endPoints)
-            {
-                if (endPoint.Port is <= 0 or > IPEndPoint.MaxPort || _known.ContainsKey(endPoint))
-                    continue;
-                _known[endPoint] = new KnownPeer(endPoint);
-            }
-        }
+            _dialer.Add(endPoints);
     }
 
     /// <summary>Runs the session until cancelled; throws if storage fails (the download cannot go on).</summary>
@@ -143,7 +123,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _lifetime.Token);
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), _time);
-        var failed = _failed.Task;
+        var failed = _verifier.Failed;
         try
         {
             while (true)
@@ -215,29 +195,26 @@ public sealed partial class TorrentSession : IAsyncDisposable
                 Rechoke();
                 MakeRoomForNewPeers();
             }
-            DialMore(now, cancellationToken);
+            _dialer.DialMore(_peers, now, cancellationToken);
         }
     }
 
-    private void DialMore(long now, CancellationToken cancellationToken)
+    private void Rechoke()
     {
-        // A seed dials too: some clients (transmission) never dial loopback or NATed peers themselves.
-        foreach (var known in _known.Values)
-        {
-            if (_peers.Count + _halfOpen >= _options.MaxPeers || _halfOpen >= _options.MaxHalfOpen)
-                return;
-            if (known.IsConnected || known.IsConnecting || known.GivenUp || now < known.NotBeforeTicks || _bans.IsBanned(known.EndPoint))
-                continue;
-            known.IsConnecting = true;
-            _halfOpen++;
-            Track(DialAsync(known, cancellationToken));
-        }
+        var seeding = _have.IsComplete;
+        var now = _time.GetTimestamp();
+        var candidates = _peers.Select((p, i) => new ChokeCandidate(
+            i, p.PeerInterested, seeding ? p.UploadRate.BytesPerSecond : p.DownloadRate.BytesPerSecond,
+            _time.GetElapsedTime(p.ConnectedAt, now) < TimeSpan.FromSeconds(60), p.IsSnubbed)).ToList();
+        var unchoke = _choker.Decide(candidates);
+        for (var i = 0; i < _peers.Count; i++)
+            _peers[i].SetChoking(!unchoke.Contains(i));
     }
 
     /// <summary>At the peer limit with untried addresses waiting, the worst-rated peer gives up its place.</summary>
     private void MakeRoomForNewPeers()
     {
-        if (_peers.Count < _options.MaxPeers || !_known.Values.Any(k => !k.IsConnected && !k.IsConnecting && !k.GivenUp))
+        if (_peers.Count < _options.MaxPeers || !_dialer.HasUntried)
             return;
         var worst = PeerRating.WorstToReplace(_peers.Select(p => p.Record(_time)).ToList());
         if (worst is { } index)
@@ -247,31 +224,88 @@ public sealed partial class TorrentSession : IAsyncDisposable
         }
     }
 
-    private async Task DialAsync(KnownPeer known, CancellationToken cancellationToken)
+    private void StartPeer(PeerConnection connection, KnownPeer? known)
     {
-        PeerConnection? connection = null;
+        var peer = new PeerSession(connection, _torrent.PieceCount, _time);
+        lock (_gate)
+        {
+            var duplicate = _peers.Any(p => p.Connection.Remote.PeerId.Equals(connection.Remote.PeerId));
+            if (duplicate || _peers.Count >= _options.MaxPeers)
+            {
+                _ = connection.DisposeAsync();
+                return;
+            }
+            _peers.Add(peer);
+            if (known is null && !connection.IsOutgoing)
+                _logger.LogDebug("Incoming peer {Peer} ({Client})", peer.Name, connection.Remote.PeerId.ClientName);
+            if (known is not null)
+                known.IsConnected = true;
+        }
+        Track(RunPeerAsync(peer, known));
+    }
+
+    private async Task RunPeerAsync(PeerSession peer, KnownPeer? known)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(_lifetime.Token, peer.Lifetime.Token);
+        var token = linked.Token;
+        string reason = "closed by peer";
         try
         {
-            connection = await _dialPipeline.ExecuteAsync(
-                async token => await PeerConnection.ConnectAsync(known.EndPoint, OurHandshake, _options.ConnectTimeout, token).ConfigureAwait(false),
-                cancellationToken).ConfigureAwait(false);
+            if (!_have.IsEmpty)
+                await SendBitfieldAsync(peer, token).ConfigureAwait(false);
+            var sender = peer.RunSenderAsync(_readCache, StillWanted, OnUploaded, _uploadLimit, token);
+            var receiver = peer.Connection.ReceiveAsync(new FrameLimits(_torrent.PieceCount), m => _messages.Handle(peer, m), token, _downloadLimit);
+            var first = await Task.WhenAny(sender, receiver).ConfigureAwait(false);
+            await first.ConfigureAwait(false);
         }
-        catch (Exception error) when (error is not OperationCanceledException)
+        catch (PeerProtocolException error)
         {
-            _logger.LogDebug("Could not connect to {Peer}: {Reason}", known.EndPoint, error.Message);
+            reason = $"protocol violation: {error.Message}";
         }
         catch (OperationCanceledException)
         {
+            reason = "stopped";
         }
+        catch (Exception error) when (error is IOException or System.Net.Sockets.SocketException)
+        {
+            reason = error.Message;
+        }
+        catch (Exception error)
+        {
+            reason = error.Message;
+            _logger.LogWarning(error, "Peer {Peer} failed", peer.Name);
+        }
+        await linked.CancelAsync().ConfigureAwait(false);
+        peer.CloseOutbox();
+        await peer.Connection.DisposeAsync().ConfigureAwait(false);
+        RemovePeer(peer, known, reason);
+    }
+
+    private async Task SendBitfieldAsync(PeerSession peer, CancellationToken token)
+    {
+        byte[] message;
         lock (_gate)
         {
-            _halfOpen--;
-            known.IsConnecting = false;
-            if (connection is null)
-                known.GivenUp = true;
+            message = new byte[MessageWriter.BitfieldLength(_have.Bytes)];
+            MessageWriter.WriteBitfield(message, _have.Bytes);
         }
-        if (connection is not null)
-            StartPeer(connection, known);
+        await peer.Connection.SendAsync(message, token).ConfigureAwait(false);
+    }
+
+    private void RemovePeer(PeerSession peer, KnownPeer? known, string reason)
+    {
+        _logger.LogDebug("Peer {Peer} disconnected: {Reason}", peer.Name, reason);
+        lock (_gate)
+        {
+            if (!_peers.Remove(peer))
+                return;
+            _scheduler.DropRequests(peer);
+            _scheduler.Picker.RemovePeer(peer.Has);
+            if (known is not null)
+                _dialer.OnDisconnected(known, stopping: _lifetime.IsCancellationRequested);
+            foreach (var other in _peers)
+                _scheduler.FillRequests(other);
+        }
     }
 
     private void Track(Task task)
@@ -282,6 +316,14 @@ public sealed partial class TorrentSession : IAsyncDisposable
             _background.Add(task);
         }
     }
+
+    private bool StillWanted(PeerSession peer, OutgoingMessage block)
+    {
+        lock (_gate)
+            return peer.PendingUploads.Remove(BlockRequest.Key(block.Index, block.Begin));
+    }
+
+    private void OnUploaded(int bytes) => _uploadRate.Add(bytes);
 
     private static string Flags(PeerSession p) =>
         (p.PeerChoking ? "" : "D") + (p.AmChoking ? "" : "U") + (p.AmInterested ? "i" : "") + (p.PeerInterested ? "I" : "")

@@ -1,0 +1,61 @@
+using Microsoft.Extensions.Logging;
+
+namespace P2PShare.Engine;
+
+/// <summary>
+/// Decides who sent the bad data when a piece fails its hash check, and bans them: a lone sender at
+/// once, a peer that shares in repeated failures too, and, once a piece assembled from several peers is
+/// fetched again and verifies, those whose blocks differ from the good data (smart ban). Guarded by the
+/// torrent session's lock, which it shares; the culprit search hashes off the lock.
+/// </summary>
+internal sealed class BadDataJudge(object gate, List<PeerSession> peers, PeerBans bans, PeerDialer dialer, ILogger logger)
+{
+    /// <summary>Hash failures a peer may share with other senders before it is banned.</summary>
+    private const int SharedFailuresToBan = 3;
+    private readonly SmartBan _smartBan = new();
+
+    /// <summary>Call under the lock, with the distinct senders of the failed piece.</summary>
+    public void OnHashFailed(int pieceIndex, List<PeerSession> senders, SmartBan.BlockEvidence[] evidence)
+    {
+        logger.LogWarning("Piece {Piece} failed its hash check (sent by {Peers})", pieceIndex, string.Join(", ", senders.Select(s => s.Name)));
+        // Several senders: keep each block's hash, so the good copy fetched later shows whose blocks were bad.
+        if (senders.Count > 1)
+            _smartBan.RecordFailure(pieceIndex, evidence);
+        foreach (var sender in senders)
+        {
+            sender.HashFailures++;
+            // A peer that alone sent a bad piece is certainly at fault; one that shares in repeated failures is too.
+            if (senders.Count == 1 || sender.HashFailures >= SharedFailuresToBan)
+                Ban(sender);
+        }
+    }
+
+    /// <summary>A piece verified: if an earlier copy of it failed, bans the senders of the blocks that differ. Call off the lock, while the buffer is valid.</summary>
+    public void FindCulpritsOfEarlierFailure(PieceDownload piece)
+    {
+        SmartBan.BlockEvidence[]? evidence;
+        lock (gate)
+            if (!_smartBan.TryTake(piece.Index, out evidence))
+                return;
+        var culprits = SmartBan.Culprits(evidence, piece.Buffer.AsSpan(0, piece.Size));
+        lock (gate)
+        {
+            foreach (var culprit in culprits)
+            {
+                logger.LogWarning("Banning {Peer}: its blocks of piece {Piece} differ from the verified data", culprit.Sender, piece.Index);
+                bans.Ban(culprit.Sender!, culprit.SenderId!);
+                dialer.GiveUp(culprit.Sender!);
+                foreach (var peer in peers.Where(p => p.Connection.RemoteEndPoint.Equals(culprit.Sender) || p.Connection.Remote.PeerId.Equals(culprit.SenderId)))
+                    peer.Lifetime.Cancel();
+            }
+        }
+    }
+
+    private void Ban(PeerSession peer)
+    {
+        logger.LogWarning("Banning {Peer} for sending corrupt data", peer.Name);
+        bans.Ban(peer.Connection.RemoteEndPoint, peer.Connection.Remote.PeerId);
+        dialer.GiveUp(peer.Connection.RemoteEndPoint);
+        peer.Lifetime.Cancel();
+    }
+}

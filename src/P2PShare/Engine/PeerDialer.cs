@@ -1,0 +1,150 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using P2PShare.Networking.Peers;
+using P2PShare.Protocol.Wire;
+using Polly;
+using Polly.Retry;
+
+namespace P2PShare.Engine;
+
+/// <summary>
+/// The addresses known for a torrent and the dialling of them: a bounded number of half-open
+/// connections, retries with back-off within one dial, and a useful peer that dropped is dialled
+/// again after an exponential back-off with jitter. Guarded by the torrent session's lock, which it
+/// shares: a finished dial takes it itself.
+/// </summary>
+internal sealed class PeerDialer
+{
+    private readonly object _gate;
+    private readonly Handshake _ourHandshake;
+    private readonly EngineOptions _options;
+    private readonly PeerBans _bans;
+    private readonly TimeProvider _time;
+    private readonly Random _random;
+    private readonly ILogger _logger;
+    private readonly Action<Task> _track;
+    private readonly Action<PeerConnection, KnownPeer> _connected;
+    private readonly Dictionary<IPEndPoint, KnownPeer> _known = [];
+    private readonly ResiliencePipeline _pipeline;
+    private int _halfOpen;
+
+    /// <param name="gate">The torrent session's lock.</param>
+    /// <param name="track">Keeps a dial task so the session can wait for it when it stops.</param>
+    /// <param name="connected">Takes a connection a dial produced (called outside the lock).</param>
+    public PeerDialer(object gate, Handshake ourHandshake, EngineOptions options, PeerBans bans, TimeProvider time, Random random, ILogger logger,
+        Action<Task> track, Action<PeerConnection, KnownPeer> connected)
+    {
+        _gate = gate;
+        _ourHandshake = ourHandshake;
+        _options = options;
+        _bans = bans;
+        _time = time;
+        _random = random;
+        _logger = logger;
+        _track = track;
+        _connected = connected;
+        _pipeline = new ResiliencePipelineBuilder { TimeProvider = time }
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<SocketException>().Handle<TimeoutException>().Handle<IOException>(),
+                MaxRetryAttempts = options.DialRetries,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = options.DialRetryDelay,
+            })
+            .Build();
+    }
+
+    /// <summary>Some address is neither connected, being dialled, nor given up.</summary>
+    public bool HasUntried => _known.Values.Any(k => !k.IsConnected && !k.IsConnecting && !k.GivenUp);
+
+    /// <summary>How long to wait before dialling a dropped peer for the <paramref name="redials"/>th time: doubling, with jitter.</summary>
+    public static TimeSpan RedialDelay(int redials, Random random) =>
+        TimeSpan.FromSeconds(Math.Pow(2, redials) * (0.5 + random.NextDouble()));
+
+    public void Add(IEnumerable<IPEndPoint> endPoints)
+    {
+        foreach (var endPoint in endPoints)
+        {
+            if (endPoint.Port is <= 0 or > IPEndPoint.MaxPort || _known.ContainsKey(endPoint))
+                continue;
+            _known[endPoint] = new KnownPeer(endPoint);
+        }
+    }
+
+    /// <summary>Addresses of peers that sent us verified data and are not given up.</summary>
+    public List<IPEndPoint> UsefulPeers() =>
+        _known.Values.Where(k => k.WasUseful && !k.GivenUp).Select(k => k.EndPoint).ToList();
+
+    /// <summary>Starts dials until the peer or half-open limit is reached.</summary>
+    public void DialMore(IReadOnlyCollection<PeerSession> connected, long now, CancellationToken cancellationToken)
+    {
+        // A seed dials too: some clients (transmission) never dial loopback or NATed peers themselves.
+        foreach (var known in _known.Values)
+        {
+            if (connected.Count + _halfOpen >= _options.MaxPeers || _halfOpen >= _options.MaxHalfOpen)
+                return;
+            if (known.IsConnected || known.IsConnecting || known.GivenUp || now < known.NotBeforeTicks || _bans.IsBanned(known.EndPoint))
+                continue;
+            known.IsConnecting = true;
+            _halfOpen++;
+            _track(DialAsync(known, cancellationToken));
+        }
+    }
+
+    /// <summary>The peer sent us data that verified: worth redialling when it drops.</summary>
+    public void MarkUseful(IPEndPoint endPoint)
+    {
+        if (_known.TryGetValue(endPoint, out var known))
+            known.WasUseful = true;
+    }
+
+    /// <summary>Never dial this address again.</summary>
+    public void GiveUp(IPEndPoint endPoint)
+    {
+        if (_known.TryGetValue(endPoint, out var known))
+            known.GivenUp = true;
+    }
+
+    /// <summary>A dialled peer's connection ended: a useful one is dialled again after a back-off, a few times; others are given up.</summary>
+    public void OnDisconnected(KnownPeer known, bool stopping)
+    {
+        known.IsConnected = false;
+        var redial = known.WasUseful && known.Redials < _options.MaxRedials && !stopping;
+        known.GivenUp = !redial;
+        if (redial)
+        {
+            known.Redials++;
+            var delay = RedialDelay(known.Redials, _random);
+            known.NotBeforeTicks = _time.GetTimestamp() + (long)(delay.TotalSeconds * _time.TimestampFrequency);
+        }
+    }
+
+    private async Task DialAsync(KnownPeer known, CancellationToken cancellationToken)
+    {
+        PeerConnection? connection = null;
+        try
+        {
+            connection = await _pipeline.ExecuteAsync(
+                async token => await PeerConnection.ConnectAsync(known.EndPoint, _ourHandshake, _options.ConnectTimeout, token).ConfigureAwait(false),
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception error) when (error is not OperationCanceledException)
+        {
+            _logger.LogDebug("Could not connect to {Peer}: {Reason}", known.EndPoint, error.Message);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        lock (_gate)
+        {
+            _halfOpen--;
+            known.IsConnecting = false;
+            if (connection is null)
+                known.GivenUp = true;
+        }
+        if (connection is not null)
+            _connected(connection, known);
+    }
+}

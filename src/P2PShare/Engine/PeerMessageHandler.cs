@@ -1,0 +1,131 @@
+using System.Buffers;
+using P2PShare.Metainfo;
+using P2PShare.Protocol;
+using P2PShare.Protocol.Wire;
+
+namespace P2PShare.Engine;
+
+/// <summary>
+/// Applies each message a peer sends to the swarm state: choke and interest, what the peer has, its
+/// requests (queued for the send loop) and the blocks it sends us (handed to the scheduler; a completed
+/// piece goes to the verifier). Runs on the peer's receive loop under the torrent session's lock, which
+/// it shares. Throws <see cref="PeerProtocolException"/> for a peer that breaks the protocol.
+/// </summary>
+internal sealed class PeerMessageHandler(
+    object gate, Torrent torrent, Bitfield have, List<PeerSession> peers, RequestScheduler scheduler, PieceVerifier verifier,
+    RateEstimator downloadRate, EngineOptions options, TimeProvider time)
+{
+    public void Handle(PeerSession peer, PeerMessage message)
+    {
+        lock (gate)
+        {
+            var first = !peer.SentFirstMessage;
+            if (message.Id != MessageId.KeepAlive)
+                peer.SentFirstMessage = true;
+            switch (message.Id)
+            {
+                case MessageId.Choke:
+                    peer.PeerChoking = true;
+                    scheduler.DropRequests(peer);
+                    break;
+                case MessageId.Unchoke:
+                    peer.PeerChoking = false;
+                    peer.UnchokedAt = time.GetTimestamp();
+                    peer.LastReceivedDataAt = peer.UnchokedAt;
+                    scheduler.FillRequests(peer);
+                    break;
+                case MessageId.Interested:
+                    peer.PeerInterested = true;
+                    if (peer.AmChoking && peers.Count(p => !p.AmChoking) < options.UploadSlots)
+                        peer.SetChoking(false);
+                    break;
+                case MessageId.NotInterested:
+                    peer.PeerInterested = false;
+                    break;
+                case MessageId.Have:
+                    OnHave(peer, message.Index);
+                    break;
+                case MessageId.Bitfield:
+                    OnBitfield(peer, message, first);
+                    break;
+                case MessageId.Request:
+                    OnRequest(peer, message);
+                    break;
+                case MessageId.Cancel:
+                    peer.PendingUploads.Remove(BlockRequest.Key(message.Index, message.Begin));
+                    break;
+                case MessageId.Piece:
+                    OnBlock(peer, message);
+                    break;
+            }
+        }
+    }
+
+    private void OnHave(PeerSession peer, int index)
+    {
+        if ((uint)index >= (uint)torrent.PieceCount)
+            throw new PeerProtocolException($"have for piece {index}, the torrent has {torrent.PieceCount}");
+        if (peer.Has[index])
+            return;
+        peer.Has[index] = true;
+        scheduler.Picker.PeerHas(index);
+        if (!have[index] && !peer.AmInterested)
+            peer.SetInterested(true);
+        scheduler.FillRequests(peer);
+    }
+
+    private void OnBitfield(PeerSession peer, in PeerMessage message, bool first)
+    {
+        Span<byte> bytes = message.Length <= 4096 ? stackalloc byte[message.Length] : new byte[message.Length];
+        message.Payload.CopyTo(bytes);
+        if (!Bitfield.TryFromBytes(bytes, torrent.PieceCount, out var has))
+            throw new PeerProtocolException("bitfield has spare bits set");
+        if (!first)
+        {
+            // aria2 sends a whole bitfield mid-connection instead of a run of haves: take its new pieces as haves.
+            foreach (var index in has.SetIndices())
+                OnHave(peer, index);
+            return;
+        }
+        foreach (var index in has.SetIndices())
+            peer.Has[index] = true;
+        scheduler.Picker.AddPeer(peer.Has);
+        if (has.IsComplete && have.IsComplete)
+        {
+            // Two seeds have nothing to trade.
+            peer.Lifetime.Cancel();
+            return;
+        }
+        peer.UpdateInterest(have);
+        scheduler.FillRequests(peer);
+    }
+
+    private void OnRequest(PeerSession peer, in PeerMessage message)
+    {
+        var index = message.Index;
+        if ((uint)index >= (uint)torrent.PieceCount || message.Begin < 0 || message.Length is <= 0 or > FrameLimits.StandardBlockLength
+            || (long)message.Begin + message.Length > torrent.PieceSize(index))
+            throw new PeerProtocolException($"request {index}:{message.Begin}+{message.Length} is out of range");
+        if (peer.AmChoking || !have[index])
+            return; // Allowed to race with our choke; not served.
+        if (peer.PendingUploads.Count >= PeerSession.MaxPendingUploads)
+            throw new PeerProtocolException("too many outstanding requests (flood)");
+        if (peer.PendingUploads.Add(BlockRequest.Key(index, message.Begin)))
+            peer.Enqueue(OutgoingMessage.Block(index, message.Begin, message.Length));
+    }
+
+    private void OnBlock(PeerSession peer, in PeerMessage message)
+    {
+        var outcome = scheduler.AcceptBlock(peer, message, peers, out var completed);
+        if (outcome == BlockOutcome.NotRequested)
+            throw new PeerProtocolException($"sent block {message.Index}:{message.Begin} that was never requested");
+        peer.LastReceivedDataAt = time.GetTimestamp();
+        peer.IsSnubbed = false;
+        peer.DownloadRate.Add(message.Length);
+        downloadRate.Add(message.Length);
+        if (completed is not null)
+            verifier.Start(completed);
+        // Batched refill, not one request per block received: fewer wake-ups and writes on both sides.
+        scheduler.RefillIfLow(peer);
+    }
+}

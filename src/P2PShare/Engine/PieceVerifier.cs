@@ -1,0 +1,136 @@
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
+using P2PShare.Metainfo;
+using P2PShare.Protocol;
+using P2PShare.Protocol.Wire;
+
+namespace P2PShare.Engine;
+
+/// <summary>
+/// Takes each completed piece off the receive path: hashes it, writes it to storage only if it matches,
+/// then counts it and tells every peer; a piece that fails goes back to be fetched again and its senders
+/// are judged. Hashing and writing run on the thread pool, off the torrent session's lock, which it shares.
+/// </summary>
+internal sealed class PieceVerifier
+{
+    private readonly object _gate;
+    private readonly Torrent _torrent;
+    private readonly IPieceStore _store;
+    private readonly Bitfield _have;
+    private readonly List<PeerSession> _peers;
+    private readonly RequestScheduler _scheduler;
+    private readonly PeerDialer _dialer;
+    private readonly BadDataJudge _judge;
+    private readonly Action<Task> _track;
+    private readonly CancellationToken _lifetime;
+    private readonly ILogger _logger;
+    private readonly TaskCompletionSource _completed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _failed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <param name="gate">The torrent session's lock.</param>
+    /// <param name="track">Keeps a verification task so the session can wait for it when it stops.</param>
+    /// <param name="lifetime">Cancelled when the session stops: a write in progress is abandoned.</param>
+    public PieceVerifier(object gate, Torrent torrent, IPieceStore store, Bitfield have, List<PeerSession> peers, RequestScheduler scheduler,
+        PeerDialer dialer, BadDataJudge judge, Action<Task> track, CancellationToken lifetime, ILogger logger)
+    {
+        _gate = gate;
+        _torrent = torrent;
+        _store = store;
+        _have = have;
+        _peers = peers;
+        _scheduler = scheduler;
+        _dialer = dialer;
+        _judge = judge;
+        _track = track;
+        _lifetime = lifetime;
+        _logger = logger;
+        VerifiedBytes = have.SetIndices().Sum(i => (long)torrent.PieceSize(i));
+        if (have.IsComplete)
+            _completed.TrySetResult();
+    }
+
+    /// <summary>Completes when every piece is verified and stored.</summary>
+    public Task Completed => _completed.Task;
+
+    /// <summary>Faults when storage fails (disk full, unwritable): the download cannot go on.</summary>
+    public Task Failed => _failed.Task;
+
+    /// <summary>Bytes of the pieces we have. Read under the lock.</summary>
+    public long VerifiedBytes { get; private set; }
+
+    /// <summary>Raised (outside the lock) after a piece is verified and written.</summary>
+    public event Action<int>? PieceVerified;
+
+    /// <summary>Verifies and stores a piece whose last block arrived; returns at once. The piece's buffer is released when done.</summary>
+    public void Start(PieceDownload piece) => _track(Task.Run(() => VerifyAndStoreAsync(piece)));
+
+    private async Task VerifyAndStoreAsync(PieceDownload piece)
+    {
+        try
+        {
+            var data = piece.Buffer.AsMemory(0, piece.Size);
+            Span<byte> hash = stackalloc byte[20];
+            SHA1.HashData(data.Span, hash);
+            if (!hash.SequenceEqual(_torrent.PieceHash(piece.Index)))
+            {
+                OnHashFailed(piece, SmartBan.Collect(piece));
+                return;
+            }
+            await _store.WritePieceAsync(piece.Index, data, _lifetime).ConfigureAwait(false);
+            OnPieceStored(piece);
+            _judge.FindCulpritsOfEarlierFailure(piece);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (Exception error)
+        {
+            // Storage failed (disk full, unwritable): the download cannot go on.
+            _failed.TrySetException(error);
+        }
+        finally
+        {
+            piece.Release();
+        }
+    }
+
+    private void OnPieceStored(PieceDownload piece)
+    {
+        bool complete;
+        lock (_gate)
+        {
+            _have[piece.Index] = true;
+            _scheduler.Release(piece.Index);
+            VerifiedBytes += piece.Size;
+            foreach (var sender in piece.SenderOf.OfType<PeerSession>().Distinct())
+            {
+                sender.VerifiedBytes += piece.Size / piece.BlockCount;
+                _dialer.MarkUseful(sender.Connection.RemoteEndPoint);
+            }
+            foreach (var peer in _peers)
+            {
+                peer.Enqueue(new OutgoingMessage(MessageId.Have, piece.Index));
+                if (peer.AmInterested && peer.Has[piece.Index])
+                    peer.UpdateInterest(_have);
+            }
+            complete = _have.IsComplete;
+        }
+        PieceVerified?.Invoke(piece.Index);
+        if (complete)
+        {
+            _logger.LogInformation("Download complete: all {Pieces} pieces verified", _torrent.PieceCount);
+            _completed.TrySetResult();
+        }
+    }
+
+    private void OnHashFailed(PieceDownload piece, SmartBan.BlockEvidence[] evidence)
+    {
+        lock (_gate)
+        {
+            _scheduler.Release(piece.Index);
+            _judge.OnHashFailed(piece.Index, piece.SenderOf.OfType<PeerSession>().Distinct().ToList(), evidence);
+            foreach (var peer in _peers)
+                _scheduler.FillRequests(peer);
+        }
+    }
+}
