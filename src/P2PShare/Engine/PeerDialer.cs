@@ -44,7 +44,8 @@ internal sealed class PeerDialer
         _logger = logger;
         _track = track;
         _connected = connected;
-        _pipeline = new ResiliencePipelineBuilder { TimeProvider = time }
+        // Polly rejects a retry strategy of zero attempts: no retries is no strategy.
+        _pipeline = options.DialRetries <= 0 ? ResiliencePipeline.Empty : new ResiliencePipelineBuilder { TimeProvider = time }
             .AddRetry(new RetryStrategyOptions
             {
                 ShouldHandle = new PredicateBuilder().Handle<SocketException>().Handle<TimeoutException>().Handle<IOException>(),

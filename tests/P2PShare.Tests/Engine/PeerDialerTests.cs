@@ -194,6 +194,20 @@ public class PeerDialerTests
     }
 
     [Test, CancelAfter(20_000)]
+    public async Task With_no_retries_a_refused_dial_gives_up_at_once()
+    {
+        // Polly rejects a retry strategy of zero attempts; "no retries" must still be a valid setting.
+        await using var harness = new Harness(new EngineOptions { DialRetries = 0 });
+        lock (harness.Gate)
+            harness.Dialer.Add([ClosedPort()]);
+
+        harness.DialMore();
+        Assert.That(harness.Dials, Has.Count.EqualTo(1));
+        await harness.Dials[0].WaitAsync(Bound);
+        Assert.That(harness.HasUntried(), Is.False);
+    }
+
+    [Test, CancelAfter(20_000)]
     public async Task A_successful_dial_hands_over_the_connection_and_a_dropped_useful_peer_waits_out_its_back_off()
     {
         var time = new ManualTimeProvider();
