@@ -1,0 +1,231 @@
+using System.Buffers;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging.Abstractions;
+using P2PShare.Bencode;
+using P2PShare.Engine;
+using P2PShare.Metainfo;
+using P2PShare.Networking.Peers;
+using P2PShare.Protocol;
+using P2PShare.Protocol.Wire;
+using P2PShare.Tests.Support;
+
+namespace P2PShare.Tests.Engine;
+
+/// <summary>
+/// The verifier and the judge on their own: pieces assembled by hand from blocks of peers that are real
+/// loopback connections (nothing is sent over them), verified, stored or blamed.
+/// </summary>
+public class PieceVerifierTests
+{
+    private const int PieceLength = 4 * PieceDownload.BlockLength;
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
+    private readonly List<IAsyncDisposable> _connections = [];
+    private readonly List<TcpListener> _listeners = [];
+
+    [TearDown]
+    public async Task CloseConnections()
+    {
+        foreach (var connection in _connections)
+            await connection.DisposeAsync();
+        foreach (var listener in _listeners)
+            listener.Stop();
+        _connections.Clear();
+        _listeners.Clear();
+    }
+
+    private sealed class Swarm
+    {
+        private readonly List<Task> _work = [];
+
+        public Swarm(byte[] data, int seed = 1)
+        {
+            Data = data;
+            var hashes = new List<byte>();
+            for (var offset = 0; offset < data.Length; offset += PieceLength)
+                hashes.AddRange(SHA1.HashData(data.AsSpan(offset, Math.Min(PieceLength, data.Length - offset))));
+            var info = new BDictionary { ["name"] = new BString("data.bin"), ["length"] = new BInteger(data.Length), ["piece length"] = new BInteger(PieceLength), ["pieces"] = new BString(hashes.ToArray()) };
+            Torrent = TorrentParser.Parse(BencodeEncoder.Encode(new BDictionary { ["info"] = info }));
+            Time = new ManualTimeProvider();
+            Have = new Bitfield(Torrent.PieceCount);
+            Store = new InMemoryPieceStore(Torrent);
+            Bans = new PeerBans(Time, TimeSpan.FromHours(1));
+            var options = new EngineOptions();
+            Scheduler = new RequestScheduler(Torrent, Have, new PiecePicker(Torrent.PieceCount, new Random(seed)), options, Time);
+            Dialer = new PeerDialer(Gate, new Handshake(0, Torrent.InfoHash, PeerId.CreateOurs(new Random(seed))), options, Bans, Time, new Random(seed),
+                NullLogger.Instance, Track, (_, _) => { });
+            var judge = new BadDataJudge(Gate, Peers, Bans, Dialer, NullLogger.Instance);
+            Verifier = new PieceVerifier(Gate, Torrent, Store, Have, Peers, Scheduler, Dialer, judge, Track, CancellationToken.None, NullLogger.Instance);
+            Verifier.PieceVerified += index =>
+            {
+                lock (Verified)
+                    Verified.Add(index);
+            };
+        }
+
+        public byte[] Data { get; }
+
+        public Torrent Torrent { get; }
+
+        public ManualTimeProvider Time { get; }
+
+        public object Gate { get; } = new();
+
+        public Bitfield Have { get; }
+
+        public InMemoryPieceStore Store { get; }
+
+        public PeerBans Bans { get; }
+
+        public List<PeerSession> Peers { get; } = [];
+
+        public RequestScheduler Scheduler { get; }
+
+        public PeerDialer Dialer { get; }
+
+        public PieceVerifier Verifier { get; }
+
+        public List<int> Verified { get; } = [];
+
+        /// <summary>Assembles piece <paramref name="index"/> from <paramref name="senderOfBlock"/>, optionally corrupting one block, and verifies it.</summary>
+        public async Task VerifyAsync(int index, PeerSession[] senderOfBlock, int corruptBlock = -1)
+        {
+            var piece = new PieceDownload(index, Torrent.PieceSize(index));
+            for (var b = 0; b < piece.BlockCount; b++)
+            {
+                var block = Data.AsSpan((int)Torrent.PieceOffset(index) + b * PieceDownload.BlockLength, piece.BlockSize(b)).ToArray();
+                if (b == corruptBlock)
+                    block[0] ^= 0xFF;
+                Assert.That(piece.TryAccept(b * PieceDownload.BlockLength, new ReadOnlySequence<byte>(block), senderOfBlock[b], out _), Is.True);
+            }
+            Verifier.Start(piece);
+            Task[] work;
+            lock (Gate)
+                work = [.. _work];
+            await Task.WhenAll(work).WaitAsync(Bound);
+        }
+
+        private void Track(Task task)
+        {
+            lock (Gate)
+                _work.Add(task);
+        }
+    }
+
+    /// <summary>A peer of the swarm over a real loopback connection we dialled; its listening address is known to the dialer.</summary>
+    private async Task<PeerSession> ConnectPeerAsync(Swarm swarm, int seed)
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        _listeners.Add(listener);
+        var endPoint = (IPEndPoint)listener.LocalEndpoint;
+        var theirs = new Handshake(0, swarm.Torrent.InfoHash, PeerId.CreateOurs(new Random(1000 + seed)));
+        var ours = new Handshake(0, swarm.Torrent.InfoHash, PeerId.CreateOurs(new Random(seed)));
+        var accept = Task.Run(async () =>
+            await PeerConnection.AcceptAsync(await listener.AcceptSocketAsync(), _ => theirs, Bound, CancellationToken.None));
+        var outgoing = await PeerConnection.ConnectAsync(endPoint, ours, Bound, CancellationToken.None);
+        _connections.Add(outgoing);
+        _connections.Add(await accept.WaitAsync(Bound));
+        var peer = new PeerSession(outgoing, swarm.Torrent.PieceCount, swarm.Time);
+        lock (swarm.Gate)
+        {
+            swarm.Peers.Add(peer);
+            swarm.Dialer.Add([endPoint]);
+        }
+        return peer;
+    }
+
+    private static byte[] RandomData(int length, int seed)
+    {
+        var data = new byte[length];
+        new Random(seed).NextBytes(data);
+        return data;
+    }
+
+    [Test, CancelAfter(30_000)]
+    public async Task A_corrupt_piece_from_one_peer_is_not_stored_and_that_peer_is_banned_and_never_dialled_again()
+    {
+        var swarm = new Swarm(RandomData(2 * PieceLength, seed: 3));
+        var liar = await ConnectPeerAsync(swarm, seed: 1);
+        var honest = await ConnectPeerAsync(swarm, seed: 2);
+
+        await swarm.VerifyAsync(1, [liar, liar, liar, liar], corruptBlock: 2);
+
+        Assert.That(swarm.Store.Content, Is.All.EqualTo((byte)0));
+        Assert.That(swarm.Verified, Is.Empty);
+        lock (swarm.Gate)
+        {
+            Assert.That(swarm.Have[1], Is.False);
+            Assert.That(liar.HashFailures, Is.EqualTo(1));
+            Assert.That(liar.Lifetime.IsCancellationRequested, Is.True);
+            Assert.That(swarm.Bans.IsBanned(liar.Connection.RemoteEndPoint, liar.Connection.Remote.PeerId), Is.True);
+            Assert.That(swarm.Bans.IsBanned(honest.Connection.RemoteEndPoint, honest.Connection.Remote.PeerId), Is.False);
+            Assert.That(honest.Lifetime.IsCancellationRequested, Is.False);
+            // Only the honest peer's address is left to dial.
+            Assert.That(swarm.Dialer.HasUntried, Is.True);
+            swarm.Dialer.GiveUp(honest.Connection.RemoteEndPoint);
+            Assert.That(swarm.Dialer.HasUntried, Is.False);
+        }
+    }
+
+    [Test, CancelAfter(30_000)]
+    public async Task When_a_piece_from_several_peers_fails_the_good_copy_later_shows_whose_block_was_bad()
+    {
+        var swarm = new Swarm(RandomData(PieceLength, seed: 4));
+        var honest = await ConnectPeerAsync(swarm, seed: 1);
+        var liar = await ConnectPeerAsync(swarm, seed: 2);
+        var rescuer = await ConnectPeerAsync(swarm, seed: 3);
+
+        await swarm.VerifyAsync(0, [honest, liar, honest, liar], corruptBlock: 3);
+        lock (swarm.Gate)
+        {
+            // Shared blame: nobody is banned on a first failure.
+            Assert.That(honest.HashFailures, Is.EqualTo(1));
+            Assert.That(liar.HashFailures, Is.EqualTo(1));
+            Assert.That(swarm.Bans.Count, Is.Zero);
+        }
+
+        await swarm.VerifyAsync(0, [rescuer, rescuer, rescuer, rescuer]);
+
+        await swarm.Verifier.Completed.WaitAsync(Bound);
+        lock (swarm.Gate)
+        {
+            Assert.That(swarm.Bans.IsBanned(liar.Connection.RemoteEndPoint, liar.Connection.Remote.PeerId), Is.True);
+            Assert.That(liar.Lifetime.IsCancellationRequested, Is.True);
+            Assert.That(swarm.Bans.IsBanned(honest.Connection.RemoteEndPoint, honest.Connection.Remote.PeerId), Is.False);
+            Assert.That(honest.Lifetime.IsCancellationRequested, Is.False);
+            Assert.That(rescuer.Lifetime.IsCancellationRequested, Is.False);
+        }
+    }
+
+    [Test, CancelAfter(30_000)]
+    public async Task A_storage_failure_fails_the_verifier()
+    {
+        var data = RandomData(PieceLength, seed: 5);
+        var swarm = new Swarm(data);
+        var failing = new PieceVerifier(swarm.Gate, swarm.Torrent, new FailingStore(), swarm.Have, swarm.Peers, swarm.Scheduler, swarm.Dialer,
+            new BadDataJudge(swarm.Gate, swarm.Peers, swarm.Bans, swarm.Dialer, NullLogger.Instance), _ => { }, CancellationToken.None, NullLogger.Instance);
+        var sender = await ConnectPeerAsync(swarm, seed: 1);
+        var piece = new PieceDownload(0, PieceLength);
+        for (var b = 0; b < piece.BlockCount; b++)
+            piece.TryAccept(b * PieceDownload.BlockLength, new ReadOnlySequence<byte>(data.AsMemory(b * PieceDownload.BlockLength, PieceDownload.BlockLength)), sender, out _);
+
+        failing.Start(piece);
+
+        var error = Assert.ThrowsAsync<IOException>(async () => await failing.Failed.WaitAsync(Bound));
+        Assert.That(error!.Message, Is.EqualTo("disk full"));
+        Assert.That(failing.Completed.IsCompleted, Is.False);
+    }
+
+    private sealed class FailingStore : IPieceStore
+    {
+        public ValueTask WritePieceAsync(int pieceIndex, ReadOnlyMemory<byte> data, CancellationToken cancellationToken) => throw new IOException("disk full");
+
+        public ValueTask ReadAsync(int pieceIndex, int offset, Memory<byte> destination, CancellationToken cancellationToken) => throw new IOException("disk full");
+
+        public ValueTask FlushAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+}
