@@ -102,11 +102,12 @@ internal sealed class PieceVerifier
             _have[piece.Index] = true;
             _scheduler.Release(piece.Index);
             VerifiedBytes += piece.Size;
+            // Each sender is credited with the blocks it sent: peer rating counts verified data.
+            for (var b = 0; b < piece.BlockCount; b++)
+                if (piece.SenderOf[b] is PeerSession sender)
+                    sender.VerifiedBytes += piece.BlockSize(b);
             foreach (var sender in piece.SenderOf.OfType<PeerSession>().Distinct())
-            {
-                sender.VerifiedBytes += piece.Size / piece.BlockCount;
                 _dialer.MarkUseful(sender.Connection.RemoteEndPoint);
-            }
             foreach (var peer in _peers)
             {
                 peer.Enqueue(new OutgoingMessage(MessageId.Have, piece.Index));

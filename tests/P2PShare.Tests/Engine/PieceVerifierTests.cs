@@ -144,6 +144,32 @@ public class PieceVerifierTests
     }
 
     [Test, CancelAfter(30_000)]
+    public async Task A_verified_piece_is_stored_and_each_sender_is_credited_with_the_bytes_of_its_own_blocks()
+    {
+        // Two pieces: four full blocks, then three and a short one.
+        var swarm = new Swarm(RandomData(PieceLength + 3 * PieceDownload.BlockLength + 1000, seed: 2));
+        var a = await ConnectPeerAsync(swarm, seed: 1);
+        var b = await ConnectPeerAsync(swarm, seed: 2);
+
+        await swarm.VerifyAsync(0, [a, a, a, b]);
+        Assert.That(swarm.Verifier.Completed.IsCompleted, Is.False);
+        await swarm.VerifyAsync(1, [b, a, b, b]);
+
+        await swarm.Verifier.Completed.WaitAsync(Bound);
+        Assert.That(swarm.Store.Content, Is.EqualTo(swarm.Data));
+        Assert.That(swarm.Verified, Is.EquivalentTo(new[] { 0, 1 }));
+        lock (swarm.Gate)
+        {
+            Assert.That(swarm.Have.IsComplete, Is.True);
+            Assert.That(swarm.Verifier.VerifiedBytes, Is.EqualTo(swarm.Data.Length));
+            Assert.That(a.VerifiedBytes, Is.EqualTo(4 * PieceDownload.BlockLength));
+            Assert.That(b.VerifiedBytes, Is.EqualTo(2 * PieceDownload.BlockLength + 1000 + PieceDownload.BlockLength));
+            Assert.That(a.VerifiedBytes + b.VerifiedBytes, Is.EqualTo(swarm.Data.Length));
+            Assert.That(swarm.Dialer.UsefulPeers(), Is.EquivalentTo(new[] { a.Connection.RemoteEndPoint, b.Connection.RemoteEndPoint }));
+        }
+    }
+
+    [Test, CancelAfter(30_000)]
     public async Task A_corrupt_piece_from_one_peer_is_not_stored_and_that_peer_is_banned_and_never_dialled_again()
     {
         var swarm = new Swarm(RandomData(2 * PieceLength, seed: 3));
