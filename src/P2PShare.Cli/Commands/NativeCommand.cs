@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using P2PShare.Engine.Native;
 using P2PShare.Networking.Native;
 
 namespace P2PShare.Cli.Commands;

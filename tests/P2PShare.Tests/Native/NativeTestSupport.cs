@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging.Abstractions;
+using P2PShare.Engine.Native;
 using P2PShare.Networking.Native;
 
 namespace P2PShare.Tests.Native;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using P2PShare.Engine.Native;
 using P2PShare.Protocol.Native;
 
 namespace P2PShare.Storage.Native;

@@ -1,10 +1,11 @@
 using System.Buffers;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
+using P2PShare.Networking.Native;
 using P2PShare.Protocol.Native;
 using P2PShare.Storage.Native;
 
-namespace P2PShare.Networking.Native;
+namespace P2PShare.Engine.Native;
 
 /// <summary>
 /// The file side of a node: what is shared, which pieces are verified, the bytes on disk and the resume

@@ -2,10 +2,10 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using P2PShare.Networking.Native;
 using P2PShare.Protocol.Native;
-using P2PShare.Storage.Native;
 
-namespace P2PShare.Networking.Native;
+namespace P2PShare.Engine.Native;
 
 /// <summary>
 /// A native-mode node: seeds the file when it is complete, downloads it otherwise, and keeps seeding
