@@ -2,7 +2,9 @@ using System.CommandLine;
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using P2PShare.Engine.Native;
 using P2PShare.Networking.Native;
+using P2PShare.Storage.Native;
 
 namespace P2PShare.Cli.Commands;
 
@@ -41,7 +43,7 @@ internal static class NativeCommand
             var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger<NativeNode>();
             var time = services.GetRequiredService<TimeProvider>();
             using var security = NativeSecurity.Create(options.UseTls, options.Secret);
-            await using var node = await NativeNode.StartAsync(options, security, logger, time, ct).ConfigureAwait(false);
+            await using var node = await NativeNode.StartAsync(options, new NativeFileStorage(), security, logger, time, ct).ConfigureAwait(false);
             Console.Out.WriteLine($"p2pshare native: node {node.Id} listening on port {node.ListenPort}, file {options.FilePath}");
             await ReportProgressAsync(node, time, ct).ConfigureAwait(false);
             return CliHost.ExitOk;

@@ -1,4 +1,4 @@
-using P2PShare.Networking.Native;
+using P2PShare.Engine.Native;
 
 namespace P2PShare.Cli.Commands;
 

@@ -1,4 +1,4 @@
-using P2PShare.Networking.Native;
+using P2PShare.Engine.Native;
 using P2PShare.Protocol.Native;
 using static P2PShare.Tests.Native.NativeTestSupport;
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using P2PShare.Engine.Native;
 using P2PShare.Storage.Native;
 using static P2PShare.Tests.Native.NativeTestSupport;
 

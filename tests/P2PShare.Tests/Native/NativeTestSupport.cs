@@ -2,7 +2,9 @@ using System.Diagnostics;
 using System.Net;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging.Abstractions;
+using P2PShare.Engine.Native;
 using P2PShare.Networking.Native;
+using P2PShare.Storage.Native;
 
 namespace P2PShare.Tests.Native;
 
@@ -40,7 +42,7 @@ internal static class NativeTestSupport
     };
 
     public static Task<NativeNode> StartAsync(NativeNodeOptions options, NativeSecurity? security = null) =>
-        NativeNode.StartAsync(options, security ?? NativeSecurity.None, NullLogger.Instance, TimeProvider.System, CancellationToken.None);
+        NativeNode.StartAsync(options, new NativeFileStorage(), security ?? NativeSecurity.None, NullLogger.Instance, TimeProvider.System, CancellationToken.None);
 
     /// <summary>Polls <paramref name="condition"/> until it holds; fails the test at the deadline.</summary>
     public static async Task WaitUntilAsync(Func<bool> condition, string what, TimeSpan? timeout = null)

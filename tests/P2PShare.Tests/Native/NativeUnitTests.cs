@@ -1,4 +1,5 @@
 using System.Net;
+using P2PShare.Engine.Native;
 using P2PShare.Networking.Native;
 using P2PShare.Protocol.Native;
 using P2PShare.Storage.Native;

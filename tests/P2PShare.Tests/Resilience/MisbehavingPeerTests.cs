@@ -5,7 +5,7 @@ namespace P2PShare.Tests.Resilience;
 
 /// <summary>
 /// Issue 6: the client downloads correctly next to a peer that misbehaves. Each test runs the built
-/// p2pshare against a good python3-libtorrent seeder and a <see cref="MisbehavingPeer"/> (both given
+/// p2pshare against a good python3-libtorrent seeder and a <see cref="MisbehavingSeeder"/> (both given
 /// with --peer), and compares the downloaded file with the original (SHA-256).
 /// </summary>
 [TestFixture]
@@ -21,7 +21,7 @@ public sealed class MisbehavingPeerTests
     public async Task CorruptBlocks_PeerIsBannedAndNotRedialled_DownloadCompletes()
     {
         // Its own loopback address: the client bans by IP, and the good seeder lives on 127.0.0.1.
-        await using var run = await Scenario.StartAsync(Misbehaviour.SendCorruptBlocks, IPAddress.Parse("127.0.0.2"), seederLimit: 2_000_000, seed: 61);
+        await using var run = await Scenario.StartAsync(SeederMisbehaviour.SendCorruptBlocks, IPAddress.Parse("127.0.0.2"), seederLimit: 2_000_000, seed: 61);
         await run.CompleteAsync();
 
         var log = run.Client.ReadLog();
@@ -42,7 +42,7 @@ public sealed class MisbehavingPeerTests
     [Test]
     public async Task NeverAnswers_RequestsMoveToTheGoodSeeder_NoStall()
     {
-        await using var run = await Scenario.StartAsync(Misbehaviour.NeverAnswer, IPAddress.Loopback, seederLimit: 4_000_000, seed: 62);
+        await using var run = await Scenario.StartAsync(SeederMisbehaviour.NeverAnswer, IPAddress.Loopback, seederLimit: 4_000_000, seed: 62);
         await run.CompleteAsync();
 
         var requests = run.Bad.Connections.Sum(c => c.RequestsReceived);
@@ -56,7 +56,7 @@ public sealed class MisbehavingPeerTests
     [Test]
     public async Task DisconnectsMidPiece_DownloadCompletes()
     {
-        await using var run = await Scenario.StartAsync(Misbehaviour.DisconnectMidPiece, IPAddress.Loopback, seederLimit: 2_000_000, seed: 63);
+        await using var run = await Scenario.StartAsync(SeederMisbehaviour.DisconnectMidPiece, IPAddress.Loopback, seederLimit: 2_000_000, seed: 63);
         await run.CompleteAsync();
 
         var connections = run.Bad.Connections;
@@ -65,10 +65,10 @@ public sealed class MisbehavingPeerTests
         TestContext.Progress.WriteLine($"DisconnectMidPiece: {connections.Count} connection(s); download took {run.DownloadDuration.TotalSeconds:0.0} s");
     }
 
-    [TestCase(Misbehaviour.HugeLengthPrefix)]
-    [TestCase(Misbehaviour.WrongSizeBitfield)]
-    [TestCase(Misbehaviour.UnrequestedPiece)]
-    public async Task ProtocolViolation_IsDisconnected_MemoryStaysBounded_DownloadCompletes(Misbehaviour behaviour)
+    [TestCase(SeederMisbehaviour.HugeLengthPrefix)]
+    [TestCase(SeederMisbehaviour.WrongSizeBitfield)]
+    [TestCase(SeederMisbehaviour.UnrequestedPiece)]
+    public async Task ProtocolViolation_IsDisconnected_MemoryStaysBounded_DownloadCompletes(SeederMisbehaviour behaviour)
     {
         await using var run = await Scenario.StartAsync(behaviour, IPAddress.Loopback, seederLimit: 4_000_000, seed: 64 + (int)behaviour);
         await run.CompleteAsync();
@@ -106,20 +106,20 @@ public sealed class MisbehavingPeerTests
 
         public LibtorrentPeer Seeder { get; private set; } = null!;
 
-        public MisbehavingPeer Bad { get; private set; } = null!;
+        public MisbehavingSeeder Bad { get; private set; } = null!;
 
         public P2PShareClient Client { get; private set; } = null!;
 
         public RssMonitor Rss { get; private set; } = null!;
 
-        /// <summary>On the bad peer's clock (<see cref="MisbehavingPeer.Elapsed"/>).</summary>
+        /// <summary>On the bad peer's clock (<see cref="MisbehavingSeeder.Elapsed"/>).</summary>
         public TimeSpan StartedAt { get; private set; }
 
         public TimeSpan CompletedAt { get; private set; }
 
         public TimeSpan DownloadDuration => CompletedAt - StartedAt;
 
-        public static async Task<Scenario> StartAsync(Misbehaviour behaviour, IPAddress badAddress, int seederLimit, int seed)
+        public static async Task<Scenario> StartAsync(SeederMisbehaviour behaviour, IPAddress badAddress, int seederLimit, int seed)
         {
             var scenario = new Scenario(new TempDirectory("p2pshare-resilience-"));
             try
@@ -130,7 +130,7 @@ public sealed class MisbehavingPeerTests
                 scenario.Seeder = await LibtorrentPeer.StartSeedAsync(torrent.TorrentPath, sourceDirectory,
                     o => o with { NoTrackers = true, UploadLimit = seederLimit });
                 scenario._owned.Add(scenario.Seeder);
-                scenario.Bad = await MisbehavingPeer.StartAsync(behaviour, torrent.TorrentPath, scenario.SourceFile, badAddress);
+                scenario.Bad = await MisbehavingSeeder.StartAsync(behaviour, torrent.TorrentPath, scenario.SourceFile, badAddress);
                 scenario._owned.Add(scenario.Bad);
                 var output = scenario.Directory.CreateSubdirectory("download");
                 scenario.DownloadedFile = Path.Combine(output, torrent.Name);

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using P2PShare.Metainfo;
 using P2PShare.Networking.Trackers;
 using P2PShare.Protocol.Tracker;
+using P2PShare.Tests.Support;
 using static P2PShare.Tests.Trackers.TrackerTestData;
 
 namespace P2PShare.Tests.Trackers;
@@ -15,20 +16,21 @@ public class OpenTrackerInteropTests
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(15);
     private static readonly TrackerOptions Options = new() { UdpBaseTimeout = TimeSpan.FromMilliseconds(500), UdpMaxRetransmissions = 3, HttpTimeout = TimeSpan.FromSeconds(5) };
 
-    private OpenTrackerProcess? _tracker;
+    private OpenTrackerInstance? _tracker;
     private HttpClient _http = null!;
 
     [SetUp]
     public async Task SetUp()
     {
         _http = HttpTrackerClient.CreateHttpClient(Options);
-        _tracker = await OpenTrackerProcess.StartAsync(Deadline);
+        _tracker = await OpenTrackerInstance.StartAsync();
     }
 
     [TearDown]
-    public void TearDown()
+    public async Task TearDown()
     {
-        _tracker?.Dispose();
+        if (_tracker is not null)
+            await _tracker.DisposeAsync();
         _http.Dispose();
     }
 
@@ -45,9 +47,9 @@ public class OpenTrackerInteropTests
         var second = Client(udp, 2);
         try
         {
-            // Before the whitelist is re-read the tracker refuses: poll until it accepts.
-            await _tracker!.AllowAsync(hash);
-            await AnnounceWhenAllowedAsync(first, Request(hash, AnnounceEvent.Started, PeerId("-PSaaaa-"), port: 40001));
+            // Returns once the tracker has re-read its whitelist and accepts the hash (HTTP and UDP share the list).
+            await _tracker!.WhitelistAsync(hash.Hex);
+            await first.AnnounceAsync(Request(hash, AnnounceEvent.Started, PeerId("-PSaaaa-"), port: 40001), CancellationToken.None);
 
             var seen = await second.AnnounceAsync(Request(hash, AnnounceEvent.Started, PeerId("-PSbbbb-"), port: 40002), CancellationToken.None);
             Assert.That(seen.Peers, Does.Contain(new IPEndPoint(IPAddress.Loopback, 40001)), $"compact list from opentracker: {string.Join(", ", seen.Peers)}");
@@ -73,9 +75,9 @@ public class OpenTrackerInteropTests
     public async Task ManagerAnnouncesStartedAndStoppedThroughTiers()
     {
         var hash = new InfoHash(System.Security.Cryptography.RandomNumberGenerator.GetBytes(20));
-        await _tracker!.AllowAsync(hash);
+        await _tracker!.WhitelistAsync(hash.Hex);
         var probe = Client(udp: false, 9);
-        await AnnounceWhenAllowedAsync(probe, Request(hash, AnnounceEvent.Started, PeerId("-PSprob-"), port: 40009));
+        await probe.AnnounceAsync(Request(hash, AnnounceEvent.Started, PeerId("-PSprob-"), port: 40009), CancellationToken.None);
 
         await using var manager = new TrackerManager([[_tracker.UdpAnnounceUrl], [_tracker.HttpAnnounceUrl]], Options, NullLogger<TrackerManager>.Instance, TimeProvider.System, new Random(1));
         using var cts = new CancellationTokenSource(Deadline);
@@ -92,27 +94,5 @@ public class OpenTrackerInteropTests
         Assert.That(withoutManager.Peers, Does.Not.Contain(new IPEndPoint(IPAddress.Loopback, 40010)));
         await cts.CancelAsync();
         Assert.That(async () => await run, Throws.InstanceOf<OperationCanceledException>());
-    }
-
-    private async Task AnnounceWhenAllowedAsync(ITrackerClient client, AnnounceRequest request)
-    {
-        var deadline = DateTime.UtcNow + Deadline;
-        while (true)
-        {
-            try
-            {
-                await client.AnnounceAsync(request, CancellationToken.None);
-                return;
-            }
-            // Refused: HTTP says so in 'failure reason'; over UDP opentracker answers with a bare 8-byte header.
-            catch (TrackerException) when (DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(50);
-            }
-            catch (TrackerException error)
-            {
-                Assert.Fail($"opentracker still refuses after reloading its whitelist: {error.Message}; output: {_tracker!.Output}");
-            }
-        }
     }
 }

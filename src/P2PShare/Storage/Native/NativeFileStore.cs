@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Security.Cryptography;
 using Microsoft.Win32.SafeHandles;
+using P2PShare.Engine.Native;
 using P2PShare.Protocol.Native;
 
 namespace P2PShare.Storage.Native;
@@ -9,7 +10,7 @@ namespace P2PShare.Storage.Native;
 /// The shared file on disk, read and written at piece offsets with <see cref="RandomAccess"/>.
 /// Only ever touches the path the user gave; nothing a peer says changes where bytes go.
 /// </summary>
-public sealed class NativeFileStore : IDisposable
+public sealed class NativeFileStore : INativePieceStore
 {
     private readonly SafeFileHandle _handle;
 

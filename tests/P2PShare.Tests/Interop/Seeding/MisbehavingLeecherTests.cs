@@ -1,4 +1,3 @@
-using P2PShare.Tests.Peers;
 using P2PShare.Tests.Support;
 
 namespace P2PShare.Tests.Interop.Seeding;
@@ -54,7 +53,7 @@ public sealed class MisbehavingLeecherTests
 
         Assert.That(good.LatestStatus?.Progress ?? 0, Is.LessThan(0.5), "the good leecher must be mid-download while the bad peer acts");
 
-        await using var bad = await MisbehavingPeer.ConnectAsync(SeedScenario.Loopback(port), scenario.InfoHash, TimeSpan.FromSeconds(10),
+        await using var bad = await MisbehavingLeecher.ConnectAsync(SeedScenario.Loopback(port), scenario.InfoHash, TimeSpan.FromSeconds(10),
             cancellationToken);
         await bad.SendEmptyBitfieldAsync(pieceCount, cancellationToken);
         await bad.SendInterestedAsync(cancellationToken);
@@ -68,7 +67,7 @@ public sealed class MisbehavingLeecherTests
             // in order, so these requests arrive after the unchoke.
             var burst = new List<byte>(FloodRequests * 17);
             for (var begin = 0; begin < FloodRequests; begin++)
-                burst.AddRange(MisbehavingPeer.RequestBytes(0, begin, MisbehavingPeer.BlockLength));
+                burst.AddRange(MisbehavingLeecher.RequestBytes(0, begin, MisbehavingLeecher.BlockLength));
             await bad.SendRawAsync(burst.ToArray(), cancellationToken);
             expectedReason = "flood";
         }
@@ -77,20 +76,20 @@ public sealed class MisbehavingLeecherTests
             // Control: a valid request is served with the right bytes, so the drop below is for the bad request.
             Assert.That(await bad.WaitUntilUnchokedAsync(TimeSpan.FromSeconds(15), cancellationToken), Is.True,
                 () => $"the seeder never unchoked the raw peer (closed: {bad.IsClosed}).{Environment.NewLine}{seeder.Describe()}");
-            await bad.SendRequestAsync(1, MisbehavingPeer.BlockLength, MisbehavingPeer.BlockLength, cancellationToken);
+            await bad.SendRequestAsync(1, MisbehavingLeecher.BlockLength, MisbehavingLeecher.BlockLength, cancellationToken);
             await Eventually.UntilAsync(() => bad.BlocksReceived >= 1, TimeSpan.FromSeconds(10), "the valid request to be answered", seeder.Describe,
                 cancellationToken: cancellationToken);
             var block = bad.Blocks[0];
-            Assert.That((block.Index, block.Begin), Is.EqualTo((1, MisbehavingPeer.BlockLength)));
-            Assert.That(block.Data, Is.EqualTo(ReadSource(scenario.Source, PieceSize + MisbehavingPeer.BlockLength, MisbehavingPeer.BlockLength)),
+            Assert.That((block.Index, block.Begin), Is.EqualTo((1, MisbehavingLeecher.BlockLength)));
+            Assert.That(block.Data, Is.EqualTo(ReadSource(scenario.Source, PieceSize + MisbehavingLeecher.BlockLength, MisbehavingLeecher.BlockLength)),
                 "the served block must hold the content's bytes");
 
             var lastPieceSize = (int)(ContentSize - (long)(pieceCount - 1) * PieceSize);
             var (index, begin, length) = misbehaviour switch
             {
-                Misbehaviour.PieceIndexPastTheEnd => (pieceCount, 0, MisbehavingPeer.BlockLength),
+                Misbehaviour.PieceIndexPastTheEnd => (pieceCount, 0, MisbehavingLeecher.BlockLength),
                 // The last piece is short: a block that starts inside it but runs past its end.
-                Misbehaviour.BlockPastTheEndOfItsPiece => (pieceCount - 1, lastPieceSize - 100, MisbehavingPeer.BlockLength),
+                Misbehaviour.BlockPastTheEndOfItsPiece => (pieceCount - 1, lastPieceSize - 100, MisbehavingLeecher.BlockLength),
                 _ => (0, 0, 128 * 1024),
             };
             await bad.SendRequestAsync(index, begin, length, cancellationToken);
@@ -120,18 +119,18 @@ public sealed class MisbehavingLeecherTests
             cancellationToken: cancellationToken);
         var (seeder, port) = await scenario.StartSeederAsync(cancellationToken, "--verbose");
         await using var _s = seeder;
-        await using var peer = await MisbehavingPeer.ConnectAsync(SeedScenario.Loopback(port), scenario.InfoHash, TimeSpan.FromSeconds(10),
+        await using var peer = await MisbehavingLeecher.ConnectAsync(SeedScenario.Loopback(port), scenario.InfoHash, TimeSpan.FromSeconds(10),
             cancellationToken);
         await peer.SendInterestedAsync(cancellationToken);
         Assert.That(await peer.WaitUntilUnchokedAsync(TimeSpan.FromSeconds(15), cancellationToken), Is.True, seeder.Describe);
         await peer.SendMessageAsync(4, new byte[] { 0, 0, 0, 2 }, cancellationToken); // have 2
         await peer.SendMessageAsync(5, new byte[] { 0b1010_0000 }, cancellationToken); // bitfield: pieces 0 and 2
 
-        await peer.SendRequestAsync(3, 0, MisbehavingPeer.BlockLength, cancellationToken);
+        await peer.SendRequestAsync(3, 0, MisbehavingLeecher.BlockLength, cancellationToken);
         await Eventually.UntilAsync(() => peer.BlocksReceived >= 1 || peer.IsClosed, TimeSpan.FromSeconds(10), "the request after the late bitfield to be answered",
             seeder.Describe, cancellationToken: cancellationToken);
         Assert.That(peer.IsClosed, Is.False, () => $"the seeder dropped a peer for a late bitfield.{Environment.NewLine}{seeder.Describe()}");
-        Assert.That(peer.Blocks[0].Data, Is.EqualTo(ReadSource(scenario.Source, 3L * PieceSize, MisbehavingPeer.BlockLength)));
+        Assert.That(peer.Blocks[0].Data, Is.EqualTo(ReadSource(scenario.Source, 3L * PieceSize, MisbehavingLeecher.BlockLength)));
     }
 
     private static byte[] ReadSource(string path, long offset, int count)

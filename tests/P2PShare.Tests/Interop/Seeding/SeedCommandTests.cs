@@ -1,4 +1,3 @@
-using P2PShare.Tests.Peers;
 using P2PShare.Tests.Support;
 
 namespace P2PShare.Tests.Interop.Seeding;
@@ -40,7 +39,7 @@ public sealed class SeedCommandTests
         var (seeder, port) = await scenario.StartSeederAsync(cancellationToken, "--partial");
         await using var _s = seeder;
 
-        await using var probe = await MisbehavingPeer.ConnectAsync(SeedScenario.Loopback(port), scenario.InfoHash, TimeSpan.FromSeconds(10),
+        await using var probe = await MisbehavingLeecher.ConnectAsync(SeedScenario.Loopback(port), scenario.InfoHash, TimeSpan.FromSeconds(10),
             cancellationToken);
         probe.StartReading();
         await Eventually.UntilAsync(() => probe.RemoteBitfield is not null, TimeSpan.FromSeconds(10), "the seeder's bitfield", seeder.Describe,
@@ -53,10 +52,10 @@ public sealed class SeedCommandTests
         await probe.SendInterestedAsync(cancellationToken);
         Assert.That(await probe.WaitUntilUnchokedAsync(TimeSpan.FromSeconds(15), cancellationToken), Is.True, seeder.Describe);
         var lastKept = KeptPieces - 1;
-        await probe.SendRequestAsync(lastKept, PieceSize - MisbehavingPeer.BlockLength, MisbehavingPeer.BlockLength, cancellationToken);
+        await probe.SendRequestAsync(lastKept, PieceSize - MisbehavingLeecher.BlockLength, MisbehavingLeecher.BlockLength, cancellationToken);
         // A piece it does not have is not served (the request is ignored, not an error).
-        await probe.SendRequestAsync(KeptPieces, 0, MisbehavingPeer.BlockLength, cancellationToken);
-        await probe.SendRequestAsync(0, 0, MisbehavingPeer.BlockLength, cancellationToken);
+        await probe.SendRequestAsync(KeptPieces, 0, MisbehavingLeecher.BlockLength, cancellationToken);
+        await probe.SendRequestAsync(0, 0, MisbehavingLeecher.BlockLength, cancellationToken);
         await Eventually.UntilAsync(() => probe.BlocksReceived >= 2, TimeSpan.FromSeconds(10), "two blocks of pieces on disk", seeder.Describe,
             cancellationToken: cancellationToken);
 

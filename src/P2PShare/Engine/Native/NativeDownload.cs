@@ -1,28 +1,31 @@
 using System.Buffers;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
+using P2PShare.Networking.Native;
 using P2PShare.Protocol.Native;
-using P2PShare.Storage.Native;
 
-namespace P2PShare.Networking.Native;
+namespace P2PShare.Engine.Native;
 
 /// <summary>
-/// The file side of a node: what is shared, which pieces are verified, the bytes on disk and the resume
-/// bitmap. The node serialises calls with its lock; disk I/O methods are safe to call outside it.
+/// The file side of a node: what is shared, which pieces are verified, the bytes and the resume bitmap
+/// (kept by the storage behind <see cref="INativeFileStorage"/>). The node serialises calls with its lock;
+/// disk I/O methods are safe to call outside it.
 /// </summary>
 internal sealed class NativeDownload : INativePieceSource, IDisposable
 {
     private readonly string _path;
     private readonly ILogger _logger;
-    private readonly NativeResumeFile _resume;
+    private readonly INativeFileStorage _storage;
+    private readonly INativeResumeStore _resume;
     private readonly SemaphoreSlim _saveLock = new(1, 1);
-    private NativeFileStore? _store;
+    private INativePieceStore? _store;
 
-    private NativeDownload(string path, ILogger logger)
+    private NativeDownload(string path, INativeFileStorage storage, ILogger logger)
     {
         _path = path;
+        _storage = storage;
         _logger = logger;
-        _resume = new NativeResumeFile(path);
+        _resume = storage.OpenResume(path);
     }
 
     public NativeFileDescriptor? File { get; private set; }
@@ -34,9 +37,9 @@ internal sealed class NativeDownload : INativePieceSource, IDisposable
 
     public string ResumePath => _resume.Path;
 
-    public static async Task<NativeDownload> OpenAsync(string path, ILogger logger, CancellationToken cancellationToken)
+    public static async Task<NativeDownload> OpenAsync(string path, INativeFileStorage storage, ILogger logger, CancellationToken cancellationToken)
     {
-        var download = new NativeDownload(path, logger);
+        var download = new NativeDownload(path, storage, logger);
         if (download._resume.Exists)
         {
             // A resume file means the data file is partial, whatever its length.
@@ -53,20 +56,20 @@ internal sealed class NativeDownload : INativePieceSource, IDisposable
             {
                 download.File = state.File;
                 download.Pieces = state.Pieces;
-                if (!System.IO.File.Exists(path) || new FileInfo(path).Length != state.File.FileSize)
+                if (storage.DataFileLength(path) != state.File.FileSize)
                     download.Pieces.ClearAll();
-                download._store = NativeFileStore.OpenForDownload(path, state.File);
+                download._store = storage.OpenForDownload(path, state.File);
                 logger.LogInformation("Resuming {File}: {Have}/{Total} pieces already verified", path, download.Pieces.Count, download.Pieces.PieceCount);
             }
         }
-        else if (System.IO.File.Exists(path))
+        else if (storage.DataFileLength(path) is not null)
         {
             logger.LogInformation("Hashing {File} to seed it", path);
-            var file = await NativeFileHasher.DescribeAsync(path, withPieceHashes: true, cancellationToken).ConfigureAwait(false);
+            var file = await storage.DescribeAsync(path, cancellationToken).ConfigureAwait(false);
             download.File = file;
             download.Pieces = new NativePieceBitmap(file.PieceCount);
             download.Pieces.SetAll();
-            download._store = NativeFileStore.OpenForSeeding(path, file);
+            download._store = storage.OpenForSeeding(path, file);
             download.IsComplete = true;
             logger.LogInformation("Seeding {File}: {Size} bytes, {Pieces} pieces, SHA-1 {Hash}", path, file.FileSize, file.PieceCount, file.FileHash);
         }
@@ -89,7 +92,7 @@ internal sealed class NativeDownload : INativePieceSource, IDisposable
         var pieces = new NativePieceBitmap(file.PieceCount);
         // The resume file goes first: should we crash right after, the data file is never taken as complete.
         _resume.Save(new NativeResumeState(file, pieces));
-        _store = NativeFileStore.OpenForDownload(_path, file);
+        _store = _storage.OpenForDownload(_path, file);
         File = file;
         Pieces = pieces;
         _logger.LogInformation("Downloading {File}: {Size} bytes, {Pieces} pieces, SHA-1 {Hash}", _path, size, file.PieceCount, file.FileHash);

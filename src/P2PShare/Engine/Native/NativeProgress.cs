@@ -1,4 +1,4 @@
-namespace P2PShare.Networking.Native;
+namespace P2PShare.Engine.Native;
 
 /// <summary>A snapshot for the progress line.</summary>
 public sealed record NativeProgress(

@@ -1,4 +1,6 @@
-namespace P2PShare.Networking.Native;
+using P2PShare.Networking.Native;
+
+namespace P2PShare.Engine.Native;
 
 /// <summary>What the node knows about one connected peer. Guarded by the node's lock.</summary>
 internal sealed class NativePeerSession(NativeConnection connection, CancellationToken nodeStopping)

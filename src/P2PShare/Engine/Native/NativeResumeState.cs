@@ -1,6 +1,6 @@
 using P2PShare.Protocol.Native;
 
-namespace P2PShare.Storage.Native;
+namespace P2PShare.Engine.Native;
 
 /// <summary>What a partial download needs to continue: the file it belongs to and the verified pieces.</summary>
 public sealed record NativeResumeState(NativeFileDescriptor File, NativePieceBitmap Pieces);

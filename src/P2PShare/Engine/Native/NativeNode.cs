@@ -2,10 +2,10 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using P2PShare.Networking.Native;
 using P2PShare.Protocol.Native;
-using P2PShare.Storage.Native;
 
-namespace P2PShare.Networking.Native;
+namespace P2PShare.Engine.Native;
 
 /// <summary>
 /// A native-mode node: seeds the file when it is complete, downloads it otherwise, and keeps seeding
@@ -16,6 +16,7 @@ public sealed partial class NativeNode : IAsyncDisposable
 {
     private readonly object _gate = new();
     private readonly NativeNodeOptions _options;
+    private readonly INativeFileStorage _storage;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly NativeSecurity _security;
@@ -33,9 +34,10 @@ public sealed partial class NativeNode : IAsyncDisposable
     private long _bytesDownloaded;
     private long _bytesUploadedByClosedConnections;
 
-    private NativeNode(NativeNodeOptions options, NativeSecurity security, ILogger logger, TimeProvider time)
+    private NativeNode(NativeNodeOptions options, INativeFileStorage storage, NativeSecurity security, ILogger logger, TimeProvider time)
     {
         _options = options;
+        _storage = storage;
         _security = security;
         _logger = logger;
         _time = time;
@@ -51,10 +53,13 @@ public sealed partial class NativeNode : IAsyncDisposable
 
     public string ResumeFilePath => _download.ResumePath;
 
-    /// <summary>Opens (or hashes) the file, starts listening and dials the --peer list. Returns once listening.</summary>
-    public static async Task<NativeNode> StartAsync(NativeNodeOptions options, NativeSecurity security, ILogger logger, TimeProvider time, CancellationToken cancellationToken)
+    /// <summary>
+    /// Opens (or hashes) the file through <paramref name="storage"/>, starts listening and dials the --peer list.
+    /// Returns once listening.
+    /// </summary>
+    public static async Task<NativeNode> StartAsync(NativeNodeOptions options, INativeFileStorage storage, NativeSecurity security, ILogger logger, TimeProvider time, CancellationToken cancellationToken)
     {
-        var node = new NativeNode(options, security, logger, time);
+        var node = new NativeNode(options, storage, security, logger, time);
         try
         {
             await node.StartCoreAsync(cancellationToken).ConfigureAwait(false);
@@ -69,7 +74,7 @@ public sealed partial class NativeNode : IAsyncDisposable
 
     private async Task StartCoreAsync(CancellationToken cancellationToken)
     {
-        _download = await NativeDownload.OpenAsync(_options.FilePath, _logger, cancellationToken).ConfigureAwait(false);
+        _download = await NativeDownload.OpenAsync(_options.FilePath, _storage, _logger, cancellationToken).ConfigureAwait(false);
         if (_download.IsComplete)
             _completed.TrySetResult();
         else if (_download.File is not null)

@@ -1,6 +1,6 @@
 using System.Numerics;
 
-namespace P2PShare.Storage.Native;
+namespace P2PShare.Engine.Native;
 
 /// <summary>Which pieces of the file are on disk and verified. Not thread-safe: the owner locks.</summary>
 public sealed class NativePieceBitmap

@@ -1,12 +1,13 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using P2PShare.Networking.Native;
 using P2PShare.Protocol.Native;
 using Polly;
 using Polly.Retry;
 using Polly.Timeout;
 
-namespace P2PShare.Networking.Native;
+namespace P2PShare.Engine.Native;
 
 public sealed partial class NativeNode
 {

@@ -1,7 +1,7 @@
 using System.Net;
 using P2PShare.Protocol.Native;
 
-namespace P2PShare.Networking.Native;
+namespace P2PShare.Engine.Native;
 
 /// <summary>Everything a native-mode node is told at start; immutable while it runs.</summary>
 public sealed record NativeNodeOptions

@@ -1,4 +1,4 @@
-namespace P2PShare.Networking.Native;
+namespace P2PShare.Engine.Native;
 
 /// <summary>
 /// Decides which whole pieces to ask a peer for: lowest missing index first, several outstanding per

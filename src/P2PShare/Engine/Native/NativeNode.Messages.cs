@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Logging;
+using P2PShare.Networking.Native;
 using P2PShare.Protocol.Native;
-using P2PShare.Storage.Native;
 
-namespace P2PShare.Networking.Native;
+namespace P2PShare.Engine.Native;
 
 public sealed partial class NativeNode
 {

@@ -1,0 +1,26 @@
+namespace P2PShare.Tests.Support;
+
+/// <summary>What a <see cref="MisbehavingSeeder"/> does wrong.</summary>
+public enum SeederMisbehaviour
+{
+    /// <summary>An honest seeder (useful as a control).</summary>
+    None,
+
+    /// <summary>Answers every request with the right length but inverted bytes.</summary>
+    SendCorruptBlocks,
+
+    /// <summary>Unchokes, accepts requests, never sends a block.</summary>
+    NeverAnswer,
+
+    /// <summary>Serves half of a piece's blocks, then closes the connection; on every connection.</summary>
+    DisconnectMidPiece,
+
+    /// <summary>On the first request, sends a piece message whose length prefix claims ~2 GiB, then streams junk.</summary>
+    HugeLengthPrefix,
+
+    /// <summary>Sends a bitfield one byte longer than the torrent's piece count allows.</summary>
+    WrongSizeBitfield,
+
+    /// <summary>Right after unchoking, sends a (correct) block that was never requested.</summary>
+    UnrequestedPiece,
+}
