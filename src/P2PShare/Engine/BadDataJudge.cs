@@ -46,7 +46,10 @@ internal sealed class BadDataJudge(object gate, List<PeerSession> peers, PeerBan
                 bans.Ban(culprit.Sender!, culprit.SenderId!);
                 dialer.GiveUp(culprit.Sender!);
                 foreach (var peer in peers.Where(p => p.Connection.RemoteEndPoint.Equals(culprit.Sender) || p.Connection.Remote.PeerId.Equals(culprit.SenderId)))
+                {
+                    dialer.GiveUp(peer);
                     peer.Lifetime.Cancel();
+                }
             }
         }
     }
@@ -55,7 +58,7 @@ internal sealed class BadDataJudge(object gate, List<PeerSession> peers, PeerBan
     {
         logger.LogWarning("Banning {Peer} for sending corrupt data", peer.Name);
         bans.Ban(peer.Connection.RemoteEndPoint, peer.Connection.Remote.PeerId);
-        dialer.GiveUp(peer.Connection.RemoteEndPoint);
+        dialer.GiveUp(peer);
         peer.Lifetime.Cancel();
     }
 }

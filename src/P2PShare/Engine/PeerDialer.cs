@@ -94,11 +94,13 @@ internal sealed class PeerDialer
         }
     }
 
-    /// <summary>The peer sent us data that verified: worth redialling when it drops.</summary>
-    public void MarkUseful(IPEndPoint endPoint)
+    /// <summary>The peer sent us data that verified: worth redialling (at any address that led to it) when it drops.</summary>
+    public void MarkUseful(PeerSession peer)
     {
-        if (_known.TryGetValue(endPoint, out var known))
+        if (_known.TryGetValue(peer.Connection.RemoteEndPoint, out var known))
             known.WasUseful = true;
+        foreach (var address in peer.KnownAddresses)
+            address.WasUseful = true;
     }
 
     /// <summary>Never dial this address again.</summary>
@@ -106,6 +108,14 @@ internal sealed class PeerDialer
     {
         if (_known.TryGetValue(endPoint, out var known))
             known.GivenUp = true;
+    }
+
+    /// <summary>Never dial this peer again, at any address that led to it.</summary>
+    public void GiveUp(PeerSession peer)
+    {
+        GiveUp(peer.Connection.RemoteEndPoint);
+        foreach (var address in peer.KnownAddresses)
+            address.GivenUp = true;
     }
 
     /// <summary>A dialled peer's connection ended: a useful one is dialled again after a back-off, a few times; others are given up.</summary>

@@ -30,6 +30,25 @@ internal sealed class PeerSession
 
     public PeerConnection Connection { get; }
 
+    private readonly List<KnownPeer> _knownAddresses = [];
+
+    /// <summary>An address that leads to this peer: it counts as connected while this connection lasts.</summary>
+    public void AddKnownAddress(KnownPeer known)
+    {
+        known.IsConnected = true;
+        _knownAddresses.Add(known);
+    }
+
+    public IReadOnlyList<KnownPeer> KnownAddresses => _knownAddresses;
+
+    /// <summary>The addresses that led to this peer, handed over (to the dialer when it leaves, or to a replacing connection).</summary>
+    public List<KnownPeer> TakeKnownAddresses()
+    {
+        var addresses = _knownAddresses.ToList();
+        _knownAddresses.Clear();
+        return addresses;
+    }
+
     public string Name => Connection.RemoteEndPoint.ToString();
 
     public Bitfield Has { get; }

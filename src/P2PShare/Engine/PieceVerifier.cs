@@ -107,7 +107,7 @@ internal sealed class PieceVerifier
                 if (piece.SenderOf[b] is PeerSession sender)
                     sender.VerifiedBytes += piece.BlockSize(b);
             foreach (var sender in piece.SenderOf.OfType<PeerSession>().Distinct())
-                _dialer.MarkUseful(sender.Connection.RemoteEndPoint);
+                _dialer.MarkUseful(sender);
             foreach (var peer in _peers)
             {
                 peer.Enqueue(new OutgoingMessage(MessageId.Have, piece.Index));

@@ -229,22 +229,50 @@ public sealed class TorrentSession : IAsyncDisposable
         var peer = new PeerSession(connection, _torrent.PieceCount, _time);
         lock (_gate)
         {
-            var duplicate = _peers.Any(p => p.Connection.Remote.PeerId.Equals(connection.Remote.PeerId));
-            if (duplicate || _peers.Count >= _options.MaxPeers)
+            var existing = _peers.Find(p => p.Connection.Remote.PeerId.Equals(connection.Remote.PeerId) && !p.Lifetime.IsCancellationRequested);
+            if (existing is not null && !KeepsNewConnection(existing.Connection, connection))
+            {
+                // The address leads to a peer we already talk to (it dialled us first, or a tracker named it
+                // afterwards): it counts as connected until that connection ends, so it is not dialled again.
+                if (known is not null)
+                    existing.AddKnownAddress(known);
+                _ = connection.DisposeAsync();
+                return;
+            }
+            if (existing is null && _peers.Count >= _options.MaxPeers)
             {
                 _ = connection.DisposeAsync();
                 return;
+            }
+            if (existing is not null)
+            {
+                foreach (var address in existing.TakeKnownAddresses())
+                    peer.AddKnownAddress(address);
+                existing.Lifetime.Cancel();
             }
             _peers.Add(peer);
             if (known is null && !connection.IsOutgoing)
                 _logger.LogDebug("Incoming peer {Peer} ({Client})", peer.Name, connection.Remote.PeerId.ClientName);
             if (known is not null)
-                known.IsConnected = true;
+                peer.AddKnownAddress(known);
         }
-        Track(RunPeerAsync(peer, known));
+        Track(RunPeerAsync(peer));
     }
 
-    private async Task RunPeerAsync(PeerSession peer, KnownPeer? known)
+    /// <summary>
+    /// Two connections to one peer (both dialled each other, or one dialled an address of a peer already
+    /// connected): keep the one opened by the lower peer id. Both ends apply the same rule, so they keep the same
+    /// connection instead of each closing the other's. Two connections in the same direction: the first stays.
+    /// </summary>
+    private bool KeepsNewConnection(PeerConnection existing, PeerConnection added)
+    {
+        if (existing.IsOutgoing == added.IsOutgoing)
+            return false;
+        var weOpenFirst = OurHandshake.PeerId.Span.SequenceCompareTo(added.Remote.PeerId.Span) < 0;
+        return added.IsOutgoing == weOpenFirst;
+    }
+
+    private async Task RunPeerAsync(PeerSession peer)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(_lifetime.Token, peer.Lifetime.Token);
         var token = linked.Token;
@@ -278,7 +306,7 @@ public sealed class TorrentSession : IAsyncDisposable
         await linked.CancelAsync().ConfigureAwait(false);
         peer.CloseOutbox();
         await peer.Connection.DisposeAsync().ConfigureAwait(false);
-        RemovePeer(peer, known, reason);
+        RemovePeer(peer, reason);
     }
 
     private async Task SendBitfieldAsync(PeerSession peer, CancellationToken token)
@@ -292,7 +320,7 @@ public sealed class TorrentSession : IAsyncDisposable
         await peer.Connection.SendAsync(message, token).ConfigureAwait(false);
     }
 
-    private void RemovePeer(PeerSession peer, KnownPeer? known, string reason)
+    private void RemovePeer(PeerSession peer, string reason)
     {
         _logger.LogDebug("Peer {Peer} disconnected: {Reason}", peer.Name, reason);
         lock (_gate)
@@ -301,7 +329,7 @@ public sealed class TorrentSession : IAsyncDisposable
                 return;
             _scheduler.DropRequests(peer);
             _scheduler.Picker.RemovePeer(peer.Has);
-            if (known is not null)
+            foreach (var known in peer.TakeKnownAddresses())
                 _dialer.OnDisconnected(known, stopping: _lifetime.IsCancellationRequested);
             foreach (var other in _peers)
                 _scheduler.FillRequests(other);

@@ -236,8 +236,10 @@ public class PeerDialerTests
 
             lock (harness.Gate)
             {
-                known.IsConnected = true;
-                harness.Dialer.MarkUseful(endPoint);
+                var session = new PeerSession(connection, pieceCount: 1, time);
+                session.AddKnownAddress(known);
+                Assert.That(known.IsConnected, Is.True);
+                harness.Dialer.MarkUseful(session);
                 Assert.That(harness.Dialer.UsefulPeers(), Is.EqualTo(new[] { endPoint }));
                 harness.Dialer.OnDisconnected(known, stopping: false);
             }

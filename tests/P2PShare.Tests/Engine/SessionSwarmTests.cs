@@ -30,6 +30,7 @@ public class SessionSwarmTests
     {
         private readonly CancellationTokenSource _stop = new();
         private readonly List<Task> _tasks = [];
+        private int _accepted;
 
         public Node(Torrent torrent, InMemoryPieceStore store, bool complete, int seed)
         {
@@ -42,6 +43,7 @@ public class SessionSwarmTests
             _tasks.Add(Session.RunAsync(_stop.Token));
             _tasks.Add(Listener.RunAsync(async (socket, ct) =>
             {
+                Interlocked.Increment(ref _accepted);
                 try
                 {
                     Session.Attach(await PeerConnection.AcceptAsync(socket, h => h.Equals(torrent.InfoHash) ? Session.OurHandshake : null, TimeSpan.FromSeconds(5), ct));
@@ -53,6 +55,9 @@ public class SessionSwarmTests
         }
 
         public TorrentSession Session { get; }
+
+        /// <summary>Connections its listener accepted.</summary>
+        public int Accepted => Volatile.Read(ref _accepted);
 
         public InMemoryPieceStore Store { get; }
 
@@ -101,5 +106,40 @@ public class SessionSwarmTests
 
         Assert.That(leecher.Store.Content, Is.EqualTo(data));
         Assert.That(leecher.Session.PeerList().Select(p => p.Address), Does.Not.Contain(bad.EndPoint.ToString()));
+    }
+
+    [TestCase(true)]
+    [TestCase(false)]
+    [CancelAfter(30_000)]
+    public async Task A_peer_already_connected_is_not_dialled_again_when_its_address_is_learnt(bool firstHasLowerId)
+    {
+        // Two leechers of a torrent nobody has: they stay connected, idle. B dials A; then A learns B's listening
+        // address (as from a tracker). A dials it at most once: both ends then keep the same one connection.
+        var (torrent, _) = MakeTorrent(256 * 1024, 16 * 1024, seed: 7);
+        var (seedA, seedB) = SeedsWithOrderedIds(firstHasLowerId);
+        await using var a = new Node(torrent, new InMemoryPieceStore(torrent), complete: false, seed: seedA);
+        await using var b = new Node(torrent, new InMemoryPieceStore(torrent), complete: false, seed: seedB);
+        b.Session.AddPeers([a.EndPoint]);
+        await Eventually.UntilAsync(() => a.Session.PeerList().Count == 1 && b.Session.PeerList().Count == 1, TimeSpan.FromSeconds(10), "B connected to A");
+
+        a.Session.AddPeers([b.EndPoint]);
+        // The session dials once a second; before this was fixed, A dialled B on every tick while connected. Watch
+        // a few ticks: absence can only be observed over a window.
+        var window = DateTime.UtcNow + TimeSpan.FromSeconds(4);
+        while (DateTime.UtcNow < window)
+        {
+            Assert.That(b.Accepted, Is.LessThanOrEqualTo(1), "connections from A to B's listening address");
+            await Task.Delay(100);
+        }
+        await Eventually.UntilAsync(() => a.Session.PeerList().Count == 1 && b.Session.PeerList().Count == 1, TimeSpan.FromSeconds(10),
+            "A and B still connected, once");
+    }
+
+    /// <summary>Seeds for two nodes' peer ids (PeerId.CreateOurs) such that the first id sorts below the second, or above.</summary>
+    private static (int First, int Second) SeedsWithOrderedIds(bool firstLower)
+    {
+        static PeerId Id(int seed) => PeerId.CreateOurs(new Random(seed));
+        var firstIsLower = Id(10).Span.SequenceCompareTo(Id(11).Span) < 0;
+        return firstIsLower == firstLower ? (10, 11) : (11, 10);
     }
 }
