@@ -82,8 +82,23 @@ public sealed class TorrentRunner(TorrentRunOptions options, IRunObserver observ
         var seedingSince = wasComplete ? time.GetUtcNow() : (DateTimeOffset?)null;
         var ticks = 0;
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
-        while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+        Task<bool>? tick = null;
+        // Completion is acted on at once, not at the next tick: a --no-seed download would otherwise idle for up
+        // to a second after its last piece, and the 'completed' announce would wait as long.
+        Task? completion = wasComplete ? null : session.Completed;
+        while (true)
         {
+            tick ??= timer.WaitForNextTickAsync(cancellationToken).AsTask();
+            if (completion is not null && await Task.WhenAny(tick, completion).ConfigureAwait(false) == completion)
+            {
+                completion = null;
+            }
+            else
+            {
+                if (!await tick.ConfigureAwait(false))
+                    return;
+                tick = null;
+            }
             var faulted = tasks.FirstOrDefault(t => t.IsFaulted);
             if (faulted is not null)
                 await faulted.ConfigureAwait(false);

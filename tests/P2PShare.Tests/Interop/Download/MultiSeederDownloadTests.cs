@@ -50,7 +50,8 @@ public sealed class MultiSeederDownloadTests
         await downloader.WaitForSuccessAsync(TimeSpan.FromSeconds(70), cancellationToken);
 
         DownloadCheck.SameContent(original, output, downloader);
-        var fromLibtorrent = libtorrent.LatestStatus?.TotalPayloadUpload ?? 0;
+        // libtorrent reports once a second: wait for a status line that shows its upload.
+        var fromLibtorrent = (await libtorrent.WaitUntilUploadedAsync(1, TimeSpan.FromSeconds(10), cancellationToken)).TotalPayloadUpload;
         var fromAria2 = (await aria2.GetStatusAsync(cancellationToken)).UploadLength;
         var fromTransmission = await transmission.UploadedAsync(torrent.InfoHash, cancellationToken);
         TestContext.Progress.WriteLine($"uploaded: libtorrent {fromLibtorrent}, aria2 {fromAria2}, transmission {fromTransmission}");

@@ -40,8 +40,8 @@ public sealed class TrackerDownloadTests
         await downloader.WaitForSuccessAsync(TimeSpan.FromSeconds(60), cancellationToken);
 
         DownloadCheck.SameContent(source, output, downloader);
-        Assert.That(seeder.LatestStatus?.TotalPayloadUpload ?? 0, Is.GreaterThan(0),
-            "the data must have come from the libtorrent seeder");
+        // The data must have come from the libtorrent seeder (its status line comes once a second: wait for it).
+        await seeder.WaitUntilUploadedAsync(1, TimeSpan.FromSeconds(10), cancellationToken);
         // The completed announce went to the only tracker the torrent has (the scheme under test):
         // opentracker counts it in the scrape's 'downloaded'.
         await Eventually.UntilAsync(async () => await ScrapeAsync(tracker, torrent.InfoHash, "downloaded", cancellationToken) >= 1,
