@@ -101,18 +101,7 @@ public sealed class MetadataFetcher : IAsyncDisposable
     }
 
     /// <summary>Takes over an incoming connection whose handshake named this magnet's info-hash.</summary>
-    public void Attach(PeerConnection connection)
-    {
-        bool banned;
-        lock (_gate)
-            banned = _bans.IsBanned(connection.RemoteEndPoint, connection.Remote.PeerId);
-        if (banned)
-        {
-            _ = connection.DisposeAsync();
-            return;
-        }
-        StartPeer(connection, known: null);
-    }
+    public void Attach(PeerConnection connection) => StartPeer(connection, known: null);
 
     public async ValueTask DisposeAsync()
     {
@@ -154,7 +143,10 @@ public sealed class MetadataFetcher : IAsyncDisposable
         var peer = new MetadataPeer(connection, known, _time.GetTimestamp());
         lock (_gate)
         {
-            if (_completed.Task.IsCompleted || _peers.Count >= _options.MaxPeers || _peers.Any(p => p.Connection.Remote.PeerId.Equals(connection.Remote.PeerId)))
+            var refused = _completed.Task.IsCompleted || _peers.Count >= _options.MaxPeers
+                || _peers.Any(p => p.Connection.Remote.PeerId.Equals(connection.Remote.PeerId))
+                || (known is null && _bans.IsBanned(connection.RemoteEndPoint, connection.Remote.PeerId));
+            if (refused)
             {
                 _ = connection.DisposeAsync();
                 return;

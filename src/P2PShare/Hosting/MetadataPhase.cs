@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using P2PShare.Engine;
 using P2PShare.Metainfo;
@@ -66,7 +65,7 @@ internal sealed class MetadataPhase(TorrentRunOptions options, IRunObserver obse
         var tasks = new List<Task>
         {
             fetch,
-            listener.RunAsync((socket, ct) => AcceptAsync(socket, fetcher, ct), stop.Token),
+            listener.RunAsync((socket, ct) => IncomingPeers.AcceptAsync(socket, magnet.InfoHash, fetcher.OurHandshake, fetcher.Attach, _logger, ct), stop.Token),
             AnnounceAsync(trackers, fetcher, peerId, listener.Port, stop.Token),
         };
         try
@@ -127,23 +126,6 @@ internal sealed class MetadataPhase(TorrentRunOptions options, IRunObserver obse
                 File.Delete(temp);
         }
         return path;
-    }
-
-    private async Task AcceptAsync(Socket socket, MetadataFetcher fetcher, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var connection = await PeerConnection.AcceptAsync(
-                socket, hash => hash.Equals(fetcher.InfoHash) ? fetcher.OurHandshake : null, TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
-            fetcher.Attach(connection);
-        }
-        catch (Exception error) when (error is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            _logger.LogDebug("Incoming connection dropped: {Reason}", error.Message);
-        }
-        catch (OperationCanceledException)
-        {
-        }
     }
 
     private async Task AnnounceAsync(TrackerManager trackers, MetadataFetcher fetcher, PeerId peerId, int port, CancellationToken cancellationToken)

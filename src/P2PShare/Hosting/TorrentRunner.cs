@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using P2PShare.Engine;
 using P2PShare.Metainfo;
@@ -91,7 +90,7 @@ public sealed class TorrentRunner(TorrentRunOptions options, IRunObserver observ
         var tasks = new List<Task>
         {
             session.RunAsync(stop.Token),
-            listener.RunAsync((socket, ct) => AcceptAsync(socket, session, ct), stop.Token),
+            listener.RunAsync((socket, ct) => IncomingPeers.AcceptAsync(socket, torrent.InfoHash, session.OurHandshake, session.Attach, _logger, ct), stop.Token),
             RunTrackersAsync(trackers, session, peerId, listener.Port, baseline, stop.Token),
             saver.RunAsync(options.ResumeSaveInterval, stop.Token),
         };
@@ -190,23 +189,6 @@ public sealed class TorrentRunner(TorrentRunOptions options, IRunObserver observ
                 peers.Add(endPoint);
         long[] totals = [startup.Resume?.BytesDownloaded ?? 0, startup.Resume?.BytesUploaded ?? 0];
         return (have, peers, totals);
-    }
-
-    private async Task AcceptAsync(Socket socket, TorrentSession session, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var connection = await PeerConnection.AcceptAsync(
-                socket, hash => hash.Equals(session.Torrent.InfoHash) ? session.OurHandshake : null, TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
-            session.Attach(connection);
-        }
-        catch (Exception error) when (error is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            _logger.LogDebug("Incoming connection dropped: {Reason}", error.Message);
-        }
-        catch (OperationCanceledException)
-        {
-        }
     }
 
     private async Task RunTrackersAsync(TrackerManager trackers, TorrentSession session, PeerId peerId, int port, long[] baseline, CancellationToken cancellationToken)
