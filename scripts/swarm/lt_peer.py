@@ -1,12 +1,13 @@
 #!/usr/bin/python3
 """A libtorrent (python3-libtorrent 2.0) peer for loopback interop tests.
 
-Seeds or leeches one .torrent, listening on 127.0.0.1 only, with DHT/LSD/UPnP/NAT-PMP off and
+Seeds or leeches one .torrent (or, leeching, a magnet link whose metadata it fetches from peers), listening on 127.0.0.1 only, with DHT/LSD/UPnP/NAT-PMP off and
 several connections per IP allowed (every local peer shares 127.0.0.1). It prints one JSON object
 per line on stdout:
 
   {"event": "started", "listen_port": P, "info_hash": "<v1 hex>", ...}
   {"event": "status", "state": "...", "progress": 0..1, "total_payload_upload": N, ...}   (periodic)
+  {"event": "metadata", "name": ..., "total_size": N, ...}   when a magnet link's metadata arrived (--magnet)
   {"event": "complete", ...}     when the data is complete (leech modes)
   {"event": "error", "message": "..."}   on a torrent error (then exits 1)
   {"event": "done", "reason": "complete"|"signal"|"timeout", ...}   the last line
@@ -49,7 +50,9 @@ def parse_args(argv):
         epilog="Modes: seed = check data then seed forever; leech = download, print 'done', exit 0; "
                "leech-seed = download, then keep seeding forever. Stop with SIGTERM/SIGINT (exit 0). "
                "Exit codes: 0 done/signal, 1 torrent error, 2 bad arguments, 3 --max-seconds reached.")
-    p.add_argument("--torrent", required=True, help=".torrent file")
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--torrent", help=".torrent file")
+    source.add_argument("--magnet", help="magnet link (leech modes): the metadata comes from peers (x.pe, --peer, trackers)")
     p.add_argument("--save-dir", required=True, help="directory holding (or receiving) the torrent's data")
     p.add_argument("--mode", choices=MODES, default="leech")
     p.add_argument("--port", type=int, default=0, help="listen port on 127.0.0.1 (0 = any free port)")
@@ -177,6 +180,7 @@ def status_line(event, handle, session, extra=None):
         "upload_rate": st.upload_payload_rate,
         "listen_port": session.listen_port(),
         "error": str(st.errc.message()) if st.errc.value() != 0 else "",
+        "has_metadata": st.has_metadata,
     }
     if extra:
         line.update(extra)
@@ -195,15 +199,26 @@ def main(argv):
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
 
-    try:
-        info = lt.torrent_info(args.torrent)
-    except RuntimeError as exc:
-        emit({"event": "error", "message": f"cannot read torrent: {exc}"})
-        return 1
+    if args.magnet is not None and args.mode == "seed":
+        raise SystemExit("lt_peer.py: --magnet needs a leech mode")
+    info = None
+    if args.magnet is None:
+        try:
+            info = lt.torrent_info(args.torrent)
+        except RuntimeError as exc:
+            emit({"event": "error", "message": f"cannot read torrent: {exc}"})
+            return 1
 
     session = make_session(args)
-    params = lt.add_torrent_params()
-    params.ti = info
+    if info is not None:
+        params = lt.add_torrent_params()
+        params.ti = info
+    else:
+        try:
+            params = lt.parse_magnet_uri(args.magnet)
+        except RuntimeError as exc:
+            emit({"event": "error", "message": f"cannot parse magnet link: {exc}"})
+            return 1
     params.save_path = args.save_dir
     flags = lt.torrent_flags.default_flags & ~lt.torrent_flags.auto_managed & ~lt.torrent_flags.paused
     if args.skip_check:
@@ -219,14 +234,21 @@ def main(argv):
     if args.download_limit > 0:
         handle.set_download_limit(args.download_limit)
 
-    info_hash = str(info.info_hashes().v1) if hasattr(info, "info_hashes") else str(info.info_hash())
+    if info is not None:
+        info_hash = str(info.info_hashes().v1) if hasattr(info, "info_hashes") else str(info.info_hash())
+    else:
+        info_hash = str(params.info_hashes.v1) if hasattr(params, "info_hashes") else str(params.info_hash)
     # Wait briefly for the listen socket so the port we report is the real one.
     deadline = time.monotonic() + 5
     while session.listen_port() == 0 and time.monotonic() < deadline and stop["reason"] is None:
         time.sleep(0.02)
-    emit({"event": "started", "listen_port": session.listen_port(), "info_hash": info_hash,
-          "mode": args.mode, "name": info.name(), "total_size": info.total_size(),
-          "num_pieces": info.num_pieces(), "piece_length": info.piece_length()})
+    started = {"event": "started", "listen_port": session.listen_port(), "info_hash": info_hash, "mode": args.mode,
+               "magnet": info is None}
+    if info is not None:
+        started.update({"name": info.name(), "total_size": info.total_size(),
+                        "num_pieces": info.num_pieces(), "piece_length": info.piece_length()})
+    emit(started)
+    metadata_reported = info is not None
 
     commands = queue.Queue()
     threading.Thread(target=read_commands, args=(commands,), daemon=True).start()
@@ -256,6 +278,10 @@ def main(argv):
                 next_status = now
 
         st = handle.status()
+        if not metadata_reported and st.has_metadata:
+            metadata_reported = True
+            got = handle.torrent_file()
+            emit({"event": "metadata", "name": got.name(), "total_size": got.total_size(), "num_pieces": got.num_pieces()})
         checking = st.state in (lt.torrent_status.checking_files, lt.torrent_status.checking_resume_data)
 
         if peers_to_dial and not checking and now >= next_dial and (args.redial_interval > 0 or not dialled_once):
@@ -270,7 +296,7 @@ def main(argv):
             handle.force_reannounce()
             next_reannounce = now + args.reannounce_interval
 
-        done = (not checking) and st.is_seeding
+        done = (not checking) and st.has_metadata and st.is_seeding
         if done and not complete_reported and args.mode != "seed":
             complete_reported = True
             line, _ = status_line("complete", handle, session)

@@ -2,12 +2,12 @@ using System.CommandLine;
 
 namespace P2PShare.Cli.Commands;
 
-/// <summary>'p2pshare download X.torrent' (or just 'p2pshare X.torrent'): download, verify, then seed.</summary>
+/// <summary>'p2pshare download X.torrent|MAGNET' (or just 'p2pshare X.torrent'): download, verify, then seed.</summary>
 internal static class DownloadCommand
 {
     public static Command Create()
     {
-        var torrent = new Argument<string>("torrent") { Description = "The .torrent file." };
+        var torrent = new Argument<string>("torrent") { Description = "The .torrent file or a magnet link (its metadata is fetched from peers first)." };
         var output = new Option<string>("--output", "-o") { Description = "Directory the content goes into (default: the current directory).", DefaultValueFactory = _ => "." };
         var noSeed = new Option<bool>("--no-seed") { Description = "Exit as soon as the data is complete and verified." };
         var recheck = new Option<bool>("--recheck") { Description = "Check all existing data, ignoring resume data." };

@@ -19,6 +19,8 @@ internal static class SeedCommand
             var dataDirectory = parse.GetValue(data)!;
             if (!Directory.Exists(dataDirectory))
                 throw new UserErrorException($"data directory not found: {dataDirectory}");
+            if (P2PShare.Metainfo.MagnetLink.LooksLikeMagnet(parse.GetValue(torrent)!))
+                throw new UserErrorException("seed needs the .torrent file: a magnet link has no list of files to check (download it first: the metadata is saved in the state directory)");
             var options = shared.Read(parse, parse.GetValue(torrent)!, dataDirectory) with
             {
                 SeedOnly = true,

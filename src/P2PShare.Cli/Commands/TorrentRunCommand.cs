@@ -43,9 +43,19 @@ internal sealed class TorrentRunCommand
 
     public TorrentRunOptions Read(ParseResult parse, string torrentPath, string dataDirectory)
     {
+        MagnetLink? magnet = null;
         if (MagnetLink.LooksLikeMagnet(torrentPath))
-            throw new UserErrorException("magnet links need metadata exchange (BEP 9), which is not supported yet: give a .torrent file");
-        if (!File.Exists(torrentPath))
+        {
+            try
+            {
+                magnet = MagnetLink.Parse(torrentPath);
+            }
+            catch (MetainfoException error)
+            {
+                throw new UserErrorException($"bad magnet link: {error.Message}");
+            }
+        }
+        else if (!File.Exists(torrentPath))
             throw new UserErrorException($"torrent file not found: {torrentPath}");
         var port = parse.GetValue(Port);
         if (port is < 0 or > IPEndPoint.MaxPort)
@@ -61,6 +71,7 @@ internal sealed class TorrentRunCommand
         return new TorrentRunOptions
         {
             TorrentPath = torrentPath,
+            Magnet = magnet,
             DataDirectory = Path.GetFullPath(dataDirectory),
             StateDirectory = parse.GetValue(StateDir),
             Port = port,

@@ -27,6 +27,13 @@ internal sealed class ConsoleProgress(TextWriter output, bool isTerminal, TimePr
 
     public void Checking(string reason, double fraction) => Write($"Checking {fraction * 100,5:0.0}%  ({reason})", force: false);
 
+    public void FetchingMetadata(MetadataFetchProgress progress)
+    {
+        var pieces = progress.PieceCount == 0 ? "size not known yet" : $"{progress.PiecesReceived}/{progress.PieceCount} pieces";
+        Write(string.Create(CultureInfo.InvariantCulture,
+            $"Fetching metadata from {progress.Peers} peers ({progress.PeersWithMetadata} offer it, {pieces})"), force: false);
+    }
+
     public void Progress(RunPhase phase, TorrentProgress progress, int listenPort)
     {
         var state = phase switch

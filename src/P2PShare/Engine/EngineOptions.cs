@@ -47,4 +47,13 @@ public sealed record EngineOptions
 
     /// <summary>Budget of the read cache that serves uploads (whole windows of pieces, least recently used dropped).</summary>
     public long ReadCacheBytes { get; init; } = 8 * 1024 * 1024;
+
+    /// <summary>Our listen port, told to peers in the extended handshake ('p') so an incoming peer can dial us back; null: not told.</summary>
+    public int? AdvertisedPort { get; init; }
+
+    /// <summary>A ut_metadata request unanswered this long goes to another peer.</summary>
+    public TimeSpan MetadataRequestTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>A peer that has not sent its extended handshake this long after connecting is dropped in the metadata phase.</summary>
+    public TimeSpan ExtensionHandshakeTimeout { get; init; } = TimeSpan.FromSeconds(15);
 }

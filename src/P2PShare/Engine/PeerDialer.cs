@@ -64,6 +64,9 @@ internal sealed class PeerDialer
     public static TimeSpan RedialDelay(int redials, Random random) =>
         TimeSpan.FromSeconds(Math.Pow(2, redials) * (0.5 + random.NextDouble()));
 
+    /// <summary>Every address known, in no particular order (to hand on to the data phase after the metadata phase).</summary>
+    public IEnumerable<IPEndPoint> KnownAddresses => _known.Keys;
+
     public void Add(IEnumerable<IPEndPoint> endPoints)
     {
         foreach (var endPoint in endPoints)
@@ -79,12 +82,12 @@ internal sealed class PeerDialer
         _known.Values.Where(k => k.WasUseful && !k.GivenUp).Select(k => k.EndPoint).ToList();
 
     /// <summary>Starts dials until the peer or half-open limit is reached.</summary>
-    public void DialMore(IReadOnlyCollection<PeerSession> connected, long now, CancellationToken cancellationToken)
+    public void DialMore(int connected, long now, CancellationToken cancellationToken)
     {
         // A seed dials too: some clients (transmission) never dial loopback or NATed peers themselves.
         foreach (var known in _known.Values)
         {
-            if (connected.Count + _halfOpen >= _options.MaxPeers || _halfOpen >= _options.MaxHalfOpen)
+            if (connected + _halfOpen >= _options.MaxPeers || _halfOpen >= _options.MaxHalfOpen)
                 return;
             if (known.IsConnected || known.IsConnecting || known.GivenUp || now < known.NotBeforeTicks || _bans.IsBanned(known.EndPoint))
                 continue;

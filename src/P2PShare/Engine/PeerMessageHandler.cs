@@ -13,14 +13,15 @@ namespace P2PShare.Engine;
 /// </summary>
 internal sealed class PeerMessageHandler(
     object gate, Torrent torrent, Bitfield have, List<PeerSession> peers, RequestScheduler scheduler, PieceVerifier verifier,
-    RateEstimator downloadRate, EngineOptions options, TimeProvider time)
+    RateEstimator downloadRate, MetadataServer metadata, EngineOptions options, TimeProvider time)
 {
     public void Handle(PeerSession peer, PeerMessage message)
     {
         lock (gate)
         {
             var first = !peer.SentFirstMessage;
-            if (message.Id != MessageId.KeepAlive)
+            // Extension messages may come before the bitfield (BEP 10), which must still count as the first message.
+            if (message.Id is not (MessageId.KeepAlive or MessageId.Extended))
                 peer.SentFirstMessage = true;
             switch (message.Id)
             {
@@ -56,6 +57,9 @@ internal sealed class PeerMessageHandler(
                     break;
                 case MessageId.Piece:
                     OnBlock(peer, message);
+                    break;
+                case MessageId.Extended:
+                    metadata.Handle(peer, message);
                     break;
             }
         }

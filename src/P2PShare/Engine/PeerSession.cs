@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using P2PShare.Networking;
 using P2PShare.Networking.Peers;
 using P2PShare.Protocol;
+using P2PShare.Protocol.Extensions;
 using P2PShare.Protocol.Wire;
 
 namespace P2PShare.Engine;
@@ -88,6 +89,15 @@ internal sealed class PeerSession
 
     public int RequestTimeouts { get; set; }
 
+    /// <summary>The peer's BEP 10 extended handshake (ut_metadata id, client 'v', listen port 'p'), once received.</summary>
+    public ExtensionHandshake? Extensions { get; set; }
+
+    /// <summary>The address the peer listens on: for an incoming peer, its IP with the port from 'p', else where we dialled.</summary>
+    public System.Net.IPEndPoint? ListenEndPoint => Connection.IsOutgoing ? Connection.RemoteEndPoint
+        : Extensions?.ListenPort is { } port ? new System.Net.IPEndPoint(Connection.RemoteEndPoint.Address, port) : null;
+
+    public int MetadataRequests { get; set; }
+
     public PeerRecord Record(TimeProvider time) =>
         new(VerifiedBytes, DownloadRate.BytesPerSecond, RequestTimeouts, IsSnubbed, HashFailures, time.GetElapsedTime(ConnectedAt));
 
@@ -152,6 +162,22 @@ internal sealed class PeerSession
                         await Connection.SendAsync(block.AsMemory(0, frameLength), cancellationToken).ConfigureAwait(false);
                         UploadRate.Add(message.Length);
                         onUploaded(message.Length);
+                        continue;
+                    }
+                    if (message.Encoded is { } frame)
+                    {
+                        if (used + frame.Length > batch.Length)
+                        {
+                            await Connection.SendAsync(batch.AsMemory(0, used), cancellationToken).ConfigureAwait(false);
+                            used = 0;
+                        }
+                        if (frame.Length > batch.Length)
+                        {
+                            await Connection.SendAsync(frame, cancellationToken).ConfigureAwait(false);
+                            continue;
+                        }
+                        frame.CopyTo(batch, used);
+                        used += frame.Length;
                         continue;
                     }
                     if (used + 64 > batch.Length)

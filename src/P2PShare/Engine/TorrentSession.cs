@@ -46,7 +46,7 @@ public sealed class TorrentSession : IAsyncDisposable
         _time = time;
         _logger = logger;
         _have = have;
-        OurHandshake = new Handshake(0, torrent.InfoHash, ourId);
+        OurHandshake = new Handshake(ExtensionSupport.Reserved, torrent.InfoHash, ourId);
         _scheduler = new RequestScheduler(torrent, have, new PiecePicker(torrent.PieceCount, random), options, time);
         _choker = new Choker(options.UploadSlots, time, random);
         _bans = new PeerBans(time, options.BanDuration);
@@ -59,7 +59,7 @@ public sealed class TorrentSession : IAsyncDisposable
         _dialer = new PeerDialer(_gate, OurHandshake, options, _bans, time, Random.Shared, logger, Track, StartPeer);
         var judge = new BadDataJudge(_gate, _peers, _bans, _dialer, logger);
         _verifier = new PieceVerifier(_gate, torrent, store, have, _peers, _scheduler, _dialer, judge, Track, _lifetime.Token, logger);
-        _messages = new PeerMessageHandler(_gate, torrent, have, _peers, _scheduler, _verifier, _downloadRate, options, time);
+        _messages = new PeerMessageHandler(_gate, torrent, have, _peers, _scheduler, _verifier, _downloadRate, new MetadataServer(torrent), options, time);
     }
 
     public Handshake OurHandshake { get; }
@@ -195,7 +195,7 @@ public sealed class TorrentSession : IAsyncDisposable
                 Rechoke();
                 MakeRoomForNewPeers();
             }
-            _dialer.DialMore(_peers, now, cancellationToken);
+            _dialer.DialMore(_peers.Count, now, cancellationToken);
         }
     }
 
@@ -279,6 +279,8 @@ public sealed class TorrentSession : IAsyncDisposable
         string reason = "closed by peer";
         try
         {
+            if (ExtensionSupport.Supports(peer.Connection.Remote))
+                await peer.Connection.SendAsync(ExtensionSupport.HandshakeFrame(_torrent.InfoBytes.Length, _options.AdvertisedPort), token).ConfigureAwait(false);
             if (!_have.IsEmpty)
                 await SendBitfieldAsync(peer, token).ConfigureAwait(false);
             var sender = peer.RunSenderAsync(_readCache, StillWanted, OnUploaded, _uploadLimit, token);

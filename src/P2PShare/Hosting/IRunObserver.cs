@@ -9,6 +9,11 @@ public interface IRunObserver
 
     void Checking(string reason, double fraction);
 
+    /// <summary>A magnet link's metadata phase, about once a second.</summary>
+    void FetchingMetadata(MetadataFetchProgress progress)
+    {
+    }
+
     void Progress(RunPhase phase, TorrentProgress progress, int listenPort);
 
     /// <summary>The connected peers, when the user asked to see them.</summary>

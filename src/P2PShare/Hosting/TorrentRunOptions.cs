@@ -1,5 +1,6 @@
 using System.Net;
 using P2PShare.Engine;
+using P2PShare.Metainfo;
 using P2PShare.Networking.Trackers;
 
 namespace P2PShare.Hosting;
@@ -7,7 +8,11 @@ namespace P2PShare.Hosting;
 /// <summary>What a download or seed run is asked to do.</summary>
 public sealed record TorrentRunOptions
 {
+    /// <summary>The .torrent file; for a magnet link, the link's text (see <see cref="Magnet"/>).</summary>
     public required string TorrentPath { get; init; }
+
+    /// <summary>A magnet link to run instead of a .torrent: its metadata is fetched from peers first (or read from the state directory).</summary>
+    public MagnetLink? Magnet { get; init; }
 
     /// <summary>The directory the content goes into (under the torrent's name).</summary>
     public required string DataDirectory { get; init; }

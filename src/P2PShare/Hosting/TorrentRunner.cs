@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using P2PShare.Engine;
 using P2PShare.Metainfo;
@@ -23,21 +22,63 @@ public sealed class TorrentRunner(TorrentRunOptions options, IRunObserver observ
     /// <summary>Runs until done; returns normally on completion (--no-seed), seeding limits or cancellation.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        var torrent = await TorrentParser.LoadAsync(options.TorrentPath, cancellationToken).ConfigureAwait(false);
         Directory.CreateDirectory(options.DataDirectory);
         var resumeStore = options.StateDirectory is null ? ResumeStore.ForDownloadDirectory(options.DataDirectory) : new ResumeStore(options.StateDirectory);
+        var random = new Random();
+        var peerId = PeerId.CreateOurs(random);
+        var extraPeers = options.ExtraPeers;
+        PeerListener? listener = null;
+        try
+        {
+            Torrent torrent;
+            if (options.Magnet is { } magnet)
+            {
+                extraPeers = [.. extraPeers, .. await PeerAddresses.ResolveAsync(magnet.PeerAddresses, _logger, cancellationToken).ConfigureAwait(false)];
+                var phase = new MetadataPhase(options, observer, loggers, time);
+                var saved = await phase.LoadSavedAsync(magnet, resumeStore.StateDirectory, cancellationToken).ConfigureAwait(false);
+                if (saved is not null)
+                {
+                    torrent = saved;
+                }
+                else
+                {
+                    listener = PeerListener.Start(options.ListenAddress, options.Port, _logger);
+                    var (fetched, learnt) = await phase.FetchAsync(magnet, extraPeers, listener, peerId, random, resumeStore.StateDirectory, cancellationToken).ConfigureAwait(false);
+                    torrent = fetched;
+                    extraPeers = [.. extraPeers, .. learnt];
+                }
+            }
+            else
+            {
+                torrent = await TorrentParser.LoadAsync(options.TorrentPath, cancellationToken).ConfigureAwait(false);
+            }
+            await RunTorrentAsync(torrent, resumeStore, peerId, random, extraPeers, () => listener ??= PeerListener.Start(options.ListenAddress, options.Port, _logger), cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopped during the metadata phase.
+        }
+        finally
+        {
+            if (listener is not null)
+                await listener.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task RunTorrentAsync(Torrent torrent, ResumeStore resumeStore, PeerId peerId, Random random, IReadOnlyList<IPEndPoint> extraPeers,
+        Func<PeerListener> startListener, CancellationToken cancellationToken)
+    {
         var (have, knownPeers, previous) = await StartupCheckAsync(torrent, resumeStore, cancellationToken).ConfigureAwait(false);
         if (options.SeedOnly && !have.IsComplete && !options.AllowPartial)
             throw new InvalidDataException($"{torrent.PieceCount - have.CountSet} of {torrent.PieceCount} pieces are missing or damaged in {options.DataDirectory}; use --partial to seed what is there");
 
-        var random = new Random();
-        var peerId = PeerId.CreateOurs(random);
         await using var storage = new TorrentStorage(torrent, options.DataDirectory);
         if (!options.SeedOnly)
             storage.CreateEmptyFiles();
-        await using var listener = PeerListener.Start(options.ListenAddress, options.Port, _logger);
-        await using var session = new TorrentSession(torrent, storage, have, peerId, options.Engine, time, random, loggers.CreateLogger<TorrentSession>());
-        session.AddPeers(options.ExtraPeers);
+        var listener = startListener();
+        await using var session = new TorrentSession(torrent, storage, have, peerId, options.Engine with { AdvertisedPort = listener.Port }, time, random,
+            loggers.CreateLogger<TorrentSession>());
+        session.AddPeers(extraPeers);
         session.AddPeers(knownPeers);
         observer.Message($"{torrent.Name}: {have.CountSet}/{torrent.PieceCount} pieces, listening on port {listener.Port}");
         _logger.LogInformation("Torrent {Name} ({InfoHash}): {Have}/{Pieces} pieces, listening on port {Port}", torrent.Name, torrent.InfoHash, have.CountSet, torrent.PieceCount, listener.Port);
@@ -49,7 +90,7 @@ public sealed class TorrentRunner(TorrentRunOptions options, IRunObserver observ
         var tasks = new List<Task>
         {
             session.RunAsync(stop.Token),
-            listener.RunAsync((socket, ct) => AcceptAsync(socket, session, ct), stop.Token),
+            listener.RunAsync((socket, ct) => IncomingPeers.AcceptAsync(socket, torrent.InfoHash, session.OurHandshake, session.Attach, _logger, ct), stop.Token),
             RunTrackersAsync(trackers, session, peerId, listener.Port, baseline, stop.Token),
             saver.RunAsync(options.ResumeSaveInterval, stop.Token),
         };
@@ -135,7 +176,7 @@ public sealed class TorrentRunner(TorrentRunOptions options, IRunObserver observ
         return options.SeedTime is { } limit && seedingSince is { } since && time.GetUtcNow() - since >= limit;
     }
 
-    private static string DescribeTrackers(TrackerManager trackers) =>
+    internal static string DescribeTrackers(TrackerManager trackers) =>
         trackers.Status.Count == 0 ? "none" : string.Join(", ", trackers.Status.Select(s => $"{s.Url}: {s.LastError ?? "ok"}"));
 
     private async Task<(Bitfield Have, IReadOnlyList<IPEndPoint> Peers, long[] Totals)> StartupCheckAsync(Torrent torrent, ResumeStore store, CancellationToken cancellationToken)
@@ -163,23 +204,6 @@ public sealed class TorrentRunner(TorrentRunOptions options, IRunObserver observ
                 peers.Add(endPoint);
         long[] totals = [startup.Resume?.BytesDownloaded ?? 0, startup.Resume?.BytesUploaded ?? 0];
         return (have, peers, totals);
-    }
-
-    private async Task AcceptAsync(Socket socket, TorrentSession session, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var connection = await PeerConnection.AcceptAsync(
-                socket, hash => hash.Equals(session.Torrent.InfoHash) ? session.OurHandshake : null, TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
-            session.Attach(connection);
-        }
-        catch (Exception error) when (error is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            _logger.LogDebug("Incoming connection dropped: {Reason}", error.Message);
-        }
-        catch (OperationCanceledException)
-        {
-        }
     }
 
     private async Task RunTrackersAsync(TrackerManager trackers, TorrentSession session, PeerId peerId, int port, long[] baseline, CancellationToken cancellationToken)

@@ -55,6 +55,34 @@ public static class TorrentParser
         };
     }
 
+    /// <summary>
+    /// Builds the torrent of a magnet link from the info dictionary fetched from peers (BEP 9), which the
+    /// caller has checked against the link's info-hash: trackers (each its own tier) and web seeds come from the link.
+    /// </summary>
+    public static Torrent FromMetadata(ReadOnlyMemory<byte> infoBytes, MagnetLink magnet)
+    {
+        BValue value;
+        try
+        {
+            value = BencodeDecoder.Decode(infoBytes);
+        }
+        catch (BencodeException error)
+        {
+            throw new MetainfoException($"metadata is not bencode ({error.Message})", error);
+        }
+        if (value is not BDictionary info)
+            throw new MetainfoException("metadata is not a dictionary");
+        var torrent = ParseInfo(info);
+        if (!torrent.InfoHash.Equals(magnet.InfoHash))
+            throw new MetainfoException($"metadata has info-hash {torrent.InfoHash}, the magnet link {magnet.InfoHash}");
+        return new Torrent(torrent.InfoHash, torrent.InfoBytes, torrent.Name, torrent.PieceLength, torrent.PieceHashes, torrent.Files, torrent.IsMultiFile)
+        {
+            AnnounceTiers = magnet.Trackers.Select(url => (IReadOnlyList<string>)[url]).ToList(),
+            WebSeeds = magnet.WebSeeds,
+            IsPrivate = info.Get<BInteger>("private")?.Value == 1,
+        };
+    }
+
     /// <summary>Parses a bare info dictionary (as received by metadata exchange) into a torrent without trackers.</summary>
     public static Torrent ParseInfo(BDictionary info)
     {

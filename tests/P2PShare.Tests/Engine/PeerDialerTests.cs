@@ -48,7 +48,7 @@ public class PeerDialerTests
         public void DialMore()
         {
             lock (Gate)
-                Dialer.DialMore([], Time.GetTimestamp(), Token);
+                Dialer.DialMore(0, Time.GetTimestamp(), Token);
         }
 
         public bool HasUntried()

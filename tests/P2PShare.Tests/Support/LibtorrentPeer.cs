@@ -20,6 +20,9 @@ public enum LibtorrentMode
 /// <summary>Options of a <see cref="LibtorrentPeer"/>; only the torrent and the save directory are required.</summary>
 public sealed record LibtorrentPeerOptions(string TorrentPath, string SaveDirectory)
 {
+    /// <summary>A magnet link to leech instead of <see cref="TorrentPath"/> (which is then ignored): libtorrent fetches the metadata from peers.</summary>
+    public string? Magnet { get; init; }
+
     public LibtorrentMode Mode { get; init; } = LibtorrentMode.Leech;
 
     /// <summary>Listen port on 127.0.0.1; 0 lets the OS choose (read <see cref="LibtorrentPeer.Port"/>).</summary>
@@ -243,7 +246,7 @@ public sealed class LibtorrentPeer : IAsyncDisposable
         };
         var args = new List<string>
         {
-            SwarmScripts.Path("lt_peer.py"), "--torrent", o.TorrentPath, "--save-dir", o.SaveDirectory, "--mode", mode,
+            SwarmScripts.Path("lt_peer.py"), o.Magnet is null ? "--torrent" : "--magnet", o.Magnet ?? o.TorrentPath, "--save-dir", o.SaveDirectory, "--mode", mode,
             "--port", o.Port.ToString(inv), "--status-interval", o.StatusInterval.TotalSeconds.ToString("0.###", inv),
             "--redial-interval", o.RedialInterval.TotalSeconds.ToString("0.###", inv), "--encryption", o.Encryption,
         };

@@ -27,6 +27,7 @@ public sealed class MisbehavingLeecher : IAsyncDisposable
     private readonly TaskCompletionSource _unchoked = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly ConcurrentQueue<ReceivedBlock> _blocks = new();
+    private readonly ConcurrentQueue<(byte ExtendedId, byte[] Body)> _extended = new();
     private Task? _reader;
     private long _blocksReceived;
     private long _messagesReceived;
@@ -54,13 +55,17 @@ public sealed class MisbehavingLeecher : IAsyncDisposable
 
     public long MessagesReceived => Interlocked.Read(ref _messagesReceived);
 
+    /// <summary>The first BEP 10 extended messages received (at most <see cref="KeptBlocks"/>): extended id and body.</summary>
+    public IReadOnlyList<(byte ExtendedId, byte[] Body)> ExtendedMessages => _extended.ToArray();
+
     /// <summary>Completes with a reason when the remote closes or resets the connection (only while reading).</summary>
     public Task<string> Closed => _closed.Task;
 
     public bool IsClosed => _closed.Task.IsCompleted;
 
-    /// <summary>Connects, sends our handshake and checks the remote's names <paramref name="infoHash"/>.</summary>
-    public static async Task<MisbehavingLeecher> ConnectAsync(IPEndPoint remote, byte[] infoHash, TimeSpan timeout, CancellationToken cancellationToken = default)
+    /// <summary>Connects, sends our handshake (with the BEP 10 bit when <paramref name="extensionProtocol"/>) and checks the remote's names <paramref name="infoHash"/>.</summary>
+    public static async Task<MisbehavingLeecher> ConnectAsync(IPEndPoint remote, byte[] infoHash, TimeSpan timeout, CancellationToken cancellationToken = default,
+        bool extensionProtocol = false)
     {
         ArgumentOutOfRangeException.ThrowIfNotEqual(infoHash.Length, 20);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -71,7 +76,7 @@ public sealed class MisbehavingLeecher : IAsyncDisposable
         {
             await socket.ConnectAsync(remote, deadline.Token).ConfigureAwait(false);
             stream = new NetworkStream(socket, ownsSocket: false);
-            await stream.WriteAsync(RawPeerWire.Handshake(infoHash, RawPeerWire.NewPeerId()), deadline.Token).ConfigureAwait(false);
+            await stream.WriteAsync(RawPeerWire.Handshake(infoHash, RawPeerWire.NewPeerId(), extensionProtocol), deadline.Token).ConfigureAwait(false);
             var theirs = new byte[RawPeerWire.HandshakeLength];
             await stream.ReadExactlyAsync(theirs, deadline.Token).ConfigureAwait(false);
             if (RawPeerWire.HandshakeProblem(theirs, infoHash) is { } problem)
@@ -170,6 +175,10 @@ public sealed class MisbehavingLeecher : IAsyncDisposable
                         break;
                     case RawPeerWire.Bitfield:
                         RemoteBitfield = message.Span[1..].ToArray();
+                        break;
+                    case RawPeerWire.Extended when message.Length >= 2:
+                        if (_extended.Count < KeptBlocks)
+                            _extended.Enqueue(RawPeerWire.ParseExtended(message.Span)!.Value);
                         break;
                     case RawPeerWire.Piece when message.Length >= 9:
                         // Only the first blocks are copied out: a test may receive thousands.

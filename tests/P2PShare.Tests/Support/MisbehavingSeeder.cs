@@ -5,7 +5,7 @@ using System.Net.Sockets;
 namespace P2PShare.Tests.Support;
 
 /// <summary>
-/// A small BitTorrent seeder for tests (BEP 3 only, single-file torrents) that misbehaves on purpose.
+/// A small BitTorrent seeder for tests (BEP 3, plus BEP 10/9 for the metadata misbehaviours; single-file torrents) that misbehaves on purpose.
 /// It listens on a loopback address, answers the client's handshake, sends a bitfield with every piece,
 /// unchokes, and then answers requests from the data file according to <see cref="SeederMisbehaviour"/>
 /// (one <see cref="MisbehavingSeederSession"/> per connection). It records every connection (when, how it
@@ -28,8 +28,9 @@ public sealed class MisbehavingSeeder : IAsyncDisposable
     private readonly List<Task> _handlers = [];
     private Task? _acceptLoop;
 
-    private MisbehavingSeeder(SeederMisbehaviour behaviour, IPAddress address, ReadOnlySpan<byte> infoHash, string dataFile, int pieceLength, long totalLength)
+    private MisbehavingSeeder(SeederMisbehaviour behaviour, IPAddress address, ReadOnlySpan<byte> infoHash, string dataFile, int pieceLength, long totalLength, int metadataSize)
     {
+        MetadataSize = metadataSize;
         Behaviour = behaviour;
         InfoHash = infoHash.ToArray();
         DataFile = dataFile;
@@ -62,6 +63,9 @@ public sealed class MisbehavingSeeder : IAsyncDisposable
 
     internal int PieceCount { get; }
 
+    /// <summary>The real size of the torrent's info dictionary (what an honest ut_metadata peer announces).</summary>
+    internal int MetadataSize { get; }
+
     /// <summary>
     /// Starts a seeder for the single-file torrent at <paramref name="torrentPath"/> whose complete content is
     /// <paramref name="dataFile"/>. <paramref name="address"/> defaults to 127.0.0.1; another 127.x.y.z address
@@ -79,7 +83,7 @@ public sealed class MisbehavingSeeder : IAsyncDisposable
         {
             throw new ArgumentException($"{dataFile} is not the torrent's content ({torrent.TotalLength} bytes)", nameof(dataFile));
         }
-        var seeder = new MisbehavingSeeder(behaviour, address ?? IPAddress.Loopback, torrent.InfoHash.Span, dataFile, torrent.PieceLength, torrent.TotalLength);
+        var seeder = new MisbehavingSeeder(behaviour, address ?? IPAddress.Loopback, torrent.InfoHash.Span, dataFile, torrent.PieceLength, torrent.TotalLength, torrent.InfoBytes.Length);
         seeder._listener.Start();
         seeder._acceptLoop = seeder.AcceptLoopAsync();
         return seeder;

@@ -24,6 +24,8 @@ internal sealed class MisbehavingSeederSession(MisbehavingSeeder seeder, int num
     private int _requests;
     private int _blocks;
     private long _junk;
+    private int _metadataRequests;
+    private byte? _clientMetadataId;
 
     private SeederMisbehaviour Behaviour => seeder.Behaviour;
 
@@ -32,7 +34,7 @@ internal sealed class MisbehavingSeederSession(MisbehavingSeeder seeder, int num
         lock (_lock)
         {
             return new MisbehavingSeederConnection(number, _acceptedAt, _endedAt, _endReason, _closedByRemote,
-                Volatile.Read(ref _requests), Volatile.Read(ref _blocks), Interlocked.Read(ref _junk));
+                Volatile.Read(ref _requests), Volatile.Read(ref _blocks), Interlocked.Read(ref _junk), Volatile.Read(ref _metadataRequests));
         }
     }
 
@@ -73,7 +75,13 @@ internal sealed class MisbehavingSeederSession(MisbehavingSeeder seeder, int num
         {
             return problem;
         }
-        await stream.WriteAsync(RawPeerWire.Handshake(seeder.InfoHash, seeder.PeerId), token).ConfigureAwait(false);
+        var offersMetadata = Behaviour is SeederMisbehaviour.WrongMetadata or SeederMisbehaviour.AbsurdMetadataSize;
+        await stream.WriteAsync(RawPeerWire.Handshake(seeder.InfoHash, seeder.PeerId, extensionProtocol: offersMetadata), token).ConfigureAwait(false);
+        if (offersMetadata && RawPeerWire.HasExtensionProtocol(handshake))
+        {
+            var size = Behaviour == SeederMisbehaviour.AbsurdMetadataSize ? 1L << 40 : seeder.MetadataSize;
+            await stream.WriteAsync(RawPeerWire.MetadataHandshake(size), token).ConfigureAwait(false);
+        }
 
         var pieceCount = seeder.PieceCount;
         var bitfield = new byte[(pieceCount + 7) / 8 + (Behaviour == SeederMisbehaviour.WrongSizeBitfield ? 1 : 0)];
@@ -103,6 +111,11 @@ internal sealed class MisbehavingSeederSession(MisbehavingSeeder seeder, int num
             catch (FrameTooLongException e)
             {
                 return $"client sent a {e.Length}-byte message";
+            }
+            if (RawPeerWire.ParseExtended(message.Span) is var (extendedId, body))
+            {
+                await OnExtendedAsync(stream, extendedId, body, token).ConfigureAwait(false);
+                continue;
             }
             if (RawPeerWire.ParseRequest(message.Span) is not (var index, var begin, var length))
             {
@@ -135,6 +148,28 @@ internal sealed class MisbehavingSeederSession(MisbehavingSeeder seeder, int num
                     continue;
             }
         }
+    }
+
+    /// <summary>Learns the client's ut_metadata id from its extended handshake; answers metadata requests with random bytes of the right size.</summary>
+    private async Task OnExtendedAsync(NetworkStream stream, byte extendedId, byte[] body, CancellationToken token)
+    {
+        if (extendedId == 0)
+        {
+            _clientMetadataId = RawPeerWire.FindInteger(body, "ut_metadata") is { } id and > 0 and < 256 ? (byte)id : null;
+            return;
+        }
+        if (extendedId != RawPeerWire.RawUtMetadataId || RawPeerWire.FindInteger(body, "msg_type") != 0 || RawPeerWire.FindInteger(body, "piece") is not { } piece)
+        {
+            return;
+        }
+        Interlocked.Increment(ref _metadataRequests);
+        if (Behaviour != SeederMisbehaviour.WrongMetadata || _clientMetadataId is not { } clientId || piece < 0 || piece * 16384L >= seeder.MetadataSize)
+        {
+            return;
+        }
+        var junk = new byte[(int)Math.Min(16384, seeder.MetadataSize - piece * 16384L)];
+        Random.Shared.NextBytes(junk);
+        await stream.WriteAsync(RawPeerWire.MetadataData(clientId, (int)piece, seeder.MetadataSize, junk), token).ConfigureAwait(false);
     }
 
     private async Task<string> SendHugeMessageAsync(NetworkStream stream, CancellationToken token)

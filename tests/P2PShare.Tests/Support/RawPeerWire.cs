@@ -22,6 +22,10 @@ public static class RawPeerWire
     public const byte Bitfield = 5;
     public const byte Request = 6;
     public const byte Piece = 7;
+    public const byte Extended = 20;
+
+    /// <summary>The ut_metadata id the raw peers announce in their extended handshake.</summary>
+    public const byte RawUtMetadataId = 1;
 
     private const int InfoHashOffset = 28;
     private const int PeerIdOffset = 48;
@@ -37,14 +41,18 @@ public static class RawPeerWire
         return peerId;
     }
 
-    /// <summary>Our handshake: no extension bits set.</summary>
-    public static byte[] Handshake(ReadOnlySpan<byte> infoHash, ReadOnlySpan<byte> peerId)
+    /// <summary>Our handshake: no extension bits set, or only BEP 10's (reserved byte 5, 0x10) when <paramref name="extensionProtocol"/>.</summary>
+    public static byte[] Handshake(ReadOnlySpan<byte> infoHash, ReadOnlySpan<byte> peerId, bool extensionProtocol = false)
     {
         ArgumentOutOfRangeException.ThrowIfNotEqual(infoHash.Length, 20);
         ArgumentOutOfRangeException.ThrowIfNotEqual(peerId.Length, 20);
         var handshake = new byte[HandshakeLength];
         handshake[0] = (byte)ProtocolName.Length;
         ProtocolName.CopyTo(handshake.AsSpan(1));
+        if (extensionProtocol)
+        {
+            handshake[20 + 5] = 0x10;
+        }
         infoHash.CopyTo(handshake.AsSpan(InfoHashOffset));
         peerId.CopyTo(handshake.AsSpan(PeerIdOffset));
         return handshake;
@@ -104,4 +112,42 @@ public static class RawPeerWire
         message.Length >= 9 && message[0] == Piece
             ? new ReceivedBlock(BinaryPrimitives.ReadInt32BigEndian(message[1..]), BinaryPrimitives.ReadInt32BigEndian(message[5..]), message[9..].ToArray())
             : null;
+
+    /// <summary>Whether a handshake sets the BEP 10 bit.</summary>
+    public static bool HasExtensionProtocol(ReadOnlySpan<byte> handshake) => (handshake[20 + 5] & 0x10) != 0;
+
+    /// <summary>A BEP 10 extended message: id 20, the extended id, then <paramref name="body"/> (bencode written by hand).</summary>
+    public static byte[] ExtendedMessage(byte extendedId, ReadOnlySpan<byte> body)
+    {
+        var payload = new byte[1 + body.Length];
+        payload[0] = extendedId;
+        body.CopyTo(payload.AsSpan(1));
+        return Message(Extended, payload);
+    }
+
+    /// <summary>An extended handshake offering ut_metadata under <see cref="RawUtMetadataId"/> with this metadata_size.</summary>
+    public static byte[] MetadataHandshake(long metadataSize) =>
+        ExtendedMessage(0, System.Text.Encoding.ASCII.GetBytes(FormattableString.Invariant($"d1:md11:ut_metadatai{RawUtMetadataId}ee13:metadata_sizei{metadataSize}ee")));
+
+    /// <summary>The extended id and body of an id 20 message (id + payload), or null for another message.</summary>
+    public static (byte ExtendedId, byte[] Body)? ParseExtended(ReadOnlySpan<byte> message) =>
+        message.Length >= 2 && message[0] == Extended ? (message[1], message[2..].ToArray()) : null;
+
+    /// <summary>The value of an integer key in hand-written bencode ("11:ut_metadatai3e" → 3), or null.</summary>
+    public static long? FindInteger(ReadOnlySpan<byte> bencode, string key)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(System.Text.Encoding.Latin1.GetString(bencode),
+            FormattableString.Invariant($"{key.Length}:{System.Text.RegularExpressions.Regex.Escape(key)}i(-?\\d+)e"));
+        return match.Success ? long.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : null;
+    }
+
+    /// <summary>A ut_metadata data message: its dictionary and <paramref name="data"/>.</summary>
+    public static byte[] MetadataData(byte remoteId, int piece, long totalSize, ReadOnlySpan<byte> data)
+    {
+        var head = System.Text.Encoding.ASCII.GetBytes(FormattableString.Invariant($"d8:msg_typei1e5:piecei{piece}e10:total_sizei{totalSize}ee"));
+        var body = new byte[head.Length + data.Length];
+        head.CopyTo(body, 0);
+        data.CopyTo(body.AsSpan(head.Length));
+        return ExtendedMessage(remoteId, body);
+    }
 }

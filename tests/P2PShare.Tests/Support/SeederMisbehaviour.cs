@@ -23,4 +23,10 @@ public enum SeederMisbehaviour
 
     /// <summary>Right after unchoking, sends a (correct) block that was never requested.</summary>
     UnrequestedPiece,
+
+    /// <summary>Offers ut_metadata (BEP 9) with the right metadata_size but answers requests with random bytes (fails the info-hash); data blocks are honest.</summary>
+    WrongMetadata,
+
+    /// <summary>Offers ut_metadata with a metadata_size of 1 TiB; data blocks are honest.</summary>
+    AbsurdMetadataSize,
 }

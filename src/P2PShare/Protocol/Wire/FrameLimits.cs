@@ -8,5 +8,12 @@ public readonly record struct FrameLimits(int PieceCount, int MaxBlockLength = F
     /// <summary>Unknown message ids (extensions we did not negotiate) are skipped up to this size.</summary>
     public const int MaxUnknownLength = 64 * 1024;
 
-    public int BitfieldLength => Bitfield.ByteLengthFor(PieceCount);
+    /// <summary>The piece count is not known yet (a magnet link before its metadata): a bitfield is accepted up to <see cref="MaxUnknownLength"/>.</summary>
+    public const int UnknownPieceCount = -1;
+
+    public static FrameLimits BeforeMetadata => new(UnknownPieceCount);
+
+    public bool PieceCountKnown => PieceCount >= 0;
+
+    public int BitfieldLength => PieceCountKnown ? Bitfield.ByteLengthFor(PieceCount) : 0;
 }

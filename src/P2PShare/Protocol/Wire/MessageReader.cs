@@ -56,7 +56,7 @@ public static class MessageReader
         {
             MessageId.Choke or MessageId.Unchoke or MessageId.Interested or MessageId.NotInterested => length == 1,
             MessageId.Have => length == 5,
-            MessageId.Bitfield => length == 1 + (uint)limits.BitfieldLength,
+            MessageId.Bitfield => limits.PieceCountKnown ? length == 1 + (uint)limits.BitfieldLength : length <= FrameLimits.MaxUnknownLength,
             MessageId.Request or MessageId.Cancel => length == 13,
             MessageId.Piece => length >= 9 && length <= 9 + (uint)limits.MaxBlockLength,
             MessageId.Port => length == 3,

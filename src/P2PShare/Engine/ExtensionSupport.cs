@@ -1,0 +1,31 @@
+using P2PShare.Protocol.Extensions;
+using P2PShare.Protocol.Wire;
+
+namespace P2PShare.Engine;
+
+/// <summary>What we say in BEP 10 extended handshakes, and the ids we chose for the extensions we receive.</summary>
+internal static class ExtensionSupport
+{
+    /// <summary>The id peers send ut_metadata messages to us under (our choice, announced in our 'm').</summary>
+    public const byte LocalUtMetadataId = 2;
+
+    public const string ClientName = "P2PShare 0.1";
+
+    /// <summary>The reserved bits of our BitTorrent handshake: BEP 10 only (no DHT).</summary>
+    public const ulong Reserved = Handshake.ExtensionProtocolBit;
+
+    public static bool Supports(Handshake remote) => (remote.Reserved & Handshake.ExtensionProtocolBit) != 0;
+
+    /// <summary>Our extended handshake as a whole frame; <paramref name="metadataSize"/> only once we have the metadata.</summary>
+    public static byte[] HandshakeFrame(long? metadataSize, int? listenPort) =>
+        ExtendedMessage.Frame(ExtendedMessage.HandshakeId, new ExtensionHandshake
+        {
+            Messages = new Dictionary<string, byte> { [ExtensionHandshake.UtMetadata] = LocalUtMetadataId },
+            MetadataSize = metadataSize,
+            ClientName = ClientName,
+            ListenPort = listenPort is > 0 and <= 65535 ? listenPort : null,
+            RequestQueue = PeerSession.MaxPendingUploads / 2,
+        }.Encode());
+
+    public static byte[] MetadataFrame(byte remoteId, in MetadataMessage message) => ExtendedMessage.Frame(remoteId, message.Encode());
+}
