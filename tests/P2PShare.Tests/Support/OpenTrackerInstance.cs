@@ -80,6 +80,15 @@ public sealed class OpenTrackerInstance : IAsyncDisposable
         }
     }
 
+    /// <summary>A count ('complete', 'incomplete', 'downloaded') from an HTTP scrape of one info-hash (40 hex); 0 when absent.</summary>
+    public async Task<int> ScrapeCountAsync(string infoHashHex, string key, CancellationToken cancellationToken = default)
+    {
+        var hash = UrlEncodeBytes(Convert.FromHexString(NormalizeHash(infoHashHex)));
+        var reply = await GetAsync($"http://127.0.0.1:{Port}/scrape?info_hash={hash}", cancellationToken).ConfigureAwait(false);
+        var match = System.Text.RegularExpressions.Regex.Match(Encoding.Latin1.GetString(reply), $@"{key.Length}:{key}i(\d+)e");
+        return match.Success ? int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : 0;
+    }
+
     /// <summary>Adds an info-hash (40 hex) to the whitelist, reloads (SIGHUP) and waits until the tracker accepts it.</summary>
     public async Task WhitelistAsync(string infoHashHex, CancellationToken cancellationToken = default)
     {
@@ -97,7 +106,16 @@ public sealed class OpenTrackerInstance : IAsyncDisposable
     {
         var hash = Convert.FromHexString(NormalizeHash(infoHashHex));
         var url = $"{HttpAnnounceUrl}?info_hash={UrlEncodeBytes(hash)}&peer_id=-HT0001-probeprobe00&port=1&uploaded=0&downloaded=0&left=0&event=stopped&numwant=0&compact=1";
-        return await LoopbackHttp.Client.GetByteArrayAsync(url, cancellationToken).ConfigureAwait(false);
+        return await GetAsync(url, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<byte[]> GetAsync(string url, CancellationToken cancellationToken)
+    {
+        // opentracker closes a connection after answering without saying so: a pooled one would be reset on reuse.
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        request.Headers.ConnectionClose = true;
+        using var response = await LoopbackHttp.Client.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        return await response.EnsureSuccessStatusCode().Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()

@@ -28,11 +28,11 @@ public sealed class TrackerDownloadTests
         await using var seeder = await LibtorrentPeer.StartSeedAsync(torrent.TorrentPath, temp.Combine("seed"),
             o => o with { Trackers = [tracker.HttpAnnounceUrl] }, cancellationToken);
         // opentracker's interval is ~30 min: the seeder must be registered before our single first announce.
-        await Eventually.UntilAsync(async () => await ScrapeAsync(tracker, torrent.InfoHash, "complete", cancellationToken) >= 1,
+        await Eventually.UntilAsync(async () => await tracker.ScrapeCountAsync(torrent.InfoHash, "complete", cancellationToken) >= 1,
             TimeSpan.FromSeconds(30), "opentracker to list the libtorrent seeder", () => seeder.Process.Describe(),
             TimeSpan.FromMilliseconds(200), cancellationToken);
 
-        Assert.That(await ScrapeAsync(tracker, torrent.InfoHash, "downloaded", cancellationToken), Is.Zero,
+        Assert.That(await tracker.ScrapeCountAsync(torrent.InfoHash, "downloaded", cancellationToken), Is.Zero,
             "nobody has completed a download yet");
 
         var output = temp.CreateSubdirectory("out");
@@ -44,17 +44,9 @@ public sealed class TrackerDownloadTests
         await seeder.WaitUntilUploadedAsync(1, TimeSpan.FromSeconds(10), cancellationToken);
         // The completed announce went to the only tracker the torrent has (the scheme under test):
         // opentracker counts it in the scrape's 'downloaded'.
-        await Eventually.UntilAsync(async () => await ScrapeAsync(tracker, torrent.InfoHash, "downloaded", cancellationToken) >= 1,
+        await Eventually.UntilAsync(async () => await tracker.ScrapeCountAsync(torrent.InfoHash, "downloaded", cancellationToken) >= 1,
             TimeSpan.FromSeconds(10), $"opentracker to count our completed announce over {scheme}", downloader.Describe,
             TimeSpan.FromMilliseconds(200), cancellationToken);
     }
 
-    /// <summary>A count ('complete', 'downloaded') from an HTTP scrape (opentracker answers /scrape), 0 when absent.</summary>
-    private static async Task<int> ScrapeAsync(OpenTrackerInstance tracker, string infoHash, string key, CancellationToken cancellationToken)
-    {
-        var hash = string.Concat(Convert.FromHexString(infoHash).Select(b => $"%{b:x2}"));
-        var reply = await LoopbackHttp.Client.GetByteArrayAsync($"http://127.0.0.1:{tracker.Port}/scrape?info_hash={hash}", cancellationToken);
-        var match = Regex.Match(Encoding.Latin1.GetString(reply), $@"{key.Length}:{key}i(\d+)e");
-        return match.Success ? int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : 0;
-    }
 }

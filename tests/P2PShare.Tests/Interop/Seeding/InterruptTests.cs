@@ -25,12 +25,12 @@ public sealed class InterruptTests
         await tracker.WhitelistAsync(scenario.Torrent.InfoHash, cancellationToken);
         var (seeder, _) = await scenario.StartSeederAsync(cancellationToken);
         await using var _s = seeder;
-        await Eventually.UntilAsync(async () => await SeedScenario.ScrapeAsync(tracker, scenario.Torrent.InfoHash, "complete", cancellationToken) == 1,
+        await Eventually.UntilAsync(async () => await tracker.ScrapeCountAsync(scenario.Torrent.InfoHash, "complete", cancellationToken) == 1,
             TimeSpan.FromSeconds(20), "opentracker to count our seeder", seeder.Describe, TimeSpan.FromMilliseconds(200), cancellationToken);
 
         await InterruptAndExpectCleanExitAsync(seeder, cancellationToken);
 
-        await Eventually.UntilAsync(async () => await SeedScenario.ScrapeAsync(tracker, scenario.Torrent.InfoHash, "complete", cancellationToken) == 0,
+        await Eventually.UntilAsync(async () => await tracker.ScrapeCountAsync(scenario.Torrent.InfoHash, "complete", cancellationToken) == 0,
             TimeSpan.FromSeconds(5), "opentracker to forget our seeder (event=stopped)", seeder.Describe, TimeSpan.FromMilliseconds(200), cancellationToken);
     }
 
@@ -50,14 +50,14 @@ public sealed class InterruptTests
         var output = scenario.Temp.CreateSubdirectory("out");
         await using var downloader = P2PShareClient.StartDownload(scenario.Temp.Path, scenario.Torrent.TorrentPath, output,
             "--peer", $"127.0.0.1:{seeder.Port}");
-        await Eventually.UntilAsync(async () => await SeedScenario.ScrapeAsync(tracker, scenario.Torrent.InfoHash, "incomplete", cancellationToken) == 1,
+        await Eventually.UntilAsync(async () => await tracker.ScrapeCountAsync(scenario.Torrent.InfoHash, "incomplete", cancellationToken) == 1,
             TimeSpan.FromSeconds(20), "opentracker to count our downloader", downloader.Describe, TimeSpan.FromMilliseconds(200), cancellationToken);
         await seeder.WaitUntilUploadedAsync(64 * 1024, TimeSpan.FromSeconds(20), cancellationToken);
 
         await InterruptAndExpectCleanExitAsync(downloader, cancellationToken);
 
         Assert.That(seeder.LatestStatus?.TotalPayloadUpload ?? 0, Is.LessThan(scenario.Size), "the download must have been stopped midway");
-        await Eventually.UntilAsync(async () => await SeedScenario.ScrapeAsync(tracker, scenario.Torrent.InfoHash, "incomplete", cancellationToken) == 0,
+        await Eventually.UntilAsync(async () => await tracker.ScrapeCountAsync(scenario.Torrent.InfoHash, "incomplete", cancellationToken) == 0,
             TimeSpan.FromSeconds(5), "opentracker to forget our downloader (event=stopped)", downloader.Describe, TimeSpan.FromMilliseconds(200),
             cancellationToken);
     }

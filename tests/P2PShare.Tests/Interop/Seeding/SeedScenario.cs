@@ -78,14 +78,6 @@ internal sealed class SeedScenario : IAsyncDisposable
 
     public static IPEndPoint Loopback(int port) => new(IPAddress.Loopback, port);
 
-    /// <summary>A count ('complete', 'incomplete', 'downloaded') from opentracker's HTTP scrape; 0 when absent.</summary>
-    public static async Task<int> ScrapeAsync(OpenTrackerInstance tracker, string infoHash, string key, CancellationToken cancellationToken)
-    {
-        var hash = string.Concat(Convert.FromHexString(infoHash).Select(b => $"%{b:x2}"));
-        var reply = await LoopbackHttp.Client.GetByteArrayAsync($"http://127.0.0.1:{tracker.Port}/scrape?info_hash={hash}", cancellationToken);
-        var match = Regex.Match(Encoding.Latin1.GetString(reply), $@"{key.Length}:{key}i(\d+)e");
-        return match.Success ? int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : 0;
-    }
 
     public ValueTask DisposeAsync() => Temp.DisposeAsync();
 }

@@ -25,7 +25,7 @@ public sealed class SeedToRealClientsTests
         var (seeder, _) = await scenario.StartSeederAsync(cancellationToken);
         await using var _s = seeder;
         // opentracker hands out peers only at announce time: our seeder must be listed before the leecher asks.
-        await Eventually.UntilAsync(async () => await SeedScenario.ScrapeAsync(tracker, scenario.Torrent.InfoHash, "complete", cancellationToken) >= 1,
+        await Eventually.UntilAsync(async () => await tracker.ScrapeCountAsync(scenario.Torrent.InfoHash, "complete", cancellationToken) >= 1,
             TimeSpan.FromSeconds(20), "opentracker to list our seeder", seeder.Describe, TimeSpan.FromMilliseconds(200), cancellationToken);
 
         var output = scenario.Temp.CreateSubdirectory("lt-out");
@@ -72,7 +72,7 @@ public sealed class SeedToRealClientsTests
 
         var (seeder, _) = await scenario.StartSeederAsync(cancellationToken, "--verbose");
         await using var _s = seeder;
-        await Eventually.UntilAsync(async () => await SeedScenario.ScrapeAsync(tracker, scenario.Torrent.InfoHash, "complete", cancellationToken) >= 1,
+        await Eventually.UntilAsync(async () => await tracker.ScrapeCountAsync(scenario.Torrent.InfoHash, "complete", cancellationToken) >= 1,
             TimeSpan.FromSeconds(20), "opentracker to list our seeder", seeder.Describe, TimeSpan.FromMilliseconds(200), cancellationToken);
 
         var output = scenario.Temp.CreateSubdirectory("aria2-out");
