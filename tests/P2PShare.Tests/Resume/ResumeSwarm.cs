@@ -87,8 +87,11 @@ internal sealed partial class ResumeSwarm : IAsyncDisposable
     /// </summary>
     public async Task<long> SettledUploadAsync()
     {
-        // The latest line only: earlier lines (before our client connected) also show no peer.
-        var status = await Eventually.ValueAsync(() => Task.FromResult(Seeder.LatestStatus), s => s is { NumPeers: 0 },
+        // Only a line written after this call counts (our run has exited by now): a short run can connect, fetch and
+        // leave between two status lines, and the line before it also shows no peer, with the old counter.
+        var linesBefore = Seeder.Process.JsonLineCount;
+        var status = await Eventually.ValueAsync(
+            () => Task.FromResult(Seeder.Process.JsonLineCount > linesBefore ? Seeder.LatestStatus : null), s => s is { NumPeers: 0 },
             TimeSpan.FromSeconds(20), "the seeder to see our client gone", () => Seeder.Process.Describe());
         return status!.TotalPayloadUpload;
     }
