@@ -36,7 +36,7 @@ internal sealed class MetadataPhase(TorrentRunOptions options, IRunObserver obse
             {
                 observer.Message($"Using the metadata fetched earlier ({path})");
                 _logger.LogInformation("Magnet {InfoHash}: metadata fetched earlier, read from {Path}", magnet.InfoHash, path);
-                return torrent;
+                return torrent.WithSources(magnet.Trackers, magnet.WebSeeds);
             }
             _logger.LogWarning("{Path} is another torrent ({InfoHash}); fetching the metadata again", path, torrent.InfoHash);
         }

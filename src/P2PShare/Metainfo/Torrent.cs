@@ -63,6 +63,28 @@ public sealed class Torrent
 
     public IEnumerable<string> Trackers => AnnounceTiers.SelectMany(tier => tier);
 
+    /// <summary>
+    /// This torrent with the trackers (each new one its own tier, after the existing tiers) and web seeds it lacks:
+    /// a magnet link given again may name more sources than the copy of its metadata saved the first time.
+    /// </summary>
+    public Torrent WithSources(IEnumerable<string> trackers, IEnumerable<string> webSeeds)
+    {
+        var known = Trackers.ToHashSet(StringComparer.Ordinal);
+        var newTiers = trackers.Where(known.Add).Select(url => (IReadOnlyList<string>)[url]).ToList();
+        var allWebSeeds = WebSeeds.Union(webSeeds, StringComparer.Ordinal).ToList();
+        if (newTiers.Count == 0 && allWebSeeds.Count == WebSeeds.Count)
+            return this;
+        return new Torrent(InfoHash, InfoBytes, Name, PieceLength, PieceHashes, Files, IsMultiFile)
+        {
+            AnnounceTiers = [.. AnnounceTiers, .. newTiers],
+            WebSeeds = allWebSeeds,
+            IsPrivate = IsPrivate,
+            CreationDate = CreationDate,
+            Comment = Comment,
+            CreatedBy = CreatedBy,
+        };
+    }
+
     public ReadOnlySpan<byte> PieceHash(int index) => PieceHashes.Span.Slice(index * PieceHashLength, PieceHashLength);
 
     public int PieceSize(int index)

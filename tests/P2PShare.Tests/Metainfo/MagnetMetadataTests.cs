@@ -23,6 +23,22 @@ public class MagnetMetadataTests
     }
 
     [Test]
+    public void A_magnet_given_again_adds_the_trackers_and_web_seeds_the_saved_torrent_lacks()
+    {
+        var info = TorrentBuilder.SingleFileInfo(length: 40_000, name: "song.ogg");
+        var first = MagnetLink.Parse($"magnet:?xt=urn:btih:{TorrentBuilder.InfoHashHex(info)}&tr=http%3A%2F%2Fa.example%2Fannounce&ws=http%3A%2F%2Fw.example%2F");
+        var saved = TorrentParser.FromMetadata(BencodeEncoder.Encode(info), first);
+
+        var again = saved.WithSources(["udp://b.example:80", "http://a.example/announce"], ["http://w.example/", "http://v.example/"]);
+
+        Assert.That(again.AnnounceTiers, Is.EqualTo(new[] { new[] { "http://a.example/announce" }, new[] { "udp://b.example:80" } }));
+        Assert.That(again.WebSeeds, Is.EqualTo(new[] { "http://w.example/", "http://v.example/" }));
+        Assert.That(again.InfoHash, Is.EqualTo(saved.InfoHash));
+        Assert.That(again.InfoBytes.ToArray(), Is.EqualTo(saved.InfoBytes.ToArray()));
+        Assert.That(saved.WithSources(["http://a.example/announce"], []), Is.SameAs(saved), "nothing new: the same torrent");
+    }
+
+    [Test]
     public void Metadata_of_another_torrent_is_refused()
     {
         var info = TorrentBuilder.SingleFileInfo();
