@@ -8,24 +8,16 @@ namespace P2PShare.Engine;
 /// The extension messages of a running torrent session: records a peer's extended handshake and answers its
 /// ut_metadata requests (BEP 9) with 16 KiB pieces of the info dictionary. Private torrents are served too:
 /// a peer that reaches us already knows the info-hash, and BEP 27's point is that peers come only from the
-/// tracker, which holds here (we have no PEX or DHT). Runs on the receive loop under the session lock.
+/// tracker, which holds here (no PEX for private torrents, no DHT). Runs on the receive loop under the session lock.
 /// </summary>
 internal sealed class MetadataServer(Torrent torrent)
 {
     /// <summary>A peer needs each piece once or twice; more than this per connection is a flood and ends it.</summary>
     public int MaxRequestsPerPeer { get; } = 2 * MetadataMessage.PieceCount(torrent.InfoBytes.Length) + 16;
 
-    public void Handle(PeerSession peer, in PeerMessage message)
+    /// <summary>A ut_metadata message body (sent to us under <see cref="ExtensionSupport.LocalUtMetadataId"/>).</summary>
+    public void Handle(PeerSession peer, ReadOnlyMemory<byte> body)
     {
-        var (id, body) = ExtendedMessage.Split(message);
-        if (id == ExtendedMessage.HandshakeId)
-        {
-            var handshake = ExtensionHandshake.Parse(body);
-            peer.Extensions = handshake;
-            return;
-        }
-        if (id != ExtensionSupport.LocalUtMetadataId)
-            return; // An extension we did not announce: ignored, as BEP 10 asks.
         var request = MetadataMessage.Parse(body);
         if (request.Type != MetadataMessageType.Request)
             return; // We never ask a session peer for metadata.

@@ -67,6 +67,9 @@ internal sealed class PeerDialer
     /// <summary>Every address known, in no particular order (to hand on to the data phase after the metadata phase).</summary>
     public IEnumerable<IPEndPoint> KnownAddresses => _known.Keys;
 
+    /// <summary>How many addresses are known (connected, untried or given up).</summary>
+    public int KnownCount => _known.Count;
+
     public void Add(IEnumerable<IPEndPoint> endPoints)
     {
         foreach (var endPoint in endPoints)

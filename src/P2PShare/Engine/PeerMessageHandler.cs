@@ -1,6 +1,7 @@
 using System.Buffers;
 using P2PShare.Metainfo;
 using P2PShare.Protocol;
+using P2PShare.Protocol.Extensions;
 using P2PShare.Protocol.Wire;
 
 namespace P2PShare.Engine;
@@ -13,7 +14,7 @@ namespace P2PShare.Engine;
 /// </summary>
 internal sealed class PeerMessageHandler(
     object gate, Torrent torrent, Bitfield have, List<PeerSession> peers, RequestScheduler scheduler, PieceVerifier verifier,
-    RateEstimator downloadRate, MetadataServer metadata, EngineOptions options, TimeProvider time)
+    RateEstimator downloadRate, MetadataServer metadata, PeerExchange pex, EngineOptions options, TimeProvider time)
 {
     public void Handle(PeerSession peer, PeerMessage message)
     {
@@ -59,9 +60,29 @@ internal sealed class PeerMessageHandler(
                     OnBlock(peer, message);
                     break;
                 case MessageId.Extended:
-                    metadata.Handle(peer, message);
+                    OnExtended(peer, message);
                     break;
             }
+        }
+    }
+
+    private void OnExtended(PeerSession peer, in PeerMessage message)
+    {
+        var (id, body) = ExtendedMessage.Split(message);
+        switch (id)
+        {
+            case ExtendedMessage.HandshakeId:
+                peer.Extensions = ExtensionHandshake.Parse(body);
+                pex.OnHandshake(peer);
+                break;
+            case ExtensionSupport.LocalUtMetadataId:
+                metadata.Handle(peer, body);
+                break;
+            case ExtensionSupport.LocalUtPexId:
+                pex.OnMessage(peer, body);
+                break;
+            default:
+                break; // An extension we did not announce: ignored, as BEP 10 asks.
         }
     }
 

@@ -98,6 +98,17 @@ internal sealed class PeerSession
 
     public int MetadataRequests { get; set; }
 
+    /// <summary>BEP 11: the addresses this peer has been told about and not told dropped; null until it announces ut_pex.</summary>
+    public HashSet<System.Net.IPEndPoint>? PexSent { get; set; }
+
+    /// <summary>When the peer may be sent its next ut_pex message.</summary>
+    public long PexNextSendAt { get; set; }
+
+    /// <summary>ut_pex messages from the peer that were applied, and when the last was.</summary>
+    public int PexReceived { get; set; }
+
+    public long PexLastReceivedAt { get; set; }
+
     public PeerRecord Record(TimeProvider time) =>
         new(VerifiedBytes, DownloadRate.BytesPerSecond, RequestTimeouts, IsSnubbed, HashFailures, time.GetElapsedTime(ConnectedAt));
 

@@ -30,6 +30,7 @@ public sealed class TorrentSession : IAsyncDisposable
     private readonly PeerDialer _dialer;
     private readonly PieceVerifier _verifier;
     private readonly PeerMessageHandler _messages;
+    private readonly PeerExchange _pex;
     private readonly RateEstimator _downloadRate;
     private readonly RateEstimator _uploadRate;
     private readonly TokenBucket? _uploadLimit;
@@ -59,7 +60,8 @@ public sealed class TorrentSession : IAsyncDisposable
         _dialer = new PeerDialer(_gate, OurHandshake, options, _bans, time, Random.Shared, logger, Track, StartPeer);
         var judge = new BadDataJudge(_gate, _peers, _bans, _dialer, logger);
         _verifier = new PieceVerifier(_gate, torrent, store, have, _peers, _scheduler, _dialer, judge, Track, _lifetime.Token, logger);
-        _messages = new PeerMessageHandler(_gate, torrent, have, _peers, _scheduler, _verifier, _downloadRate, new MetadataServer(torrent), options, time);
+        _pex = new PeerExchange(torrent, _peers, _dialer, time, logger);
+        _messages = new PeerMessageHandler(_gate, torrent, have, _peers, _scheduler, _verifier, _downloadRate, new MetadataServer(torrent), _pex, options, time);
     }
 
     public Handshake OurHandshake { get; }
@@ -195,6 +197,7 @@ public sealed class TorrentSession : IAsyncDisposable
                 Rechoke();
                 MakeRoomForNewPeers();
             }
+            _pex.Tick(now);
             _dialer.DialMore(_peers.Count, now, cancellationToken);
         }
     }
@@ -280,7 +283,7 @@ public sealed class TorrentSession : IAsyncDisposable
         try
         {
             if (ExtensionSupport.Supports(peer.Connection.Remote))
-                await peer.Connection.SendAsync(ExtensionSupport.HandshakeFrame(_torrent.InfoBytes.Length, _options.AdvertisedPort), token).ConfigureAwait(false);
+                await peer.Connection.SendAsync(ExtensionSupport.HandshakeFrame(_torrent.InfoBytes.Length, _options.AdvertisedPort, offerPex: _pex.Enabled), token).ConfigureAwait(false);
             if (!_have.IsEmpty)
                 await SendBitfieldAsync(peer, token).ConfigureAwait(false);
             var sender = peer.RunSenderAsync(_readCache, StillWanted, OnUploaded, _uploadLimit, token);
