@@ -108,7 +108,8 @@ public sealed record PexMessage
 
     private static ReadOnlyMemory<byte>? Bytes(BDictionary root, string key) => root[key] switch
     {
-        null => null,
+        // Typed: a bare null would convert to an empty memory through the array conversion.
+        null => (ReadOnlyMemory<byte>?)null,
         BString text => text.Bytes,
         _ => throw Bad($"'{key}' is not a string"),
     };
