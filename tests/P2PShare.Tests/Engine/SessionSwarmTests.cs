@@ -14,7 +14,7 @@ namespace P2PShare.Tests.Engine;
 /// <summary>Whole torrent sessions talking over real loopback sockets, with storage in memory.</summary>
 public class SessionSwarmTests
 {
-    private static (Torrent Torrent, byte[] Data) MakeTorrent(int length, int pieceLength, int seed)
+    private static (Torrent Torrent, byte[] Data) MakeTorrent(int length, int pieceLength, int seed, bool isPrivate = false)
     {
         var data = new byte[length];
         new Random(seed).NextBytes(data);
@@ -22,6 +22,8 @@ public class SessionSwarmTests
         for (var offset = 0; offset < length; offset += pieceLength)
             hashes.AddRange(SHA1.HashData(data.AsSpan(offset, Math.Min(pieceLength, length - offset))));
         var info = new BDictionary { ["name"] = new BString("data.bin"), ["length"] = new BInteger(length), ["piece length"] = new BInteger(pieceLength), ["pieces"] = new BString(hashes.ToArray()) };
+        if (isPrivate)
+            info["private"] = new BInteger(1);
         var root = new BDictionary { ["info"] = info };
         return (TorrentParser.Parse(BencodeEncoder.Encode(root)), data);
     }
@@ -32,13 +34,13 @@ public class SessionSwarmTests
         private readonly List<Task> _tasks = [];
         private int _accepted;
 
-        public Node(Torrent torrent, InMemoryPieceStore store, bool complete, int seed)
+        public Node(Torrent torrent, InMemoryPieceStore store, bool complete, int seed, EngineOptions? options = null)
         {
             Store = store;
             var have = new Bitfield(torrent.PieceCount);
             if (complete)
                 have.SetAll();
-            Session = new TorrentSession(torrent, store, have, PeerId.CreateOurs(new Random(seed)), new EngineOptions(), TimeProvider.System, new Random(seed), NullLogger.Instance);
+            Session = new TorrentSession(torrent, store, have, PeerId.CreateOurs(new Random(seed)), options ?? new EngineOptions(), TimeProvider.System, new Random(seed), NullLogger.Instance);
             Listener = PeerListener.Start(IPAddress.Loopback, 0, NullLogger.Instance);
             _tasks.Add(Session.RunAsync(_stop.Token));
             _tasks.Add(Listener.RunAsync(async (socket, ct) =>
@@ -141,5 +143,46 @@ public class SessionSwarmTests
         static PeerId Id(int seed) => PeerId.CreateOurs(new Random(seed));
         var firstIsLower = Id(10).Span.SequenceCompareTo(Id(11).Span) < 0;
         return firstIsLower == firstLower ? (10, 11) : (11, 10);
+    }
+
+    [Test, CancelAfter(40_000)]
+    public async Task A_leecher_learns_the_seeder_through_peer_exchange_and_connects_to_it()
+    {
+        // C knows only B; B, which starts with nothing, knows A (the seeder) and C. Only B's ut_pex can lead C to A.
+        // A uploads slowly, so B and C are still leechers (and stay connected to A) when C hears of A.
+        var (torrent, data) = MakeTorrent(4 * 1024 * 1024, 64 * 1024, seed: 20);
+        await using var a = new Node(torrent, new InMemoryPieceStore(torrent, data), complete: true, seed: 21, new EngineOptions { MaxUploadRate = 128 * 1024 });
+        await using var b = new Node(torrent, new InMemoryPieceStore(torrent), complete: false, seed: 22);
+        await using var c = new Node(torrent, new InMemoryPieceStore(torrent), complete: false, seed: 23);
+        b.Session.AddPeers([a.EndPoint, c.EndPoint]);
+        c.Session.AddPeers([b.EndPoint]);
+
+        await Eventually.UntilAsync(() => c.Session.PeerList().Any(p => p.Address == a.EndPoint.ToString()), TimeSpan.FromSeconds(20),
+            "C connected to A's listening address", () => $"C's peers: {string.Join(", ", c.Session.PeerList().Select(p => p.Address))}");
+        Assert.That(a.Session.PeerList(), Has.Count.EqualTo(2), "A serves B and C");
+        Assert.That(c.Session.Progress().IsComplete, Is.False, "C was still downloading when it found A");
+    }
+
+    [Test, CancelAfter(40_000)]
+    public async Task Peers_of_a_private_torrent_exchange_no_addresses()
+    {
+        // BEP 27: the same swarm with a private torrent; C must never hear of A.
+        // A uploads slowly so that B stays a leecher with one steady connection to A through the window.
+        var (torrent, data) = MakeTorrent(4 * 1024 * 1024, 64 * 1024, seed: 24, isPrivate: true);
+        await using var a = new Node(torrent, new InMemoryPieceStore(torrent, data), complete: true, seed: 25, new EngineOptions { MaxUploadRate = 128 * 1024 });
+        await using var b = new Node(torrent, new InMemoryPieceStore(torrent), complete: false, seed: 26);
+        await using var c = new Node(torrent, new InMemoryPieceStore(torrent), complete: false, seed: 27);
+        b.Session.AddPeers([a.EndPoint, c.EndPoint]);
+        c.Session.AddPeers([b.EndPoint]);
+        await Eventually.UntilAsync(() => b.Session.PeerList().Count == 2 && c.Session.PeerList().Count == 1, TimeSpan.FromSeconds(15), "B connected to A and C");
+
+        // PEX goes out on the first one-second tick after the extended handshake: a few ticks show it did not.
+        var window = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        while (DateTime.UtcNow < window)
+        {
+            Assert.That(c.Session.PeerList(), Has.Count.EqualTo(1), "C's peers (B only)");
+            Assert.That(a.Accepted, Is.LessThanOrEqualTo(1), "connections A accepted (B's only)");
+            await Task.Delay(100);
+        }
     }
 }
