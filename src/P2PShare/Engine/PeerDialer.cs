@@ -162,6 +162,9 @@ internal sealed class PeerDialer
                 known.GivenUp = true;
         }
         if (connection is not null)
+        {
+            _logger.LogDebug("Connected to {Peer}", known.EndPoint);
             _connected(connection, known);
+        }
     }
 }
