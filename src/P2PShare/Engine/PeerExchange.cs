@@ -69,20 +69,32 @@ internal sealed class PeerExchange(Torrent torrent, List<PeerSession> peers, Pee
                 || peer.Extensions?.IdOf(ExtensionSupport.UtPex) is not { } remoteId)
                 continue;
             current ??= ListenAddresses();
-            var own = peer.ListenEndPoint;
-            var added = current.Where(pair => !pair.Key.Equals(own) && !peer.PexSent.Contains(pair.Key))
-                .Take(PexMessage.MaxSentPerList).Select(pair => new PexPeer(pair.Key, pair.Value)).ToList();
-            var dropped = peer.PexSent.Where(e => !current.ContainsKey(e)).Take(PexMessage.MaxSentPerList).ToList();
-            if (added.Count == 0 && dropped.Count == 0)
+            if (Diff(current, peer.PexSent, peer.ListenEndPoint) is not { } message)
                 continue; // Nothing new: looked at again next tick, so the first real message goes out as soon as there is one.
-            foreach (var entry in added)
-                peer.PexSent.Add(entry.EndPoint);
-            foreach (var endPoint in dropped)
-                peer.PexSent.Remove(endPoint);
             peer.PexNextSendAt = now + (long)(SendInterval.TotalSeconds * time.TimestampFrequency);
-            var frame = ExtendedMessage.Frame(remoteId, new PexMessage { Added = added, Dropped = dropped }.Encode());
+            var frame = ExtendedMessage.Frame(remoteId, message.Encode());
             peer.Enqueue(OutgoingMessage.Frame(frame));
         }
+    }
+
+    /// <summary>
+    /// The next message for a peer that was told <paramref name="sent"/>: addresses in <paramref name="current"/> it
+    /// was not told (never its own, <paramref name="recipient"/>) and told ones no longer current, at most
+    /// <see cref="PexMessage.MaxSentPerList"/> of each; <paramref name="sent"/> is updated to match. Null when
+    /// there is no change.
+    /// </summary>
+    public static PexMessage? Diff(IReadOnlyDictionary<IPEndPoint, byte> current, HashSet<IPEndPoint> sent, IPEndPoint? recipient)
+    {
+        var added = current.Where(pair => !pair.Key.Equals(recipient) && !sent.Contains(pair.Key))
+            .Take(PexMessage.MaxSentPerList).Select(pair => new PexPeer(pair.Key, pair.Value)).ToList();
+        var dropped = sent.Where(e => !current.ContainsKey(e) || e.Equals(recipient)).Take(PexMessage.MaxSentPerList).ToList();
+        if (added.Count == 0 && dropped.Count == 0)
+            return null;
+        foreach (var entry in added)
+            sent.Add(entry.EndPoint);
+        foreach (var endPoint in dropped)
+            sent.Remove(endPoint);
+        return new PexMessage { Added = added, Dropped = dropped };
     }
 
     /// <summary>Where our connected peers listen (incoming ones only when they told us their port), with BEP 11 flags.</summary>
