@@ -125,22 +125,9 @@ public static class PieceChecker
             }
             using (lease)
             {
-                if (!await ReadFullyAsync(lease.Handle, slice, segment.FileOffset, cancellationToken).ConfigureAwait(false))
+                if (await PositionalRead.FillAsync(lease.Handle, slice, segment.FileOffset, cancellationToken).ConfigureAwait(false) < slice.Length)
                     return false;
             }
-        }
-        return true;
-    }
-
-    private static async ValueTask<bool> ReadFullyAsync(SafeFileHandle handle, Memory<byte> destination, long offset, CancellationToken cancellationToken)
-    {
-        var done = 0;
-        while (done < destination.Length)
-        {
-            var read = await RandomAccess.ReadAsync(handle, destination[done..], offset + done, cancellationToken).ConfigureAwait(false);
-            if (read == 0)
-                return false;
-            done += read;
         }
         return true;
     }

@@ -92,17 +92,10 @@ public sealed class TorrentStorage : IPieceStore
             cancellationToken.ThrowIfCancellationRequested();
             var path = _paths[segment.FileIndex]!;
             using var lease = Acquire(segment.FileIndex, writable: false);
-            var done = 0;
+            int done;
             try
             {
-                while (done < slice.Length)
-                {
-                    var read = await RandomAccess.ReadAsync(lease.Handle, slice[done..], segment.FileOffset + done, cancellationToken)
-                        .ConfigureAwait(false);
-                    if (read == 0)
-                        break;
-                    done += read;
-                }
+                done = await PositionalRead.FillAsync(lease.Handle, slice, segment.FileOffset, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception error) when (StorageErrors.IsIoFailure(error))
             {

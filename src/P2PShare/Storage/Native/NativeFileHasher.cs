@@ -23,14 +23,8 @@ public static class NativeFileHasher
             for (var index = 0; index < descriptor.PieceCount; index++)
             {
                 var length = descriptor.PieceLength(index);
-                var total = 0;
-                while (total < length)
-                {
-                    var read = await RandomAccess.ReadAsync(handle, buffer.AsMemory(total, length - total), descriptor.PieceOffset(index) + total, cancellationToken).ConfigureAwait(false);
-                    if (read == 0)
-                        throw new IOException($"{path} shrank while it was being hashed");
-                    total += read;
-                }
+                if (await PositionalRead.FillAsync(handle, buffer.AsMemory(0, length), descriptor.PieceOffset(index), cancellationToken).ConfigureAwait(false) < length)
+                    throw new IOException($"{path} shrank while it was being hashed");
                 whole.AppendData(buffer, 0, length);
                 pieceHashes?.Add(Convert.ToHexStringLower(SHA1.HashData(buffer.AsSpan(0, length))));
             }

@@ -50,14 +50,9 @@ public sealed class NativeFileStore : INativePieceStore
     {
         var length = File.PieceLength(index);
         var offset = File.PieceOffset(index);
-        var total = 0;
-        while (total < length)
-        {
-            var read = await RandomAccess.ReadAsync(_handle, destination[total..length], offset + total, cancellationToken).ConfigureAwait(false);
-            if (read == 0)
-                throw new IOException($"{FilePath} ended before piece {index} was read");
-            total += read;
-        }
+        var total = await PositionalRead.FillAsync(_handle, destination[..length], offset, cancellationToken).ConfigureAwait(false);
+        if (total < length)
+            throw new IOException($"{FilePath} ended before piece {index} was read");
         return total;
     }
 
