@@ -71,7 +71,8 @@ public sealed class Aria2Peer : IAsyncDisposable
     {
         RequiredTool.Ensure("aria2c");
         var inv = CultureInfo.InvariantCulture;
-        for (var attempt = 1; ; attempt++)
+        // aria2 keeps its data in the given directory: nothing for the launch to own.
+        return await ClientLaunch.WithRetriesAsync<Aria2Peer>("aria2c", options.Directory, "p2pshare-aria2-", async (_, _) =>
         {
             var port = FreePort.Get();
             int? rpcPort = options.EnableRpc ? FreePort.Get() : null;
@@ -107,21 +108,14 @@ public sealed class Aria2Peer : IAsyncDisposable
             var process = ExternalProcess.Start("/bin/bash", args, name: options.Seed ? "aria2c(seed)" : "aria2c(leech)");
             var peer = new Aria2Peer(process, port, rpcPort);
             if (await peer.WaitReadyAsync(cancellationToken).ConfigureAwait(false))
-            {
-                return peer;
-            }
+                return (peer, "");
             // A leech without RPC may legitimately finish before we see it listening.
             if (process.ExitCode == 0 && !options.EnableRpc)
-            {
-                return peer;
-            }
+                return (peer, "");
             var description = process.Describe();
             await process.DisposeAsync().ConfigureAwait(false);
-            if (attempt >= 3)
-            {
-                Assert.Fail($"aria2c did not start after {attempt} attempts.{Environment.NewLine}{description}");
-            }
-        }
+            return (null, description);
+        }).ConfigureAwait(false);
     }
 
     /// <summary>aria2.tellStatus for the torrent's download.</summary>

@@ -54,43 +54,27 @@ public sealed class QbittorrentPeer : IAsyncDisposable
     public static async Task<QbittorrentPeer> StartAsync(string? workDirectory = null, CancellationToken cancellationToken = default)
     {
         RequiredTool.Ensure("qbittorrent-nox");
-        var owned = workDirectory is null ? new TempDirectory("p2pshare-qbittorrent-") : null;
-        var root = workDirectory ?? owned!.Path;
-        try
+        return await ClientLaunch.WithRetriesAsync<QbittorrentPeer>("qbittorrent-nox", workDirectory, "p2pshare-qbittorrent-", async (root, owned) =>
         {
-            for (var attempt = 1; ; attempt++)
+            var peerPort = FreePort.Get();
+            var webUiPort = FreePort.Get();
+            var profile = Path.Combine(root, $"qbittorrent-{peerPort}");
+            var process = ExternalProcess.Start("/bin/bash",
+            [
+                SwarmScripts.Path("qbittorrent.sh"), "run", "--profile", profile,
+                "--webui-port", webUiPort.ToString(CultureInfo.InvariantCulture), "--peer-port", peerPort.ToString(CultureInfo.InvariantCulture),
+            ], name: "qbittorrent-nox");
+            var peer = new QbittorrentPeer(process, peerPort, webUiPort, profile, owned);
+            if (await peer.WaitForApiAsync(cancellationToken).ConfigureAwait(false))
             {
-                var peerPort = FreePort.Get();
-                var webUiPort = FreePort.Get();
-                var profile = Path.Combine(root, $"qbittorrent-{peerPort}");
-                var process = ExternalProcess.Start("/bin/bash",
-                [
-                    SwarmScripts.Path("qbittorrent.sh"), "run", "--profile", profile,
-                    "--webui-port", webUiPort.ToString(CultureInfo.InvariantCulture), "--peer-port", peerPort.ToString(CultureInfo.InvariantCulture),
-                ], name: "qbittorrent-nox");
-                var peer = new QbittorrentPeer(process, peerPort, webUiPort, profile, owned);
-                if (await peer.WaitForApiAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    await peer.SetPreferencesAsync(null, cancellationToken).ConfigureAwait(false);
-                    var ready = await peer.WaitListeningAsync(cancellationToken).ConfigureAwait(false);
-                    if (ready)
-                    {
-                        return peer;
-                    }
-                }
-                var description = process.Describe();
-                await process.DisposeAsync().ConfigureAwait(false);
-                if (attempt >= 3)
-                {
-                    Assert.Fail($"qbittorrent-nox did not start after {attempt} attempts.{Environment.NewLine}{description}");
-                }
+                await peer.SetPreferencesAsync(null, cancellationToken).ConfigureAwait(false);
+                if (await peer.WaitListeningAsync(cancellationToken).ConfigureAwait(false))
+                    return (peer, "");
             }
-        }
-        catch
-        {
-            owned?.Dispose();
-            throw;
-        }
+            var description = process.Describe();
+            await process.DisposeAsync().ConfigureAwait(false);
+            return (null, description);
+        }).ConfigureAwait(false);
     }
 
     /// <summary>The loopback preferences sent by <see cref="SetPreferencesAsync"/>.</summary>

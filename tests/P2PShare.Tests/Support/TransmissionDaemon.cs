@@ -71,44 +71,27 @@ public sealed class TransmissionDaemon : IAsyncDisposable
         CancellationToken cancellationToken = default)
     {
         RequiredTool.Ensure("transmission-daemon");
-        var owned = workDirectory is null ? new TempDirectory("p2pshare-transmission-") : null;
-        var root = workDirectory ?? owned!.Path;
-        try
+        return await ClientLaunch.WithRetriesAsync<TransmissionDaemon>("transmission-daemon", workDirectory, "p2pshare-transmission-", async (root, owned) =>
         {
-            for (var attempt = 1; ; attempt++)
+            var peerPort = FreePort.Get();
+            var rpcPort = FreePort.Get();
+            var configDirectory = Path.Combine(root, $"transmission-{peerPort}");
+            var args = new List<string>
             {
-                var peerPort = FreePort.Get();
-                var rpcPort = FreePort.Get();
-                var configDirectory = Path.Combine(root, $"transmission-{peerPort}");
-                var args = new List<string>
-                {
-                    SwarmScripts.Path("transmission.sh"), "run", "--dir", configDirectory,
-                    "--peer-port", peerPort.ToString(CultureInfo.InvariantCulture), "--rpc-port", rpcPort.ToString(CultureInfo.InvariantCulture),
-                };
-                if (uploadLimitKBps is { } limit)
-                {
-                    args.AddRange(["--upload-limit", limit.ToString(CultureInfo.InvariantCulture)]);
-                }
-                var process = ExternalProcess.Start("/bin/bash", args, name: "transmission-daemon");
-                var daemon = new TransmissionDaemon(process, peerPort, rpcPort, configDirectory, owned);
-                if (await daemon.WaitForRpcAsync(cancellationToken).ConfigureAwait(false)
-                    && await LoopbackHttp.IsListeningAsync(peerPort, cancellationToken).ConfigureAwait(false))
-                {
-                    return daemon;
-                }
-                var description = process.Describe();
-                await process.DisposeAsync().ConfigureAwait(false);
-                if (attempt >= 3)
-                {
-                    Assert.Fail($"transmission-daemon did not start after {attempt} attempts.{Environment.NewLine}{description}");
-                }
-            }
-        }
-        catch
-        {
-            owned?.Dispose();
-            throw;
-        }
+                SwarmScripts.Path("transmission.sh"), "run", "--dir", configDirectory,
+                "--peer-port", peerPort.ToString(CultureInfo.InvariantCulture), "--rpc-port", rpcPort.ToString(CultureInfo.InvariantCulture),
+            };
+            if (uploadLimitKBps is { } limit)
+                args.AddRange(["--upload-limit", limit.ToString(CultureInfo.InvariantCulture)]);
+            var process = ExternalProcess.Start("/bin/bash", args, name: "transmission-daemon");
+            var daemon = new TransmissionDaemon(process, peerPort, rpcPort, configDirectory, owned);
+            if (await daemon.WaitForRpcAsync(cancellationToken).ConfigureAwait(false)
+                && await LoopbackHttp.IsListeningAsync(peerPort, cancellationToken).ConfigureAwait(false))
+                return (daemon, "");
+            var description = process.Describe();
+            await process.DisposeAsync().ConfigureAwait(false);
+            return (null, description);
+        }).ConfigureAwait(false);
     }
 
     /// <summary>torrent-add from a .torrent file into <paramref name="downloadDirectory"/> (created); returns the torrent id.</summary>
