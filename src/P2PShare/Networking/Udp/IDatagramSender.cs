@@ -1,0 +1,11 @@
+using System.Net;
+
+namespace P2PShare.Networking.Udp;
+
+/// <summary>Sends datagrams from the shared UDP port (so replies come back to the port the peers know).</summary>
+public interface IDatagramSender
+{
+    int Port { get; }
+
+    ValueTask SendAsync(ReadOnlyMemory<byte> datagram, IPEndPoint to, CancellationToken cancellationToken);
+}

@@ -1,0 +1,121 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+
+namespace P2PShare.Networking.Udp;
+
+/// <summary>
+/// The engine's one UDP socket, on the same port number as the TCP listener (as libtorrent does): DHT and uTP
+/// share it, told apart by their first bytes (a bencoded KRPC message starts with 'd'; a uTP header's low nibble
+/// is version 1). Each datagram is offered to the handlers in order of registration.
+/// </summary>
+public sealed class UdpPort : IDatagramSender, IAsyncDisposable
+{
+    /// <summary>Larger than any datagram a peer should send (uTP packets stay near the path MTU; KRPC under 1.5 kB).</summary>
+    private const int MaxDatagram = 64 * 1024;
+    private readonly Socket _socket;
+    private readonly ILogger _logger;
+    private volatile IDatagramHandler[] _handlers = [];
+    private long _unclaimed;
+
+    private UdpPort(Socket socket, ILogger logger)
+    {
+        _socket = socket;
+        _logger = logger;
+        Port = ((IPEndPoint)socket.LocalEndPoint!).Port;
+    }
+
+    public int Port { get; }
+
+    /// <summary>Datagrams no handler recognised (counted, then dropped).</summary>
+    public long Unclaimed => Interlocked.Read(ref _unclaimed);
+
+    public static UdpPort Bind(IPAddress address, int port, ILogger logger)
+    {
+        var socket = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        try
+        {
+            socket.Bind(new IPEndPoint(address, port));
+            return new UdpPort(socket, logger);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    public void AddHandler(IDatagramHandler handler)
+    {
+        lock (_socket)
+            _handlers = [.. _handlers, handler];
+    }
+
+    public async ValueTask SendAsync(ReadOnlyMemory<byte> datagram, IPEndPoint to, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _socket.SendToAsync(datagram, SocketFlags.None, to, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SocketException error)
+        {
+            // UDP is lossy by nature: a send that fails (ICMP unreachable, buffer full) is a lost datagram, not a fault.
+            _logger.LogTrace("UDP send to {To} failed: {Error}", to, error.SocketErrorCode);
+        }
+    }
+
+    /// <summary>Receives until cancelled, dispatching each datagram to the first handler that takes it.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var buffer = GC.AllocateUninitializedArray<byte>(MaxDatagram, pinned: true);
+        EndPoint any = new IPEndPoint(_socket.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            SocketReceiveFromResult received;
+            try
+            {
+                received = await _socket.ReceiveFromAsync(buffer, SocketFlags.None, any, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException error)
+            {
+                // Linux reports an earlier send's ICMP error on the next receive; the socket is still good.
+                _logger.LogTrace("UDP receive: {Error}", error.SocketErrorCode);
+                continue;
+            }
+            Dispatch(buffer.AsSpan(0, received.ReceivedBytes), (IPEndPoint)received.RemoteEndPoint);
+        }
+    }
+
+    internal void Dispatch(ReadOnlySpan<byte> datagram, IPEndPoint from)
+    {
+        foreach (var handler in _handlers)
+        {
+            try
+            {
+                if (handler.TryHandle(datagram, from))
+                    return;
+            }
+            catch (Exception error)
+            {
+                // A handler's bug must not stop the port: every other protocol on it would go deaf.
+                _logger.LogWarning(error, "UDP handler {Handler} failed on a datagram from {From}", handler.GetType().Name, from);
+                return;
+            }
+        }
+        Interlocked.Increment(ref _unclaimed);
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _socket.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}
