@@ -7,23 +7,23 @@ internal static class DownloadCommand
 {
     public static Command Create()
     {
-        var torrent = new Argument<string>("torrent") { Description = "The .torrent file or a magnet link (its metadata is fetched from peers first)." };
+        var torrent = new Argument<string[]>("torrent") { Description = "One or more .torrent files or magnet links (a magnet's metadata is fetched from peers first); all run in one process on one port.", Arity = ArgumentArity.OneOrMore };
         var output = new Option<string>("--output", "-o") { Description = "Directory the content goes into (default: the current directory).", DefaultValueFactory = _ => "." };
         var noSeed = new Option<bool>("--no-seed") { Description = "Exit as soon as the data is complete and verified." };
         var recheck = new Option<bool>("--recheck") { Description = "Check all existing data, ignoring resume data." };
         var showPeers = new Option<bool>("--peers") { Description = "List the connected peers (client, rates, score, flags) every 5 s." };
         var shared = new TorrentRunCommand();
-        var command = new Command("download", "Download a torrent into DIR/<name>, verifying every piece, then keep seeding.") { torrent, output, noSeed, recheck, showPeers };
+        var command = new Command("download", "Download torrents into DIR/<name>, verifying every piece, then keep seeding.") { torrent, output, noSeed, recheck, showPeers };
         shared.AddTo(command);
         command.SetAction((parse, cancellationToken) => CliHost.RunAsync(parse, cancellationToken, (services, ct) =>
         {
-            var options = shared.Read(parse, parse.GetValue(torrent)!, parse.GetValue(output)!) with
+            var all = parse.GetValue(torrent)!.Select(path => shared.Read(parse, path, parse.GetValue(output)!) with
             {
                 SeedAfterDownload = !parse.GetValue(noSeed),
                 Recheck = parse.GetValue(recheck),
                 ShowPeers = parse.GetValue(showPeers),
-            };
-            return TorrentRunCommand.RunAsync(services, options, ct);
+            }).ToList();
+            return TorrentRunCommand.RunAsync(services, all, shared.ReadEngineSettings(parse, all[0]), ct);
         }));
         return command;
     }

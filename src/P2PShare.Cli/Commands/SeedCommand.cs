@@ -28,7 +28,7 @@ internal static class SeedCommand
                 Recheck = parse.GetValue(recheck),
                 GiveUpWithoutPeers = TimeSpan.MaxValue,
             };
-            return TorrentRunCommand.RunAsync(services, options, ct);
+            return TorrentRunCommand.RunAsync(services, [options], shared.ReadEngineSettings(parse, options), ct);
         }));
         return command;
     }

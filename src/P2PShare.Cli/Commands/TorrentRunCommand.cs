@@ -68,6 +68,16 @@ internal sealed class TorrentRunCommand
         if (maxPeers < 1)
             throw new UserErrorException("--max-peers must be at least 1");
         var seedTime = parse.GetValue(SeedTime);
+        var peerTexts = parse.GetValue(Peers) ?? [];
+        var literal = new List<IPEndPoint>();
+        var named = new List<string>();
+        foreach (var text in peerTexts)
+        {
+            if (ParsePeer(text) is { } endPoint)
+                literal.Add(endPoint);
+            else
+                named.Add(text);
+        }
         return new TorrentRunOptions
         {
             TorrentPath = torrentPath,
@@ -76,7 +86,8 @@ internal sealed class TorrentRunCommand
             StateDirectory = parse.GetValue(StateDir),
             Port = port,
             ListenAddress = address,
-            ExtraPeers = (parse.GetValue(Peers) ?? []).Select(ParsePeer).ToList(),
+            ExtraPeers = literal,
+            ExtraPeerTexts = named,
             SeedRatio = parse.GetValue(SeedRatio),
             SeedTime = seedTime is { } minutes ? TimeSpan.FromMinutes(minutes) : null,
             GiveUpWithoutPeers = TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(GiveUpAfter))),
@@ -84,19 +95,61 @@ internal sealed class TorrentRunCommand
             {
                 MaxPeers = maxPeers,
                 UploadSlots = Math.Max(1, parse.GetValue(UploadSlots)),
-                MaxUploadRate = KiBPerSecond(parse.GetValue(MaxUploadRate), "--max-upload-rate"),
-                MaxDownloadRate = KiBPerSecond(parse.GetValue(MaxDownloadRate), "--max-download-rate"),
             },
         };
     }
 
-    public static async Task<int> RunAsync(IServiceProvider services, TorrentRunOptions options, CancellationToken cancellationToken)
+    /// <summary>What all torrents of the process share: the port and the rate limits (for all torrents together).</summary>
+    public EngineSettings ReadEngineSettings(ParseResult parse, TorrentRunOptions first) => new()
+    {
+        Port = first.Port,
+        ListenAddress = first.ListenAddress,
+        MaxUploadRate = KiBPerSecond(parse.GetValue(MaxUploadRate), "--max-upload-rate") ?? 0,
+        MaxDownloadRate = KiBPerSecond(parse.GetValue(MaxDownloadRate), "--max-download-rate") ?? 0,
+        MaxConnections = Math.Max(500, first.Engine.MaxPeers),
+    };
+
+    /// <summary>Runs the torrents in one engine until all are done (or Ctrl+C); a torrent that fails makes the exit code 1.</summary>
+    public static async Task<int> RunAsync(IServiceProvider services, IReadOnlyList<TorrentRunOptions> torrents, EngineSettings settings, CancellationToken cancellationToken)
     {
         var time = services.GetRequiredService<TimeProvider>();
-        var observer = new ConsoleProgress(Console.Out, !Console.IsOutputRedirected, time);
-        var runner = new TorrentRunner(options, observer, services.GetRequiredService<ILoggerFactory>(), time);
-        await runner.RunAsync(cancellationToken).ConfigureAwait(false);
-        return CliHost.ExitOk;
+        var loggers = services.GetRequiredService<ILoggerFactory>();
+        await using var engine = ClientEngine.Start(settings, time, loggers);
+        var host = new TorrentHost(engine, loggers, time);
+        await using (host.ConfigureAwait(false))
+        {
+            if (torrents.Count == 1)
+            {
+                // One torrent: the single status line (and peer table) as always.
+                var single = host.Add(torrents[0], new ConsoleProgress(Console.Out, !Console.IsOutputRedirected, time));
+                await WaitAsync(single.Run!, cancellationToken).ConfigureAwait(false);
+                return CliHost.ExitOk;
+            }
+            var display = new MultiTorrentProgress(Console.Out, !Console.IsOutputRedirected, time);
+            display.Message($"{torrents.Count} torrents, listening on port {engine.Port}");
+            var added = torrents.Select(t => host.Add(t, display.For(t.Magnet?.DisplayName ?? Path.GetFileName(t.TorrentPath)))).ToList();
+            var all = Task.WhenAll(added.Select(t => t.Completion));
+            using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
+            while (!all.IsCompleted && !cancellationToken.IsCancellationRequested)
+            {
+                var tick = timer.WaitForNextTickAsync(cancellationToken).AsTask();
+                await Task.WhenAny(tick, all).ConfigureAwait(false);
+                display.Render(added);
+            }
+            display.Render(added, force: true);
+            var failed = added.Where(t => t.State == TorrentState.Error).ToList();
+            if (failed.Count > 0 && !cancellationToken.IsCancellationRequested)
+                throw new IOException(string.Join("; ", failed.Select(t => $"{t.Name}: {t.Error}")));
+            return CliHost.ExitOk;
+        }
+    }
+
+    private static async Task WaitAsync(Task run, CancellationToken cancellationToken)
+    {
+        // Ctrl+C: the host's disposal stops the run, which saves and announces 'stopped' before it ends.
+        await Task.WhenAny(run, Task.Delay(Timeout.Infinite, cancellationToken)).ConfigureAwait(false);
+        if (run.IsCompleted)
+            await run.ConfigureAwait(false);
     }
 
     private static long? KiBPerSecond(long? value, string option) => value switch
@@ -106,18 +159,15 @@ internal sealed class TorrentRunCommand
         _ => value * 1024,
     };
 
-    internal static IPEndPoint ParsePeer(string text)
+    /// <summary>An IP:PORT is an address now; HOST:PORT is checked here and resolved (asynchronously) when the run starts (null).</summary>
+    internal static IPEndPoint? ParsePeer(string text)
     {
         if (IPEndPoint.TryParse(text, out var endPoint) && endPoint.Port > 0)
             return endPoint;
         var colon = text.LastIndexOf(':');
-        if (colon > 0 && int.TryParse(text[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is > 0 and <= IPEndPoint.MaxPort)
-        {
-            var host = text[..colon];
-            var addresses = Dns.GetHostAddresses(host);
-            if (addresses.Length > 0)
-                return new IPEndPoint(addresses[0], port);
-        }
+        if (colon > 0 && int.TryParse(text[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is > 0 and <= IPEndPoint.MaxPort
+            && Uri.CheckHostName(text[..colon]) != UriHostNameType.Unknown)
+            return null;
         throw new UserErrorException($"--peer '{text}' is not HOST:PORT");
     }
 }

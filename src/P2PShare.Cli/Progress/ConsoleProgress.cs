@@ -95,7 +95,7 @@ internal sealed class ConsoleProgress(TextWriter output, bool isTerminal, TimePr
         _lastWidth = 0;
     }
 
-    private static string Eta(TorrentProgress progress)
+    internal static string Eta(TorrentProgress progress)
     {
         if (progress.IsComplete)
             return "done";

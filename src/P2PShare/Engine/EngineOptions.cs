@@ -27,7 +27,14 @@ public sealed record EngineOptions
     /// <summary>In endgame, at most this many peers are asked for the same block.</summary>
     public int EndgameDuplicates { get; init; } = 2;
 
+    /// <summary>After this long without sending anything, a keep-alive goes out.</summary>
     public TimeSpan KeepAliveInterval { get; init; } = TimeSpan.FromSeconds(90);
+
+    /// <summary>A peer that sends nothing at all (not even a keep-alive) for this long is dropped.</summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(3);
+
+    /// <summary>A peer this young is never evicted to admit another: it has had no chance to be useful.</summary>
+    public TimeSpan EvictionGrace { get; init; } = TimeSpan.FromSeconds(10);
 
     public TimeSpan BanDuration { get; init; } = TimeSpan.FromHours(1);
 

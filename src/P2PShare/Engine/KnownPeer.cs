@@ -19,4 +19,9 @@ internal sealed class KnownPeer(IPEndPoint endPoint)
     public bool GivenUp { get; set; }
 
     public long NotBeforeTicks { get; set; }
+
+    /// <summary>Dials that failed in a row; a success resets it.</summary>
+    public int DialFailures { get; set; }
+
+    public long LastFailureTicks { get; set; }
 }

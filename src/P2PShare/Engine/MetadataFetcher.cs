@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 using Microsoft.Extensions.Logging;
 using P2PShare.Metainfo;
@@ -16,7 +17,7 @@ namespace P2PShare.Engine;
 /// a lone contributor is banned; when several contributed, the next tries take all pieces from one peer at a
 /// time, so the liar is found and banned while honest peers go on.
 /// </summary>
-public sealed class MetadataFetcher : IAsyncDisposable
+public sealed class MetadataFetcher : ITorrentPeerSink, IAsyncDisposable
 {
     /// <summary>Requests in flight per peer.</summary>
     private const int MaxRequestsPerPeer = 4;
@@ -37,20 +38,23 @@ public sealed class MetadataFetcher : IAsyncDisposable
     private readonly List<Task> _background = [];
     private readonly TaskCompletionSource<byte[]> _completed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly HashSet<MetadataPeer> _triedSources = [];
+    private readonly List<AdoptedPeer> _handedOver = [];
+    private readonly SharedResources _shared;
     private MetadataAssembler<MetadataPeer>? _assembler;
     private bool _singleSource;
     private MetadataPeer? _source;
     private int _disposed;
 
-    public MetadataFetcher(MagnetLink magnet, PeerId ourId, EngineOptions options, TimeProvider time, ILogger logger)
+    public MetadataFetcher(MagnetLink magnet, PeerId ourId, EngineOptions options, TimeProvider time, ILogger logger, SharedResources? shared = null)
     {
+        _shared = shared ?? SharedResources.Standalone(time);
         _magnet = magnet;
         _options = options;
         _time = time;
         _logger = logger;
         OurHandshake = new Handshake(ExtensionSupport.Reserved, magnet.InfoHash, ourId);
         _bans = new PeerBans(time, options.BanDuration);
-        _dialer = new PeerDialer(_gate, OurHandshake, options, _bans, time, Random.Shared, logger, Track, (connection, known) => StartPeer(connection, known));
+        _dialer = new PeerDialer(_gate, OurHandshake, options, _bans, time, Random.Shared, logger, Track, (connection, known) => StartPeer(connection, known), _shared);
     }
 
     public Handshake OurHandshake { get; }
@@ -100,6 +104,26 @@ public sealed class MetadataFetcher : IAsyncDisposable
         return await _completed.Task.WaitAsync(linked.Token).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// The connections that were open when the metadata completed, with what their peers said meanwhile (extended
+    /// handshake, bitfield, haves): the data phase takes them over instead of dialling the peers again. Each is
+    /// handed out once; call after <see cref="RunAsync"/> returned.
+    /// </summary>
+    public async Task<IReadOnlyList<AdoptedPeer>> TakeConnectionsAsync()
+    {
+        Task[] running;
+        lock (_gate)
+            running = _peers.Where(p => p.HandingOver && p.Run is not null).Select(p => p.Run!).ToArray();
+        // Each peer's loops stop on their own once told to hand over; wait for them so no reader is left behind.
+        await Task.WhenAll(running).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        lock (_gate)
+        {
+            var taken = _handedOver.ToList();
+            _handedOver.Clear();
+            return taken;
+        }
+    }
+
     /// <summary>Takes over an incoming connection whose handshake named this magnet's info-hash.</summary>
     public void Attach(PeerConnection connection) => StartPeer(connection, known: null);
 
@@ -116,6 +140,14 @@ public sealed class MetadataFetcher : IAsyncDisposable
             background = [.. _background];
         }
         await Task.WhenAll(background).WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        List<AdoptedPeer> untaken;
+        lock (_gate)
+        {
+            untaken = [.. _handedOver];
+            _handedOver.Clear();
+        }
+        foreach (var peer in untaken)
+            await peer.Connection.DisposeAsync().ConfigureAwait(false);
         _lifetime.Dispose();
     }
 
@@ -143,10 +175,10 @@ public sealed class MetadataFetcher : IAsyncDisposable
         var peer = new MetadataPeer(connection, known, _time.GetTimestamp());
         lock (_gate)
         {
-            var refused = _completed.Task.IsCompleted || _peers.Count >= _options.MaxPeers
+            var refused = _completed.Task.IsCompleted || _disposed != 0 || _peers.Count >= _options.MaxPeers
                 || _peers.Any(p => p.Connection.Remote.PeerId.Equals(connection.Remote.PeerId))
                 || (known is null && _bans.IsBanned(connection.RemoteEndPoint, connection.Remote.PeerId));
-            if (refused)
+            if (refused || !_shared.Connections.TryOpen())
             {
                 _ = connection.DisposeAsync();
                 return;
@@ -154,8 +186,9 @@ public sealed class MetadataFetcher : IAsyncDisposable
             _peers.Add(peer);
             if (known is not null)
                 known.IsConnected = true;
+            peer.Run = RunPeerAsync(peer);
         }
-        Track(RunPeerAsync(peer));
+        Track(peer.Run);
     }
 
     private async Task RunPeerAsync(MetadataPeer peer)
@@ -173,7 +206,13 @@ public sealed class MetadataFetcher : IAsyncDisposable
             await peer.Connection.SendAsync(ExtensionSupport.HandshakeFrame(metadataSize: null, _options.AdvertisedPort), token).ConfigureAwait(false);
             var sender = peer.RunSenderAsync(token);
             var receiver = peer.Connection.ReceiveAsync(FrameLimits.BeforeMetadata, m => OnMessage(peer, m), token);
-            await await Task.WhenAny(sender, receiver).ConfigureAwait(false);
+            var first = await Task.WhenAny(sender, receiver).ConfigureAwait(false);
+            if (peer.HandingOver)
+                await Task.WhenAll(sender, receiver).ConfigureAwait(false);
+            else
+                await first.ConfigureAwait(false);
+            if (peer.HandingOver)
+                reason = "handed over to the data phase";
         }
         catch (PeerProtocolException error)
         {
@@ -189,12 +228,19 @@ public sealed class MetadataFetcher : IAsyncDisposable
         }
         finally
         {
+            var handOver = peer.HandingOver && reason == "handed over to the data phase";
             await linked.CancelAsync().ConfigureAwait(false);
             peer.CloseOutbox();
-            await peer.Connection.DisposeAsync().ConfigureAwait(false);
+            if (!handOver)
+                await peer.Connection.DisposeAsync().ConfigureAwait(false);
             lock (_gate)
             {
                 _peers.Remove(peer);
+                // The slot goes on with the connection into the data phase, which gives it back when that ends.
+                if (handOver)
+                    _handedOver.Add(new AdoptedPeer(peer.Connection, peer.Known?.EndPoint, peer.Extensions, peer.Bitfield, [.. peer.Haves], peer.PeerChoking, peer.PeerInterested));
+                else
+                    _shared.Connections.Close();
                 _assembler?.ReleaseAll(peer);
                 if (peer.Known is not null)
                     _dialer.OnDisconnected(peer.Known, stopping: true);
@@ -206,7 +252,12 @@ public sealed class MetadataFetcher : IAsyncDisposable
     private void OnMessage(MetadataPeer peer, PeerMessage message)
     {
         if (message.Id != MessageId.Extended)
-            return; // Bitfields, haves, chokes: for the data phase, which has its own connections.
+        {
+            // Kept for the data phase, which takes this connection over.
+            lock (_gate)
+                Remember(peer, message);
+            return;
+        }
         var (id, body) = ExtendedMessage.Split(message);
         lock (_gate)
         {
@@ -214,6 +265,31 @@ public sealed class MetadataFetcher : IAsyncDisposable
                 OnExtensionHandshake(peer, ExtensionHandshake.Parse(body));
             else if (id == ExtensionSupport.LocalUtMetadataId)
                 OnMetadataMessage(peer, MetadataMessage.Parse(body));
+        }
+    }
+
+    private static void Remember(MetadataPeer peer, in PeerMessage message)
+    {
+        switch (message.Id)
+        {
+            case MessageId.Bitfield when peer.Bitfield is null:
+                peer.Bitfield = message.Payload.ToArray();
+                break;
+            case MessageId.Have when peer.Haves.Count < MetadataPeer.MaxHaves:
+                peer.Haves.Add(message.Index);
+                break;
+            case MessageId.Choke:
+                peer.PeerChoking = true;
+                break;
+            case MessageId.Unchoke:
+                peer.PeerChoking = false;
+                break;
+            case MessageId.Interested:
+                peer.PeerInterested = true;
+                break;
+            case MessageId.NotInterested:
+                peer.PeerInterested = false;
+                break;
         }
     }
 
@@ -283,7 +359,13 @@ public sealed class MetadataFetcher : IAsyncDisposable
             _logger.LogInformation("Metadata complete: {Size} bytes from {Peers}, info-hash matches", metadata.Length, string.Join(", ", contributors.Select(p => p.Name)));
             _completed.TrySetResult(metadata);
             foreach (var other in _peers)
-                other.Lifetime.Cancel();
+            {
+                if (other.Lifetime.IsCancellationRequested)
+                    continue;
+                other.HandingOver = true;
+                other.CloseOutbox();
+                other.Connection.StopReceiving();
+            }
             return;
         }
         _logger.LogWarning("Metadata from {Peers} failed its hash check (SHA-1 is not the info-hash {InfoHash})",

@@ -40,6 +40,24 @@ internal sealed class MetadataPeer(PeerConnection connection, KnownPeer? known, 
     /// <summary>Metadata requests it sent us (we have nothing to give yet): bounded.</summary>
     public int RequestsReceived { get; set; }
 
+    /// <summary>Haves kept for the data phase at most (a bitfield says more in less).</summary>
+    public const int MaxHaves = 1 << 16;
+
+    /// <summary>The peer's bitfield as sent (a copy), for the data phase.</summary>
+    public byte[]? Bitfield { get; set; }
+
+    public List<int> Haves { get; } = [];
+
+    public bool PeerChoking { get; set; } = true;
+
+    public bool PeerInterested { get; set; }
+
+    /// <summary>The metadata is complete and this connection goes on into the data phase.</summary>
+    public bool HandingOver { get; set; }
+
+    /// <summary>The peer's receive and send loops.</summary>
+    public Task? Run { get; set; }
+
     public void Send(byte[] frame) => _outbox.Writer.TryWrite(frame);
 
     public void CloseOutbox() => _outbox.Writer.TryComplete();

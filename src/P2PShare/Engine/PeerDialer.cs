@@ -27,14 +27,16 @@ internal sealed class PeerDialer
     private readonly Action<PeerConnection, KnownPeer> _connected;
     private readonly Dictionary<IPEndPoint, KnownPeer> _known = [];
     private readonly ResiliencePipeline _pipeline;
+    private readonly SharedResources _shared;
     private int _halfOpen;
 
     /// <param name="gate">The torrent session's lock.</param>
     /// <param name="track">Keeps a dial task so the session can wait for it when it stops.</param>
     /// <param name="connected">Takes a connection a dial produced (called outside the lock).</param>
     public PeerDialer(object gate, Handshake ourHandshake, EngineOptions options, PeerBans bans, TimeProvider time, Random random, ILogger logger,
-        Action<Task> track, Action<PeerConnection, KnownPeer> connected)
+        Action<Task> track, Action<PeerConnection, KnownPeer> connected, SharedResources? shared = null)
     {
+        _shared = shared ?? SharedResources.Standalone(time);
         _gate = gate;
         _ourHandshake = ourHandshake;
         _options = options;
@@ -70,15 +72,39 @@ internal sealed class PeerDialer
     /// <summary>How many addresses are known (connected, untried or given up).</summary>
     public int KnownCount => _known.Count;
 
+    /// <summary>Most addresses kept per torrent: trackers, PEX and the DHT together cannot grow the table beyond it.</summary>
+    public const int MaxKnown = 4000;
+
+    /// <summary>Failed dials after which an address is not retried even when named again.</summary>
+    public const int MaxDialFailures = 6;
+
+    /// <summary>
+    /// Adds addresses to dial. An address given up after failed dials and named again (by a tracker, the DHT or PEX)
+    /// is retried after a back-off that doubles with each failure, a bounded number of times.
+    /// </summary>
     public void Add(IEnumerable<IPEndPoint> endPoints)
     {
         foreach (var endPoint in endPoints)
         {
-            if (endPoint.Port is <= 0 or > IPEndPoint.MaxPort || _known.ContainsKey(endPoint))
+            if (endPoint.Port is <= 0 or > IPEndPoint.MaxPort)
+                continue;
+            if (_known.TryGetValue(endPoint, out var known))
+            {
+                if (known.GivenUp && known.DialFailures is > 0 and < MaxDialFailures && !known.IsConnected && !known.IsConnecting)
+                {
+                    known.GivenUp = false;
+                    var delay = RedialDelay(known.DialFailures, _random);
+                    known.NotBeforeTicks = Math.Max(known.NotBeforeTicks, known.LastFailureTicks + (long)(delay.TotalSeconds * _time.TimestampFrequency));
+                }
+                continue;
+            }
+            if (_known.Count >= MaxKnown)
                 continue;
             _known[endPoint] = new KnownPeer(endPoint);
         }
     }
+
+    public KnownPeer? Find(IPEndPoint endPoint) => _known.GetValueOrDefault(endPoint);
 
     /// <summary>Addresses of peers that sent us verified data and are not given up.</summary>
     public List<IPEndPoint> UsefulPeers() =>
@@ -94,6 +120,8 @@ internal sealed class PeerDialer
                 return;
             if (known.IsConnected || known.IsConnecting || known.GivenUp || now < known.NotBeforeTicks || _bans.IsBanned(known.EndPoint))
                 continue;
+            if (!_shared.Connections.TryStartDial())
+                return;
             known.IsConnecting = true;
             _halfOpen++;
             _track(DialAsync(known, cancellationToken));
@@ -144,7 +172,7 @@ internal sealed class PeerDialer
         try
         {
             connection = await _pipeline.ExecuteAsync(
-                async token => await PeerConnection.ConnectAsync(known.EndPoint, _ourHandshake, _options.ConnectTimeout, token).ConfigureAwait(false),
+                async token => await PeerConnection.ConnectAsync(_shared.Transport, known.EndPoint, _ourHandshake, _options.ConnectTimeout, token).ConfigureAwait(false),
                 cancellationToken).ConfigureAwait(false);
         }
         catch (Exception error) when (error is not OperationCanceledException)
@@ -154,12 +182,21 @@ internal sealed class PeerDialer
         catch (OperationCanceledException)
         {
         }
+        _shared.Connections.EndDial();
         lock (_gate)
         {
             _halfOpen--;
             known.IsConnecting = false;
             if (connection is null)
+            {
                 known.GivenUp = true;
+                known.DialFailures++;
+                known.LastFailureTicks = _time.GetTimestamp();
+            }
+            else
+            {
+                known.DialFailures = 0;
+            }
         }
         if (connection is not null)
         {

@@ -20,6 +20,7 @@ internal sealed class PeerMessageHandler(
     {
         lock (gate)
         {
+            peer.LastMessageAt = time.GetTimestamp();
             var first = !peer.SentFirstMessage;
             // Extension messages may come before the bitfield (BEP 10), which must still count as the first message.
             if (message.Id is not (MessageId.KeepAlive or MessageId.Extended))

@@ -19,14 +19,19 @@ internal sealed class PeerSession
     public const int MaxPendingUploads = 2048;
     private readonly Channel<OutgoingMessage> _outbox = Channel.CreateUnbounded<OutgoingMessage>(new UnboundedChannelOptions { SingleReader = true });
 
+    private readonly TimeProvider _time;
+
     public PeerSession(PeerConnection connection, int pieceCount, TimeProvider time)
     {
+        _time = time;
         Connection = connection;
         Has = new Bitfield(pieceCount);
         DownloadRate = new RateEstimator(time);
         UploadRate = new RateEstimator(time);
         ConnectedAt = time.GetTimestamp();
         LastReceivedDataAt = ConnectedAt;
+        LastMessageAt = ConnectedAt;
+        LastSentAt = ConnectedAt;
     }
 
     public PeerConnection Connection { get; }
@@ -80,6 +85,15 @@ internal sealed class PeerSession
     public long ConnectedAt { get; }
 
     public long LastReceivedDataAt { get; set; }
+
+    /// <summary>When the peer last sent anything (a keep-alive counts): a peer silent too long is dropped.</summary>
+    public long LastMessageAt { get; set; }
+
+    /// <summary>When we last sent the peer anything: after a long silence a keep-alive goes out.</summary>
+    public long LastSentAt { get; set; }
+
+    /// <summary>Why the engine closed the connection, when it did (idle, evicted, replaced).</summary>
+    public string? CloseReason { get; set; }
 
     public long UnchokedAt { get; set; }
 
@@ -200,6 +214,7 @@ internal sealed class PeerSession
                 }
                 if (used > 0)
                     await Connection.SendAsync(batch.AsMemory(0, used), cancellationToken).ConfigureAwait(false);
+                LastSentAt = _time.GetTimestamp();
             }
         }
         finally

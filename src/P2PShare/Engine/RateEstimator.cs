@@ -45,7 +45,8 @@ public sealed class RateEstimator
         }
     }
 
-    private long NowSecond() => _time.GetUtcNow().ToUnixTimeMilliseconds() / 1000;
+    // The monotonic clock of the injected provider: a wall-clock step (NTP, DST) must not empty or double a window.
+    private long NowSecond() => _time.GetTimestamp() / _time.TimestampFrequency;
 
     private void Roll()
     {

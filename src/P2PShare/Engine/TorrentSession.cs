@@ -14,7 +14,7 @@ namespace P2PShare.Engine;
 /// one-second tick expires requests, rechokes and dials more. Swarm state is guarded by one lock, shared
 /// by all the parts; per-peer receive and send loops and piece verification run concurrently around it.
 /// </summary>
-public sealed class TorrentSession : IAsyncDisposable
+public sealed class TorrentSession : ITorrentPeerSink, IAsyncDisposable
 {
     private readonly Torrent _torrent;
     private readonly EngineOptions _options;
@@ -33,15 +33,18 @@ public sealed class TorrentSession : IAsyncDisposable
     private readonly PeerExchange _pex;
     private readonly RateEstimator _downloadRate;
     private readonly RateEstimator _uploadRate;
-    private readonly TokenBucket? _uploadLimit;
-    private readonly TokenBucket? _downloadLimit;
+    private readonly TokenBucket _uploadLimit;
+    private readonly TokenBucket _downloadLimit;
+    private readonly SharedResources _shared;
     private readonly CancellationTokenSource _lifetime = new();
     private readonly List<Task> _background = [];
     private int _disposed;
     private long _lastRechokeTicks;
 
-    public TorrentSession(Torrent torrent, IPieceStore store, Bitfield have, PeerId ourId, EngineOptions options, TimeProvider time, Random random, ILogger logger)
+    public TorrentSession(Torrent torrent, IPieceStore store, Bitfield have, PeerId ourId, EngineOptions options, TimeProvider time, Random random, ILogger logger,
+        SharedResources? shared = null)
     {
+        _shared = shared ?? SharedResources.Standalone(time);
         _torrent = torrent;
         _options = options;
         _time = time;
@@ -54,10 +57,11 @@ public sealed class TorrentSession : IAsyncDisposable
         _downloadRate = new RateEstimator(time);
         _uploadRate = new RateEstimator(time);
         _readCache = new BlockReadCache(store, torrent.PieceSize, options.ReadCacheBytes);
-        _uploadLimit = options.MaxUploadRate is { } up ? new TokenBucket(up, time) : null;
-        _downloadLimit = options.MaxDownloadRate is { } down ? new TokenBucket(down, time) : null;
+        // The torrent's own limits, under the engine's: a transfer pays both.
+        _uploadLimit = new TokenBucket(options.MaxUploadRate ?? 0, time, _shared.Upload);
+        _downloadLimit = new TokenBucket(options.MaxDownloadRate ?? 0, time, _shared.Download);
         // Redial jitter draws from the shared generator, not the injected one, so the picker's and choker's sequences stay as they were.
-        _dialer = new PeerDialer(_gate, OurHandshake, options, _bans, time, Random.Shared, logger, Track, StartPeer);
+        _dialer = new PeerDialer(_gate, OurHandshake, options, _bans, time, Random.Shared, logger, Track, StartPeer, _shared);
         var judge = new BadDataJudge(_gate, _peers, _bans, _dialer, logger);
         _verifier = new PieceVerifier(_gate, torrent, store, have, _peers, _scheduler, _dialer, judge, Track, _lifetime.Token, logger);
         _pex = new PeerExchange(torrent, _peers, _dialer, time, logger);
@@ -114,10 +118,22 @@ public sealed class TorrentSession : IAsyncDisposable
             return _dialer.UsefulPeers();
     }
 
+    /// <summary>Adds addresses to dial; they are dialled at once (within the limits), not at the next tick.</summary>
     public void AddPeers(IEnumerable<IPEndPoint> endPoints)
     {
         lock (_gate)
+        {
             _dialer.Add(endPoints);
+            if (_disposed == 0)
+                _dialer.DialMore(_peers.Count, _time.GetTimestamp(), _lifetime.Token);
+        }
+    }
+
+    /// <summary>Changes this torrent's rate limits while it runs (null: none).</summary>
+    public void SetRateLimits(long? maxUploadRate, long? maxDownloadRate)
+    {
+        _uploadLimit.SetRate(maxUploadRate ?? 0);
+        _downloadLimit.SetRate(maxDownloadRate ?? 0);
     }
 
     /// <summary>Runs the session until cancelled; throws if storage fails (the download cannot go on).</summary>
@@ -149,13 +165,47 @@ public sealed class TorrentSession : IAsyncDisposable
     {
         bool banned;
         lock (_gate)
-            banned = _bans.IsBanned(connection.RemoteEndPoint, connection.Remote.PeerId);
+            banned = _disposed != 0 || _bans.IsBanned(connection.RemoteEndPoint, connection.Remote.PeerId);
         if (banned)
         {
             _ = connection.DisposeAsync();
             return;
         }
         StartPeer(connection, known: null);
+    }
+
+    /// <summary>
+    /// Takes over connections from the metadata phase of the same torrent: their peers' extended handshake, bitfield,
+    /// haves and choke state carry over, so nothing is dialled or said again. Their connection slots come with them.
+    /// </summary>
+    public void Adopt(IEnumerable<AdoptedPeer> adopted)
+    {
+        foreach (var p in adopted)
+        {
+            KnownPeer? known = null;
+            lock (_gate)
+            {
+                if (p.DialledAddress is { } address)
+                {
+                    _dialer.Add([address]);
+                    known = _dialer.Find(address);
+                }
+            }
+            StartPeer(p.Connection, known, peer =>
+            {
+                peer.Extensions = p.Extensions;
+                if (p.Extensions is not null)
+                    _pex.OnHandshake(peer);
+                peer.PeerChoking = p.PeerChoking;
+                peer.PeerInterested = p.PeerInterested;
+                if (!peer.PeerChoking)
+                    peer.UnchokedAt = _time.GetTimestamp();
+                if (p.Bitfield is { } bits)
+                    _messages.Handle(peer, new PeerMessage(MessageId.Bitfield, length: bits.Length, payload: new System.Buffers.ReadOnlySequence<byte>(bits)));
+                foreach (var index in p.Haves)
+                    _messages.Handle(peer, new PeerMessage(MessageId.Have, index));
+            }, adoptedSlot: true);
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -185,6 +235,17 @@ public sealed class TorrentSession : IAsyncDisposable
             var now = _time.GetTimestamp();
             foreach (var peer in _peers)
             {
+                if (_time.GetElapsedTime(peer.LastMessageAt, now) > _options.IdleTimeout)
+                {
+                    peer.CloseReason ??= $"silent for {_options.IdleTimeout.TotalSeconds:0} s";
+                    peer.Lifetime.Cancel();
+                    continue;
+                }
+                if (_time.GetElapsedTime(peer.LastSentAt, now) >= _options.KeepAliveInterval)
+                {
+                    peer.LastSentAt = now;
+                    peer.Enqueue(new OutgoingMessage(MessageId.KeepAlive));
+                }
                 if (_scheduler.ExpireRequests(peer, now))
                     peer.IsSnubbed = true;
                 if (!peer.PeerChoking && peer.AmInterested && _time.GetElapsedTime(peer.LastReceivedDataAt, now) > _options.SnubTimeout)
@@ -227,22 +288,31 @@ public sealed class TorrentSession : IAsyncDisposable
         }
     }
 
-    private void StartPeer(PeerConnection connection, KnownPeer? known)
+    private void StartPeer(PeerConnection connection, KnownPeer? known) => StartPeer(connection, known, prepare: null, adoptedSlot: false);
+
+    /// <param name="prepare">Sets what is already known of the peer (under the lock, before its loops start).</param>
+    /// <param name="adoptedSlot">The connection already holds a slot of the engine's budget (handed over with it).</param>
+    private void StartPeer(PeerConnection connection, KnownPeer? known, Action<PeerSession>? prepare, bool adoptedSlot)
     {
         var peer = new PeerSession(connection, _torrent.PieceCount, _time);
         lock (_gate)
         {
             var existing = _peers.Find(p => p.Connection.Remote.PeerId.Equals(connection.Remote.PeerId) && !p.Lifetime.IsCancellationRequested);
-            if (existing is not null && !KeepsNewConnection(existing.Connection, connection))
+            var refused = existing is not null && !KeepsNewConnection(existing.Connection, connection);
+            if (refused && known is not null)
             {
                 // The address leads to a peer we already talk to (it dialled us first, or a tracker named it
                 // afterwards): it counts as connected until that connection ends, so it is not dialled again.
-                if (known is not null)
-                    existing.AddKnownAddress(known);
-                _ = connection.DisposeAsync();
-                return;
+                existing!.AddKnownAddress(known);
             }
-            if (existing is null && _peers.Count >= _options.MaxPeers)
+            // A replacing connection takes over the slot of the one it replaces; any other needs one of its own.
+            refused = refused || _disposed != 0 || (existing is null && !(adoptedSlot ? _peers.Count < _options.MaxPeers : Admit(connection)));
+            if (refused || (existing is not null && adoptedSlot))
+            {
+                if (adoptedSlot)
+                    _shared.Connections.Close();
+            }
+            if (refused)
             {
                 _ = connection.DisposeAsync();
                 return;
@@ -251,6 +321,9 @@ public sealed class TorrentSession : IAsyncDisposable
             {
                 foreach (var address in existing.TakeKnownAddresses())
                     peer.AddKnownAddress(address);
+                // The new connection takes over the old one's slot.
+                existing.CloseReason = "replaced by another connection to the same peer";
+                RemovePeerLocked(existing, existing.CloseReason, releaseSlot: false);
                 existing.Lifetime.Cancel();
             }
             _peers.Add(peer);
@@ -258,6 +331,7 @@ public sealed class TorrentSession : IAsyncDisposable
                 _logger.LogDebug("Incoming peer {Peer} ({Client})", peer.Name, connection.Remote.PeerId.ClientName);
             if (known is not null)
                 peer.AddKnownAddress(known);
+            prepare?.Invoke(peer);
         }
         Track(RunPeerAsync(peer));
     }
@@ -273,6 +347,33 @@ public sealed class TorrentSession : IAsyncDisposable
             return false;
         var weOpenFirst = OurHandshake.PeerId.Span.SequenceCompareTo(added.Remote.PeerId.Span) < 0;
         return added.IsOutgoing == weOpenFirst;
+    }
+
+    /// <summary>
+    /// Takes a connection slot (this torrent's and the engine's). At either limit, an incoming peer may take the
+    /// place of one that does nothing for us (<see cref="PeerEviction"/>): otherwise connections that handshake and
+    /// then stay silent would starve a seeder for as long as they stay.
+    /// </summary>
+    private bool Admit(PeerConnection connection)
+    {
+        var full = _peers.Count >= _options.MaxPeers;
+        if (!full && _shared.Connections.TryOpen())
+            return true;
+        if (connection.IsOutgoing)
+            return false;
+        var now = _time.GetTimestamp();
+        var victim = PeerEviction.Choose(_peers.Select(p => new EvictionCandidate(
+            p.Lifetime.IsCancellationRequested, _time.GetElapsedTime(p.ConnectedAt, now), _time.GetElapsedTime(p.LastMessageAt, now),
+            p.PeerInterested, p.AmInterested && !p.PeerChoking, p.VerifiedBytes, p.UploadRate.Total)).ToList(), _options.EvictionGrace);
+        if (victim is not { } index)
+            return false;
+        var evicted = _peers[index];
+        _logger.LogDebug("Evicting idle peer {Peer} to admit {New}", evicted.Name, connection.RemoteEndPoint);
+        evicted.CloseReason = "evicted for a new peer";
+        // The victim's slot passes to the newcomer: remove it now, so its slot is not counted twice.
+        RemovePeerLocked(evicted, "evicted for a new peer", releaseSlot: false);
+        evicted.Lifetime.Cancel();
+        return true;
     }
 
     private async Task RunPeerAsync(PeerSession peer)
@@ -297,7 +398,7 @@ public sealed class TorrentSession : IAsyncDisposable
         }
         catch (OperationCanceledException)
         {
-            reason = "stopped";
+            reason = peer.CloseReason ?? "stopped";
         }
         catch (Exception error) when (error is IOException or System.Net.Sockets.SocketException)
         {
@@ -327,11 +428,18 @@ public sealed class TorrentSession : IAsyncDisposable
 
     private void RemovePeer(PeerSession peer, string reason)
     {
-        _logger.LogDebug("Peer {Peer} disconnected: {Reason}", peer.Name, reason);
         lock (_gate)
+            RemovePeerLocked(peer, reason, releaseSlot: true);
+    }
+
+    private void RemovePeerLocked(PeerSession peer, string reason, bool releaseSlot)
+    {
         {
             if (!_peers.Remove(peer))
                 return;
+            _logger.LogDebug("Peer {Peer} disconnected: {Reason}", peer.Name, reason);
+            if (releaseSlot)
+                _shared.Connections.Close();
             _scheduler.DropRequests(peer);
             _scheduler.Picker.RemovePeer(peer.Has);
             foreach (var known in peer.TakeKnownAddresses())

@@ -47,25 +47,30 @@ internal sealed class MetadataPhase(TorrentRunOptions options, IRunObserver obse
         return null;
     }
 
-    /// <summary>Fetches, checks and saves the metadata; returns the torrent and the addresses learnt on the way.</summary>
-    public async Task<(Torrent Torrent, IReadOnlyList<IPEndPoint> Peers)> FetchAsync(
-        MagnetLink magnet, IReadOnlyList<IPEndPoint> peers, PeerListener listener, PeerId peerId, Random random, string stateDirectory, CancellationToken cancellationToken)
+    /// <summary>The fetched torrent, the addresses learnt on the way, and the connections that go on into the data phase.</summary>
+    public sealed record Fetched(Torrent Torrent, IReadOnlyList<IPEndPoint> Peers, IReadOnlyList<AdoptedPeer> Connections);
+
+    /// <summary>Fetches, checks and saves the metadata.</summary>
+    public async Task<Fetched> FetchAsync(
+        MagnetLink magnet, IReadOnlyList<IPEndPoint> peers, ClientEngine engine, Random random, string stateDirectory, CancellationToken cancellationToken)
     {
+        var listener = engine;
+        var peerId = engine.PeerId;
         var label = magnet.DisplayName is { Length: > 0 } name ? $"{name} ({magnet.InfoHash})" : magnet.InfoHash.ToString();
         observer.Message($"Fetching metadata for {label} from peers, listening on port {listener.Port}");
         _logger.LogInformation("Magnet {InfoHash}: fetching metadata from peers ({Trackers} trackers, {Peers} given peers), listening on port {Port}",
             magnet.InfoHash, magnet.Trackers.Count, peers.Count, listener.Port);
-        var engine = options.Engine with { AdvertisedPort = listener.Port };
-        await using var fetcher = new MetadataFetcher(magnet, peerId, engine, time, loggers.CreateLogger<MetadataFetcher>());
+        var engineOptions = options.Engine with { AdvertisedPort = listener.Port };
+        await using var fetcher = new MetadataFetcher(magnet, peerId, engineOptions, time, loggers.CreateLogger<MetadataFetcher>(), engine.Resources);
         fetcher.AddPeers(peers);
         await using var trackers = new TrackerManager(magnet.Trackers.Select(url => (IReadOnlyList<string>)[url]).ToList(), options.Trackers,
-            loggers.CreateLogger<TrackerManager>(), time, random);
+            loggers.CreateLogger<TrackerManager>(), time, random, engine.TrackerHttp);
+        engine.Register(magnet.InfoHash, fetcher);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var fetch = fetcher.RunAsync(stop.Token);
         var tasks = new List<Task>
         {
             fetch,
-            listener.RunAsync((socket, ct) => IncomingPeers.AcceptAsync(socket, magnet.InfoHash, fetcher.OurHandshake, fetcher.Attach, _logger, ct), stop.Token),
             AnnounceAsync(trackers, fetcher, peerId, listener.Port, stop.Token),
         };
         try
@@ -74,14 +79,26 @@ internal sealed class MetadataPhase(TorrentRunOptions options, IRunObserver obse
         }
         finally
         {
+            engine.Unregister(magnet.InfoHash, fetcher);
             await stop.CancelAsync().ConfigureAwait(false);
             await Task.WhenAll(tasks).WaitAsync(TimeSpan.FromSeconds(10), CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
         var torrent = TorrentParser.FromMetadata(await fetch.ConfigureAwait(false), magnet);
-        var path = await SaveAsync(torrent, stateDirectory, cancellationToken).ConfigureAwait(false);
-        observer.Message($"Metadata received: {torrent.Name}, {torrent.TotalLength} bytes in {torrent.PieceCount} pieces (saved to {path})");
-        _logger.LogInformation("Magnet {InfoHash}: metadata received and saved to {Path}", magnet.InfoHash, path);
-        return (torrent, fetcher.PeersForDataPhase());
+        var connections = await fetcher.TakeConnectionsAsync().ConfigureAwait(false);
+        try
+        {
+            var path = await SaveAsync(torrent, stateDirectory, cancellationToken).ConfigureAwait(false);
+            observer.Message($"Metadata received: {torrent.Name}, {torrent.TotalLength} bytes in {torrent.PieceCount} pieces (saved to {path})");
+            _logger.LogInformation("Magnet {InfoHash}: metadata received and saved to {Path}; {Connections} connections go on into the data phase",
+                magnet.InfoHash, path, connections.Count);
+        }
+        catch
+        {
+            foreach (var peer in connections)
+                await peer.Connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        return new Fetched(torrent, fetcher.PeersForDataPhase(), connections);
     }
 
     private async Task SuperviseAsync(Task<byte[]> fetch, MetadataFetcher fetcher, TrackerManager trackers, CancellationToken cancellationToken)

@@ -10,7 +10,7 @@ namespace P2PShare.Hosting;
 /// verified pieces, make the files durable, then write the resume file atomically, so the file never
 /// claims a piece whose data could still be lost.
 /// </summary>
-internal sealed class ResumeSaver(Torrent torrent, string directory, ResumeStore store, IPieceStore storage, TorrentSession session, long[] baseline, ILogger logger)
+internal sealed class ResumeSaver(Torrent torrent, string directory, ResumeStore store, IPieceStore storage, TorrentSession session, long[] baseline, ILogger logger, TimeProvider time)
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private int _lastSavedCount = -1;
@@ -18,7 +18,7 @@ internal sealed class ResumeSaver(Torrent torrent, string directory, ResumeStore
 
     public async Task RunAsync(TimeSpan interval, CancellationToken cancellationToken)
     {
-        using var timer = new PeriodicTimer(interval);
+        using var timer = new PeriodicTimer(interval, time);
         try
         {
             while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))

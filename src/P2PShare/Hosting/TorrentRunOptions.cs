@@ -26,6 +26,9 @@ public sealed record TorrentRunOptions
 
     public IReadOnlyList<IPEndPoint> ExtraPeers { get; init; } = [];
 
+    /// <summary>Peers as HOST:PORT texts, resolved (asynchronously) when the run starts; one that does not resolve is logged and skipped.</summary>
+    public IReadOnlyList<string> ExtraPeerTexts { get; init; } = [];
+
     public bool SeedAfterDownload { get; init; } = true;
 
     /// <summary>Stop seeding once uploaded / size reaches this.</summary>

@@ -15,22 +15,90 @@ namespace P2PShare.Hosting;
 /// downloads, saves resume data atomically while it goes, then seeds until the limits or cancellation,
 /// and always leaves the data flushed, the resume data saved and the trackers told we stopped.
 /// </summary>
-public sealed class TorrentRunner(TorrentRunOptions options, IRunObserver observer, ILoggerFactory loggers, TimeProvider time)
+public sealed class TorrentRunner
 {
-    private readonly ILogger _logger = loggers.CreateLogger<TorrentRunner>();
+    private readonly TorrentRunOptions options;
+    private readonly IRunObserver observer;
+    private readonly ILoggerFactory loggers;
+    private readonly TimeProvider time;
+    private readonly ClientEngine? _sharedEngine;
+    private readonly ILogger _logger;
+    private volatile TorrentSession? _session;
+    private volatile Torrent? _torrent;
+
+    /// <summary>A run with an engine of its own (one torrent per process), listening on the options' port.</summary>
+    public TorrentRunner(TorrentRunOptions options, IRunObserver observer, ILoggerFactory loggers, TimeProvider time)
+        : this(options, observer, loggers, time, engine: null)
+    {
+    }
+
+    /// <summary>A run inside <paramref name="engine"/>, sharing its port, limits and tracker transport with other torrents.</summary>
+    public TorrentRunner(TorrentRunOptions options, IRunObserver observer, ILoggerFactory loggers, TimeProvider time, ClientEngine? engine)
+    {
+        this.options = options;
+        this.observer = observer;
+        this.loggers = loggers;
+        this.time = time;
+        _sharedEngine = engine;
+        _logger = loggers.CreateLogger<TorrentRunner>();
+        InfoHash = options.Magnet?.InfoHash;
+    }
+
+    public TorrentState State { get; private set; } = TorrentState.Queued;
+
+    /// <summary>Why the run ended in <see cref="TorrentState.Error"/>.</summary>
+    public string? Error { get; private set; }
+
+    /// <summary>Known from the start for a magnet, after loading for a .torrent.</summary>
+    public InfoHash? InfoHash { get; private set; }
+
+    public Torrent? Torrent => _torrent;
+
+    public TorrentRunOptions Options => options;
+
+    /// <summary>Progress of the data phase; null before it.</summary>
+    public TorrentProgress? Progress() => _session?.Progress();
+
+    public IReadOnlyList<PeerInfo> PeerList() => _session?.PeerList() ?? [];
+
+    public TorrentSession? Session => _session;
 
     /// <summary>Runs until done; returns normally on completion (--no-seed), seeding limits or cancellation.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
+        try
+        {
+            await RunCoreAsync(cancellationToken).ConfigureAwait(false);
+            State = cancellationToken.IsCancellationRequested ? TorrentState.Paused : TorrentState.Stopped;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            State = TorrentState.Paused;
+        }
+        catch (Exception error)
+        {
+            State = TorrentState.Error;
+            Error = error.Message;
+            throw;
+        }
+    }
+
+    private async Task RunCoreAsync(CancellationToken cancellationToken)
+    {
         Directory.CreateDirectory(options.DataDirectory);
         var resumeStore = options.StateDirectory is null ? ResumeStore.ForDownloadDirectory(options.DataDirectory) : new ResumeStore(options.StateDirectory);
         var random = new Random();
-        var peerId = PeerId.CreateOurs(random);
-        var extraPeers = options.ExtraPeers;
-        PeerListener? listener = null;
+        var ownEngine = _sharedEngine is null
+            ? ClientEngine.Start(new EngineSettings { ListenAddress = options.ListenAddress, Port = options.Port }, time, loggers, random)
+            : null;
+        var engine = _sharedEngine ?? ownEngine!;
         try
         {
+            var extraPeers = options.ExtraPeers;
+            if (options.ExtraPeerTexts.Count > 0)
+                extraPeers = [.. extraPeers, .. await PeerAddresses.ResolveAsync(options.ExtraPeerTexts, _logger, cancellationToken).ConfigureAwait(false)];
             Torrent torrent;
+            IReadOnlyList<AdoptedPeer> adopted = [];
             if (options.Magnet is { } magnet)
             {
                 extraPeers = [.. extraPeers, .. await PeerAddresses.ResolveAsync(magnet.PeerAddresses, _logger, cancellationToken).ConfigureAwait(false)];
@@ -42,62 +110,79 @@ public sealed class TorrentRunner(TorrentRunOptions options, IRunObserver observ
                 }
                 else
                 {
-                    listener = PeerListener.Start(options.ListenAddress, options.Port, _logger);
-                    var (fetched, learnt) = await phase.FetchAsync(magnet, extraPeers, listener, peerId, random, resumeStore.StateDirectory, cancellationToken).ConfigureAwait(false);
-                    torrent = fetched;
-                    extraPeers = [.. extraPeers, .. learnt];
+                    State = TorrentState.FetchingMetadata;
+                    var fetched = await phase.FetchAsync(magnet, extraPeers, engine, random, resumeStore.StateDirectory, cancellationToken).ConfigureAwait(false);
+                    torrent = fetched.Torrent;
+                    extraPeers = [.. extraPeers, .. fetched.Peers];
+                    adopted = fetched.Connections;
                 }
             }
             else
             {
                 torrent = await TorrentParser.LoadAsync(options.TorrentPath, cancellationToken).ConfigureAwait(false);
             }
-            await RunTorrentAsync(torrent, resumeStore, peerId, random, extraPeers, () => listener ??= PeerListener.Start(options.ListenAddress, options.Port, _logger), cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // Stopped during the metadata phase.
+            _torrent = torrent;
+            InfoHash = torrent.InfoHash;
+            await RunTorrentAsync(torrent, resumeStore, engine, random, extraPeers, adopted, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
-            if (listener is not null)
-                await listener.DisposeAsync().ConfigureAwait(false);
+            if (ownEngine is not null)
+                await ownEngine.DisposeAsync().ConfigureAwait(false);
         }
     }
 
-    private async Task RunTorrentAsync(Torrent torrent, ResumeStore resumeStore, PeerId peerId, Random random, IReadOnlyList<IPEndPoint> extraPeers,
-        Func<PeerListener> startListener, CancellationToken cancellationToken)
+    private async Task RunTorrentAsync(Torrent torrent, ResumeStore resumeStore, ClientEngine engine, Random random, IReadOnlyList<IPEndPoint> extraPeers,
+        IReadOnlyList<AdoptedPeer> adopted, CancellationToken cancellationToken)
     {
-        var (have, knownPeers, previous) = await StartupCheckAsync(torrent, resumeStore, cancellationToken).ConfigureAwait(false);
+        State = TorrentState.Checking;
+        Bitfield have;
+        IReadOnlyList<IPEndPoint> knownPeers;
+        long[] previous;
+        try
+        {
+            (have, knownPeers, previous) = await StartupCheckAsync(torrent, resumeStore, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            foreach (var peer in adopted)
+                await peer.Connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
         if (options.SeedOnly && !have.IsComplete && !options.AllowPartial)
             throw new InvalidDataException($"{torrent.PieceCount - have.CountSet} of {torrent.PieceCount} pieces are missing or damaged in {options.DataDirectory}; use --partial to seed what is there");
 
         await using var storage = new TorrentStorage(torrent, options.DataDirectory);
         if (!options.SeedOnly)
             storage.CreateEmptyFiles();
-        var listener = startListener();
-        await using var session = new TorrentSession(torrent, storage, have, peerId, options.Engine with { AdvertisedPort = listener.Port }, time, random,
-            loggers.CreateLogger<TorrentSession>());
+        var port = engine.Port;
+        var peerId = engine.PeerId;
+        await using var session = new TorrentSession(torrent, storage, have, peerId, options.Engine with { AdvertisedPort = port }, time, random,
+            loggers.CreateLogger<TorrentSession>(), engine.Resources);
+        _session = session;
+        State = have.IsComplete ? TorrentState.Seeding : TorrentState.Downloading;
+        session.Adopt(adopted);
+        engine.Register(torrent.InfoHash, session);
         session.AddPeers(extraPeers);
         session.AddPeers(knownPeers);
-        observer.Message($"{torrent.Name}: {have.CountSet}/{torrent.PieceCount} pieces, listening on port {listener.Port}");
-        _logger.LogInformation("Torrent {Name} ({InfoHash}): {Have}/{Pieces} pieces, listening on port {Port}", torrent.Name, torrent.InfoHash, have.CountSet, torrent.PieceCount, listener.Port);
+        observer.Message($"{torrent.Name}: {have.CountSet}/{torrent.PieceCount} pieces, listening on port {port}");
+        _logger.LogInformation("Torrent {Name} ({InfoHash}): {Have}/{Pieces} pieces, listening on port {Port}, {Adopted} connections from the metadata phase",
+            torrent.Name, torrent.InfoHash, have.CountSet, torrent.PieceCount, port, adopted.Count);
 
-        await using var trackers = new TrackerManager(torrent.AnnounceTiers, options.Trackers, loggers.CreateLogger<TrackerManager>(), time, random);
+        await using var trackers = new TrackerManager(torrent.AnnounceTiers, options.Trackers, loggers.CreateLogger<TrackerManager>(), time, random, engine.TrackerHttp);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var baseline = previous;
-        var saver = new ResumeSaver(torrent, options.DataDirectory, resumeStore, storage, session, baseline, _logger);
+        var saver = new ResumeSaver(torrent, options.DataDirectory, resumeStore, storage, session, baseline, _logger, time);
         var tasks = new List<Task>
         {
             session.RunAsync(stop.Token),
-            listener.RunAsync((socket, ct) => IncomingPeers.AcceptAsync(socket, torrent.InfoHash, session.OurHandshake, session.Attach, _logger, ct), stop.Token),
-            RunTrackersAsync(trackers, session, peerId, listener.Port, baseline, stop.Token),
+            RunTrackersAsync(trackers, session, peerId, port, baseline, stop.Token),
             saver.RunAsync(options.ResumeSaveInterval, stop.Token),
         };
         Exception? failure = null;
         try
         {
-            await SuperviseAsync(torrent, session, trackers, listener.Port, baseline, tasks, stop.Token).ConfigureAwait(false);
+            await SuperviseAsync(torrent, session, trackers, port, baseline, tasks, stop.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -106,7 +191,8 @@ public sealed class TorrentRunner(TorrentRunOptions options, IRunObserver observ
         {
             failure = error;
         }
-        observer.Progress(RunPhase.Stopping, session.Progress(), listener.Port);
+        observer.Progress(RunPhase.Stopping, session.Progress(), port);
+        engine.Unregister(torrent.InfoHash, session);
         await stop.CancelAsync().ConfigureAwait(false);
         await Task.WhenAll(tasks).WaitAsync(TimeSpan.FromSeconds(10), CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await session.DisposeAsync().ConfigureAwait(false);
@@ -151,6 +237,7 @@ public sealed class TorrentRunner(TorrentRunOptions options, IRunObserver observ
             if (complete && !wasComplete)
             {
                 wasComplete = true;
+                State = TorrentState.Seeding;
                 seedingSince = time.GetUtcNow();
                 observer.Message($"Download complete and verified: {torrent.Name}");
                 await trackers.AnnounceCompletedAsync(cancellationToken).ConfigureAwait(false);

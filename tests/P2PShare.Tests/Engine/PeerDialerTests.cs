@@ -187,9 +187,46 @@ public class PeerDialerTests
         Assert.That(harness.HasUntried(), Is.False);
         Assert.That(harness.Connected, Is.Empty);
 
-        // Learning a given-up address again (say, from the next announce) does not revive it.
+        // Learning a given-up address again (say, from the next announce) revives it, but only after a back-off.
         lock (harness.Gate)
             harness.Dialer.Add([first]);
+        Assert.That(harness.HasUntried(), Is.True, "named again: worth another try");
+        var second = harness.Dials[1];
+        await Eventually.UntilAsync(() =>
+        {
+            if (time.ActiveTimers > 0)
+                time.Advance(TimeSpan.FromMinutes(1));
+            return second.IsCompleted;
+        }, Bound, "the second address's dial to give up (freeing the one half-open slot)", pollInterval: TimeSpan.FromMilliseconds(20));
+        harness.DialMore();
+        Assert.That(harness.Dials, Has.Count.EqualTo(3), "its back-off passed while the clock moved on: dialled again");
+    }
+
+    [Test, CancelAfter(20_000)]
+    public async Task An_address_named_again_after_too_many_failed_dials_stays_given_up()
+    {
+        var time = new ManualTimeProvider();
+        await using var harness = new Harness(new EngineOptions { DialRetries = 0 }, time);
+        var address = ClosedPort();
+        for (var round = 0; round < PeerDialer.MaxDialFailures + 2; round++)
+        {
+            lock (harness.Gate)
+                harness.Dialer.Add([address]);
+            var before = harness.Dials.Count;
+            harness.DialMore();
+            if (harness.Dials.Count > before)
+            {
+                await harness.Dials[^1];
+                // Named again right after failing: it waits for its back-off.
+                lock (harness.Gate)
+                    harness.Dialer.Add([address]);
+                var count = harness.Dials.Count;
+                harness.DialMore();
+                Assert.That(harness.Dials, Has.Count.EqualTo(count), $"round {round}: no dial within the back-off");
+            }
+            time.Advance(TimeSpan.FromHours(1));
+        }
+        Assert.That(harness.Dials, Has.Count.EqualTo(PeerDialer.MaxDialFailures), "retried a bounded number of times");
         Assert.That(harness.HasUntried(), Is.False);
     }
 

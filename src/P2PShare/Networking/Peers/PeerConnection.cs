@@ -8,27 +8,27 @@ using P2PShare.Protocol.Wire;
 namespace P2PShare.Networking.Peers;
 
 /// <summary>
-/// One TCP connection to a peer after a successful handshake. Receiving is framed over a
-/// <see cref="PipeReader"/> (messages are handed out as slices of its buffers, no copies);
-/// sends are serialized by a lock so whole messages never interleave.
+/// One connection to a peer after a successful handshake, over any duplex stream (TCP today; uTP and
+/// MSE-encrypted streams plug in the same way). Receiving is framed over a <see cref="PipeReader"/> (messages
+/// are handed out as slices of its buffers, no copies); sends are serialized by a lock so whole messages never
+/// interleave.
 /// </summary>
 public sealed class PeerConnection : IAsyncDisposable
 {
-    private static readonly StreamPipeReaderOptions ReaderOptions = new(bufferSize: 256 * 1024, minimumReadSize: 64 * 1024);
-    private readonly Socket _socket;
-    private readonly NetworkStream _stream;
+    private static readonly StreamPipeReaderOptions ReaderOptions = new(bufferSize: 256 * 1024, minimumReadSize: 64 * 1024, leaveOpen: true);
+    private readonly Stream _stream;
     private readonly PipeReader _reader;
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private int _disposed;
 
-    private PeerConnection(Socket socket, NetworkStream stream, PipeReader reader, Handshake remote, bool isOutgoing)
+    private PeerConnection(Stream stream, PipeReader reader, IPEndPoint remoteEndPoint, Handshake remote, bool isOutgoing, string transport)
     {
-        _socket = socket;
         _stream = stream;
         _reader = reader;
         Remote = remote;
         IsOutgoing = isOutgoing;
-        RemoteEndPoint = (IPEndPoint)socket.RemoteEndPoint!;
+        RemoteEndPoint = remoteEndPoint;
+        Transport = transport;
     }
 
     public Handshake Remote { get; }
@@ -37,58 +37,79 @@ public sealed class PeerConnection : IAsyncDisposable
 
     public bool IsOutgoing { get; }
 
-    public static async Task<PeerConnection> ConnectAsync(IPEndPoint endPoint, Handshake ours, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>How the bytes travel ("tcp", "utp", "tcp+rc4", ...), for peer lists and logs.</summary>
+    public string Transport { get; }
+
+    /// <summary>Dials over TCP and handshakes (a convenience over <see cref="TcpPeerTransport"/>).</summary>
+    public static Task<PeerConnection> ConnectAsync(IPEndPoint endPoint, Handshake ours, TimeSpan timeout, CancellationToken cancellationToken) =>
+        ConnectAsync(TcpPeerTransport.Instance, endPoint, ours, timeout, cancellationToken);
+
+    /// <summary>Opens a stream with <paramref name="transport"/> and handshakes; the whole within <paramref name="timeout"/>.</summary>
+    public static async Task<PeerConnection> ConnectAsync(IPeerTransport transport, IPEndPoint endPoint, Handshake ours, TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeoutSource.CancelAfter(timeout);
-        var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        Stream? stream = null;
         try
         {
-            await socket.ConnectAsync(endPoint, timeoutSource.Token).ConfigureAwait(false);
-            var stream = new NetworkStream(socket, ownsSocket: false);
-            await SendHandshakeAsync(stream, ours, timeoutSource.Token).ConfigureAwait(false);
-            var reader = PipeReader.Create(stream, ReaderOptions);
-            var remote = await ReadHandshakeAsync(reader, timeoutSource.Token).ConfigureAwait(false);
-            if (!remote.InfoHash.Equals(ours.InfoHash))
-                throw new PeerProtocolException("peer answered with another info-hash");
-            if (remote.PeerId.Equals(ours.PeerId))
-                throw new PeerProtocolException("connected to ourselves");
-            return new PeerConnection(socket, stream, reader, remote, isOutgoing: true);
+            stream = await transport.ConnectAsync(endPoint, timeoutSource.Token).ConfigureAwait(false);
+            return await HandshakeOutgoingAsync(stream, endPoint, ours, transport.Name, timeoutSource.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            socket.Dispose();
+            if (stream is not null)
+                await stream.DisposeAsync().ConfigureAwait(false);
             throw new TimeoutException($"no handshake from {endPoint} within {timeout.TotalSeconds:0} s");
         }
         catch
         {
-            socket.Dispose();
+            if (stream is not null)
+                await stream.DisposeAsync().ConfigureAwait(false);
             throw;
         }
     }
 
-    /// <summary>Reads an incoming handshake, asks <paramref name="answerFor"/> for ours (null: we do not serve that torrent).</summary>
+    /// <summary>Sends our handshake on an open stream and reads the peer's. The stream is the connection's from here on.</summary>
+    public static async Task<PeerConnection> HandshakeOutgoingAsync(Stream stream, IPEndPoint endPoint, Handshake ours, string transport, CancellationToken cancellationToken)
+    {
+        await SendHandshakeAsync(stream, ours, cancellationToken).ConfigureAwait(false);
+        var reader = PipeReader.Create(stream, ReaderOptions);
+        var remote = await ReadHandshakeAsync(reader, cancellationToken).ConfigureAwait(false);
+        if (!remote.InfoHash.Equals(ours.InfoHash))
+            throw new PeerProtocolException("peer answered with another info-hash");
+        if (remote.PeerId.Equals(ours.PeerId))
+            throw new PeerProtocolException("connected to ourselves");
+        return new PeerConnection(stream, reader, endPoint, remote, isOutgoing: true, transport);
+    }
+
+    /// <summary>Reads an incoming handshake on an accepted TCP socket (a convenience over <see cref="HandshakeIncomingAsync"/>).</summary>
     public static async Task<PeerConnection> AcceptAsync(Socket socket, Func<InfoHash, Handshake?> answerFor, TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeoutSource.CancelAfter(timeout);
         socket.NoDelay = true;
+        var stream = new NetworkStream(socket, ownsSocket: true);
         try
         {
-            var stream = new NetworkStream(socket, ownsSocket: false);
-            var reader = PipeReader.Create(stream, ReaderOptions);
-            var remote = await ReadHandshakeAsync(reader, timeoutSource.Token).ConfigureAwait(false);
-            var ours = answerFor(remote.InfoHash) ?? throw new PeerProtocolException($"peer asked for unknown torrent {remote.InfoHash}");
-            if (remote.PeerId.Equals(ours.PeerId))
-                throw new PeerProtocolException("connected to ourselves");
-            await SendHandshakeAsync(stream, ours, timeoutSource.Token).ConfigureAwait(false);
-            return new PeerConnection(socket, stream, reader, remote, isOutgoing: false);
+            return await HandshakeIncomingAsync(stream, (IPEndPoint)socket.RemoteEndPoint!, answerFor, TcpPeerTransport.Instance.Name, timeoutSource.Token).ConfigureAwait(false);
         }
         catch
         {
-            socket.Dispose();
+            await stream.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>Reads an incoming handshake, asks <paramref name="answerFor"/> for ours (null: we do not serve that torrent) and answers.</summary>
+    public static async Task<PeerConnection> HandshakeIncomingAsync(Stream stream, IPEndPoint endPoint, Func<InfoHash, Handshake?> answerFor, string transport, CancellationToken cancellationToken)
+    {
+        var reader = PipeReader.Create(stream, ReaderOptions);
+        var remote = await ReadHandshakeAsync(reader, cancellationToken).ConfigureAwait(false);
+        var ours = answerFor(remote.InfoHash) ?? throw new PeerProtocolException($"peer asked for unknown torrent {remote.InfoHash}");
+        if (remote.PeerId.Equals(ours.PeerId))
+            throw new PeerProtocolException("connected to ourselves");
+        await SendHandshakeAsync(stream, ours, cancellationToken).ConfigureAwait(false);
+        return new PeerConnection(stream, reader, endPoint, remote, isOutgoing: false, transport);
     }
 
     /// <summary>Runs until the peer closes, breaks the protocol or the token is cancelled. <paramref name="onMessage"/> must copy any payload it keeps.</summary>
@@ -99,6 +120,12 @@ public sealed class PeerConnection : IAsyncDisposable
         while (true)
         {
             var result = await _reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            if (result.IsCanceled)
+            {
+                // StopReceiving: leave every byte not yet framed in the pipe for the next reader.
+                _reader.AdvanceTo(result.Buffer.Start);
+                return;
+            }
             var buffer = result.Buffer;
             if (downloadLimit is not null && buffer.Length > examined)
                 await downloadLimit.ConsumeAsync((int)(buffer.Length - examined), cancellationToken).ConfigureAwait(false);
@@ -118,6 +145,12 @@ public sealed class PeerConnection : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Makes a running <see cref="ReceiveAsync"/> return without losing a byte: the connection can then be handed to
+    /// another owner (a magnet's metadata phase to its data phase) that calls <see cref="ReceiveAsync"/> again.
+    /// </summary>
+    public void StopReceiving() => _reader.CancelPendingRead();
+
     /// <summary>Sends bytes that hold one or more whole messages.</summary>
     public async ValueTask SendAsync(ReadOnlyMemory<byte> messages, CancellationToken cancellationToken)
     {
@@ -136,20 +169,22 @@ public sealed class PeerConnection : IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
             return;
-        try
+        if (_stream is NetworkStream network)
         {
-            _socket.Shutdown(SocketShutdown.Both);
-        }
-        catch (SocketException)
-        {
-            // Already reset by the peer.
-        }
-        catch (ObjectDisposedException)
-        {
+            try
+            {
+                network.Socket.Shutdown(SocketShutdown.Both);
+            }
+            catch (SocketException)
+            {
+                // Already reset by the peer.
+            }
+            catch (ObjectDisposedException)
+            {
+            }
         }
         await _reader.CompleteAsync().ConfigureAwait(false);
         await _stream.DisposeAsync().ConfigureAwait(false);
-        _socket.Dispose();
     }
 
     private static async Task SendHandshakeAsync(Stream stream, Handshake ours, CancellationToken cancellationToken)

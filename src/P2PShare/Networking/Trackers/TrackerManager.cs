@@ -28,6 +28,12 @@ public sealed class TrackerManager : IAsyncDisposable
     {
     }
 
+    /// <summary>Trackers over a shared HTTP client (the engine's one for all torrents).</summary>
+    public TrackerManager(IReadOnlyList<IReadOnlyList<string>> tiers, TrackerOptions options, ILogger<TrackerManager> logger, TimeProvider time, Random random, HttpClient http)
+        : this(tiers, options, logger, time, random, clientFactory: null, http)
+    {
+    }
+
     /// <param name="clientFactory">Makes the client for a URL (null: unsupported); null means the real HTTP/UDP clients.</param>
     public TrackerManager(
         IReadOnlyList<IReadOnlyList<string>> tiers,
@@ -35,7 +41,8 @@ public sealed class TrackerManager : IAsyncDisposable
         ILogger<TrackerManager> logger,
         TimeProvider time,
         Random random,
-        Func<Uri, ITrackerClient?>? clientFactory)
+        Func<Uri, ITrackerClient?>? clientFactory,
+        HttpClient? sharedHttp = null)
     {
         _options = options;
         _logger = logger;
@@ -49,9 +56,10 @@ public sealed class TrackerManager : IAsyncDisposable
 
         if (clientFactory is null)
         {
-            var needsHttp = tiers.SelectMany(t => t).Any(url => url.StartsWith("http", StringComparison.OrdinalIgnoreCase));
+            var needsHttp = sharedHttp is null && tiers.SelectMany(t => t).Any(url => url.StartsWith("http", StringComparison.OrdinalIgnoreCase));
             _ownedHttp = needsHttp ? HttpTrackerClient.CreateHttpClient(options) : null;
-            clientFactory = uri => TrackerClientFactory.TryCreate(uri, _ownedHttp!, options, Key, time, logger);
+            var http = sharedHttp ?? _ownedHttp;
+            clientFactory = uri => TrackerClientFactory.TryCreate(uri, http!, options, Key, time, logger);
         }
 
         var seen = new HashSet<string>(StringComparer.Ordinal);

@@ -1,0 +1,13 @@
+using System.Net;
+using P2PShare.Networking.Peers;
+using P2PShare.Protocol.Extensions;
+
+namespace P2PShare.Engine;
+
+/// <summary>
+/// A connection from a magnet's metadata phase that goes on into the data phase, with what its peer said so far:
+/// the data phase carries on from here instead of dialling again.
+/// </summary>
+public sealed record AdoptedPeer(
+    PeerConnection Connection, IPEndPoint? DialledAddress, ExtensionHandshake? Extensions, byte[]? Bitfield, IReadOnlyList<int> Haves,
+    bool PeerChoking, bool PeerInterested);

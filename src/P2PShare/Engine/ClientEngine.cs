@@ -1,0 +1,176 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using P2PShare.Metainfo;
+using P2PShare.Networking;
+using P2PShare.Networking.Peers;
+using P2PShare.Networking.Trackers;
+using P2PShare.Networking.Udp;
+using P2PShare.Protocol.Wire;
+
+namespace P2PShare.Engine;
+
+/// <summary>
+/// The process-wide part of the client (libtorrent's session, MonoTorrent's ClientEngine): one listen port (TCP, and
+/// UDP on the same number for DHT and uTP), incoming handshakes routed to torrents by info-hash, the engine-wide
+/// connection budget and rate limits, one HTTP client for trackers, and our peer id. Torrents register while they
+/// run; everything per torrent lives in the torrent's own objects.
+/// </summary>
+public sealed class ClientEngine : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<InfoHash, ITorrentPeerSink> _torrents = new();
+    private readonly ConcurrentDictionary<Task, byte> _handshakes = new();
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly PeerListener _listener;
+    private readonly CancellationTokenSource _lifetime = new();
+    private readonly List<Task> _loops = [];
+    private volatile EngineSettings _settings;
+    private int _pendingHandshakes;
+    private long _refusedHandshakes;
+    private int _disposed;
+
+    private ClientEngine(EngineSettings settings, PeerListener listener, UdpPort? udp, TimeProvider time, ILoggerFactory loggers, Random random)
+    {
+        _settings = settings;
+        _listener = listener;
+        Udp = udp;
+        _time = time;
+        _logger = loggers.CreateLogger<ClientEngine>();
+        PeerId = PeerId.CreateOurs(random);
+        Resources = new SharedResources(
+            new ConnectionBudget(settings.MaxConnections, settings.MaxHalfOpen),
+            new TokenBucket(settings.MaxUploadRate, time),
+            new TokenBucket(settings.MaxDownloadRate, time),
+            TcpPeerTransport.Instance);
+        TrackerHttp = HttpTrackerClient.CreateHttpClient(TrackerOptions.Default);
+    }
+
+    public EngineSettings Settings => _settings;
+
+    public PeerId PeerId { get; }
+
+    /// <summary>The TCP (and UDP) port every torrent listens on.</summary>
+    public int Port => _listener.Port;
+
+    /// <summary>The UDP socket on <see cref="Port"/> that DHT and uTP share; null when that port could not be bound for UDP.</summary>
+    public UdpPort? Udp { get; }
+
+    public SharedResources Resources { get; }
+
+    /// <summary>One HTTP client for every torrent's HTTP trackers.</summary>
+    public HttpClient TrackerHttp { get; }
+
+    /// <summary>Incoming connections closed unheard because too many were still handshaking.</summary>
+    public long RefusedHandshakes => Interlocked.Read(ref _refusedHandshakes);
+
+    public int PendingHandshakes => Volatile.Read(ref _pendingHandshakes);
+
+    /// <summary>Binds the port (the first from <see cref="EngineSettings.Port"/> free for both TCP and UDP) and starts accepting.</summary>
+    public static ClientEngine Start(EngineSettings settings, TimeProvider time, ILoggerFactory loggers, Random? random = null)
+    {
+        settings.Validate();
+        var logger = loggers.CreateLogger<ClientEngine>();
+        var (listener, udp) = Bind(settings, logger);
+        var engine = new ClientEngine(settings, listener, udp, time, loggers, random ?? new Random());
+        engine._loops.Add(listener.RunAsync(engine.OnAcceptedAsync, engine._lifetime.Token));
+        if (udp is not null)
+            engine._loops.Add(udp.RunAsync(engine._lifetime.Token));
+        return engine;
+    }
+
+    private static (PeerListener, UdpPort?) Bind(EngineSettings settings, ILogger logger)
+    {
+        var port = settings.Port;
+        for (var attempt = 0; attempt < 20; attempt++)
+        {
+            var listener = PeerListener.Start(settings.ListenAddress, port, logger);
+            try
+            {
+                return (listener, UdpPort.Bind(settings.ListenAddress, listener.Port, logger));
+            }
+            catch (SocketException error) when (error.SocketErrorCode == SocketError.AddressAlreadyInUse)
+            {
+                // The TCP port is free but its UDP twin is not: move on, so both stay one number.
+                _ = listener.DisposeAsync();
+                port = settings.Port == 0 ? 0 : listener.Port + 1;
+            }
+        }
+        logger.LogWarning("No port from {Port} is free for both TCP and UDP; UDP (DHT, uTP) is off", settings.Port);
+        return (PeerListener.Start(settings.ListenAddress, settings.Port, logger), null);
+    }
+
+    /// <summary>Replaces the engine-wide settings while running (limits and rates at once; the port stays).</summary>
+    public void ApplySettings(EngineSettings settings)
+    {
+        settings.Validate();
+        _settings = settings;
+        Resources.Connections.SetLimits(settings.MaxConnections, settings.MaxHalfOpen);
+        Resources.Upload.SetRate(settings.MaxUploadRate);
+        Resources.Download.SetRate(settings.MaxDownloadRate);
+    }
+
+    /// <summary>Routes incoming handshakes for <paramref name="infoHash"/> to <paramref name="sink"/> (replacing an earlier sink).</summary>
+    public void Register(InfoHash infoHash, ITorrentPeerSink sink) => _torrents[infoHash] = sink;
+
+    /// <summary>Stops routing to <paramref name="sink"/> (a later sink of the same torrent is left alone).</summary>
+    public void Unregister(InfoHash infoHash, ITorrentPeerSink sink) =>
+        _torrents.TryRemove(new KeyValuePair<InfoHash, ITorrentPeerSink>(infoHash, sink));
+
+    public IReadOnlyCollection<InfoHash> Torrents => _torrents.Keys.ToList();
+
+    private Task OnAcceptedAsync(Socket socket, CancellationToken cancellationToken)
+    {
+        if (Interlocked.Increment(ref _pendingHandshakes) > _settings.MaxPendingHandshakes)
+        {
+            Interlocked.Decrement(ref _pendingHandshakes);
+            Interlocked.Increment(ref _refusedHandshakes);
+            socket.Dispose();
+            return Task.CompletedTask;
+        }
+        var task = HandshakeAsync(socket, cancellationToken);
+        _handshakes.TryAdd(task, 0);
+        _ = task.ContinueWith(t => _handshakes.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return task;
+    }
+
+    private async Task HandshakeAsync(Socket socket, CancellationToken cancellationToken)
+    {
+        ITorrentPeerSink? sink = null;
+        try
+        {
+            var connection = await PeerConnection.AcceptAsync(socket, hash => _torrents.TryGetValue(hash, out sink) ? sink.OurHandshake : null,
+                _settings.HandshakeTimeout, cancellationToken).ConfigureAwait(false);
+            sink = _torrents.GetValueOrDefault(connection.Remote.InfoHash);
+            if (sink is null)
+                await connection.DisposeAsync().ConfigureAwait(false);
+            else
+                sink.Attach(connection);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception error)
+        {
+            _logger.LogDebug("Incoming connection dropped: {Reason}", error is OperationCanceledException ? "no handshake in time" : error.Message);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _pendingHandshakes);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            return;
+        await _lifetime.CancelAsync().ConfigureAwait(false);
+        await _listener.DisposeAsync().ConfigureAwait(false);
+        if (Udp is not null)
+            await Udp.DisposeAsync().ConfigureAwait(false);
+        await Task.WhenAll([.. _loops, .. _handshakes.Keys]).WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        TrackerHttp.Dispose();
+        _lifetime.Dispose();
+    }
+}

@@ -1,0 +1,59 @@
+using System.Net;
+
+namespace P2PShare.Engine;
+
+/// <summary>
+/// Engine-wide settings (what all torrents share), immutable and validated; <see cref="ClientEngine.ApplySettings"/>
+/// replaces them while running. Per-torrent tunables are <see cref="EngineOptions"/>.
+/// </summary>
+public sealed record EngineSettings
+{
+    public IPAddress ListenAddress { get; init; } = IPAddress.Any;
+
+    /// <summary>TCP and UDP port for all torrents; the next free one when taken; 0: any.</summary>
+    public int Port { get; init; } = 6881;
+
+    /// <summary>Peer connections of all torrents together.</summary>
+    public int MaxConnections { get; init; } = 500;
+
+    /// <summary>Dials in progress of all torrents together.</summary>
+    public int MaxHalfOpen { get; init; } = 32;
+
+    /// <summary>Incoming connections still handshaking; beyond this a new one is closed at once.</summary>
+    public int MaxPendingHandshakes { get; init; } = 64;
+
+    public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>All torrents' upload together, bytes per second; 0: none.</summary>
+    public long MaxUploadRate { get; init; }
+
+    /// <summary>All torrents' download together, bytes per second; 0: none.</summary>
+    public long MaxDownloadRate { get; init; }
+
+    /// <summary>Bytes of completed pieces waiting to be hashed and written, all torrents together: beyond it the network waits.</summary>
+    public long DiskQueueBytes { get; init; } = 64 * 1024 * 1024;
+
+    /// <summary>Open data files of all torrents together.</summary>
+    public int MaxOpenFiles { get; init; } = 256;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first bad value.</summary>
+    public EngineSettings Validate()
+    {
+        Check(Port is >= 0 and <= IPEndPoint.MaxPort, $"port {Port}: must be from 0 to {IPEndPoint.MaxPort}");
+        Check(MaxConnections >= 1, $"max connections {MaxConnections}: must be at least 1");
+        Check(MaxHalfOpen >= 1, $"max half-open {MaxHalfOpen}: must be at least 1");
+        Check(MaxPendingHandshakes >= 1, $"max pending handshakes {MaxPendingHandshakes}: must be at least 1");
+        Check(HandshakeTimeout > TimeSpan.Zero, "handshake timeout must be positive");
+        Check(MaxUploadRate >= 0, $"upload rate {MaxUploadRate}: must not be negative");
+        Check(MaxDownloadRate >= 0, $"download rate {MaxDownloadRate}: must not be negative");
+        Check(DiskQueueBytes >= 1024 * 1024, $"disk queue {DiskQueueBytes} bytes: must be at least 1 MiB");
+        Check(MaxOpenFiles >= 4, $"max open files {MaxOpenFiles}: must be at least 4");
+        return this;
+    }
+
+    private static void Check(bool ok, string message)
+    {
+        if (!ok)
+            throw new ArgumentException(message);
+    }
+}
