@@ -14,7 +14,7 @@ namespace P2PShare.Tests.Engine;
 /// <summary>Whole torrent sessions talking over real loopback sockets, with storage in memory.</summary>
 public class SessionSwarmTests
 {
-    private static (Torrent Torrent, byte[] Data) MakeTorrent(int length, int pieceLength, int seed, bool isPrivate = false)
+    internal static (Torrent Torrent, byte[] Data) MakeTorrent(int length, int pieceLength, int seed, bool isPrivate = false)
     {
         var data = new byte[length];
         new Random(seed).NextBytes(data);
