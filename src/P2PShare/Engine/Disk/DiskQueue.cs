@@ -24,6 +24,7 @@ public sealed class DiskQueue : IAsyncDisposable
     private readonly ILogger _logger;
     private long _held;
     private long _highWater;
+    private int _largestJob;
     private int _running;
     private bool _disposed;
 
@@ -75,7 +76,7 @@ public sealed class DiskQueue : IAsyncDisposable
     /// <summary>Jobs being run by a worker now.</summary>
     public int Running => Volatile.Read(ref _running);
 
-    /// <summary>Whether a receive loop may read on: under budget and nobody waiting to enqueue.</summary>
+    /// <summary>Whether a receive loop may read on: nobody waiting to enqueue, and a job as large as the largest seen would fit.</summary>
     public bool HasRoom
     {
         get
@@ -122,7 +123,7 @@ public sealed class DiskQueue : IAsyncDisposable
         return new ValueTask(admission.Waiter.Task);
     }
 
-    /// <summary>Completes when a receive loop may read more: the queue is under budget and no producer is waiting.</summary>
+    /// <summary>Completes when a receive loop may read more: no producer is waiting and one more piece would fit (see <see cref="HasRoom"/>).</summary>
     public ValueTask WaitForRoomAsync(CancellationToken cancellationToken = default)
     {
         if (cancellationToken.IsCancellationRequested)
@@ -245,11 +246,13 @@ public sealed class DiskQueue : IAsyncDisposable
 
     private bool FitsLocked(int bytes) => _held == 0 || _held + bytes <= Options.MemoryBudgetBytes;
 
-    private bool HasRoomLocked() => _held < Options.MemoryBudgetBytes && _waiting.Count == 0;
+    /// <summary>Room for one more job as large as the largest seen so far (pieces of one torrent are all one size but the last).</summary>
+    private bool HasRoomLocked() => _waiting.Count == 0 && FitsLocked(_largestJob);
 
     private void AdmitLocked(DiskJob job)
     {
         _held += job.Bytes;
+        _largestJob = Math.Max(_largestJob, job.Bytes);
         _highWater = Math.Max(_highWater, _held);
         _admitted.Writer.TryWrite(job);
     }
