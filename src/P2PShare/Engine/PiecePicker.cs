@@ -1,74 +1,86 @@
+using P2PShare.Engine.Picking;
 using P2PShare.Protocol;
 
 namespace P2PShare.Engine;
 
 /// <summary>
-/// Chooses which new piece to start from a peer: random for the first few (to get something to
-/// trade quickly), then rarest-first by availability among connected peers. Pure: no I/O, no clock.
+/// Chooses which new piece to start from a peer, through a chain of small pickers (Engine/Picking), each one idea:
+/// deadlines first (streaming), then by file priority (skipped pieces never), random for the first few pieces
+/// (something to trade quickly), then rarest-first by availability among connected peers. Owns the availability
+/// counts and which pieces are being fetched. Pure: no I/O; the clock and the random source are injected.
+/// Not thread-safe: used under the torrent session's lock.
 /// </summary>
 public sealed class PiecePicker
 {
-    private readonly int[] _availability;
-    private readonly Random _random;
     private readonly bool[] _busy;
+    private readonly PickContext _context;
+    private readonly DeadlinePicker _deadlines;
+    private readonly IPicker _chain;
 
-    public PiecePicker(int pieceCount, Random random, int randomFirstPieces = 4)
+    public PiecePicker(int pieceCount, Random random, int randomFirstPieces = 4, TimeProvider? time = null)
     {
-        _availability = new int[pieceCount];
         _busy = new bool[pieceCount];
-        _random = random;
+        Counts = new Availability(pieceCount);
+        Priorities = new PiecePriorities(pieceCount);
+        _context = new PickContext(new Bitfield(pieceCount), _busy, Priorities);
         RandomFirstPieces = randomFirstPieces;
+        _deadlines = new DeadlinePicker(time ?? TimeProvider.System,
+            new PriorityPicker(
+                new RandomFirstPicker(random, randomFirstPieces,
+                    new RarestFirstPicker(Counts, random))));
+        _chain = _deadlines;
     }
 
     public int RandomFirstPieces { get; }
 
-    public int Availability(int piece) => _availability[piece];
+    /// <summary>How many connected peers have each piece.</summary>
+    public Availability Counts { get; }
 
-    public void AddPeer(Bitfield peerHas)
+    /// <summary>Wanted pieces and their priorities (all normal unless set).</summary>
+    public PiecePriorities Priorities { get; private set; }
+
+    public int Availability(int piece) => Counts[piece];
+
+    public void AddPeer(Bitfield peerHas) => Counts.AddPeer(peerHas);
+
+    public void RemovePeer(Bitfield peerHas) => Counts.RemovePeer(peerHas);
+
+    public void PeerHas(int piece) => Counts.AddHave(piece);
+
+    /// <summary>A peer that has every piece (BEP 6 have-all), counted once; removed with <see cref="RemoveSeed"/>.</summary>
+    public void AddSeed() => Counts.AddSeed();
+
+    public void RemoveSeed() => Counts.RemoveSeed();
+
+    /// <summary>We have the piece now: it leaves the rarest-first ranking (its count is kept).</summary>
+    public void MarkHave(int piece) => Counts.SetExcluded(piece, true);
+
+    /// <summary>Replaces the wanted pieces and their priorities (a file selection).</summary>
+    public void SetPriorities(PiecePriorities priorities)
     {
-        for (var i = 0; i < peerHas.Length; i++)
-            if (peerHas[i])
-                _availability[i]++;
+        if (priorities.PieceCount != _busy.Length)
+            throw new ArgumentException($"priorities for {priorities.PieceCount} pieces, the torrent has {_busy.Length}", nameof(priorities));
+        Priorities = priorities;
+        _context.Priorities = priorities;
     }
 
-    public void RemovePeer(Bitfield peerHas)
-    {
-        for (var i = 0; i < peerHas.Length; i++)
-            if (peerHas[i] && _availability[i] > 0)
-                _availability[i]--;
-    }
+    /// <summary>Streaming: the piece is wanted within <paramref name="within"/>; pieces with deadlines are started first, earliest first.</summary>
+    public void SetDeadline(int piece, TimeSpan within) => _deadlines.SetDeadline(piece, within);
 
-    public void PeerHas(int piece) => _availability[piece]++;
+    public void ClearDeadline(int piece) => _deadlines.ClearDeadline(piece);
 
     /// <summary>Marks a piece as started or being verified, so it is not picked again; or frees it.</summary>
     public void SetBusy(int piece, bool busy) => _busy[piece] = busy;
 
     public bool IsBusy(int piece) => _busy[piece];
 
-    /// <summary>A piece the peer has and we neither have nor are fetching; null when there is none.</summary>
+    /// <summary>A wanted piece the peer has and we neither have nor are fetching; null when there is none.</summary>
     public int? PickNew(Bitfield peerHas, Bitfield weHave)
     {
-        var randomPhase = weHave.CountSet < RandomFirstPieces;
-        var best = -1;
-        var bestAvailability = int.MaxValue;
-        var ties = 0;
-        for (var i = 0; i < peerHas.Length; i++)
-        {
-            if (!peerHas[i] || weHave[i] || _busy[i])
-                continue;
-            var availability = randomPhase ? 0 : _availability[i];
-            if (availability < bestAvailability)
-            {
-                best = i;
-                bestAvailability = availability;
-                ties = 1;
-            }
-            else if (availability == bestAvailability && _random.Next(++ties) == 0)
-            {
-                // Reservoir sampling: each tied candidate is equally likely.
-                best = i;
-            }
-        }
-        return best < 0 ? null : best;
+        _context.PeerHas = peerHas;
+        _context.WeHave = weHave;
+        _context.Level = null;
+        var piece = _chain.Pick(_context);
+        return piece < 0 ? null : piece;
     }
 }

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
+using P2PShare.Engine.Disk;
 using P2PShare.Metainfo;
 using P2PShare.Protocol;
 using P2PShare.Protocol.Wire;
@@ -9,7 +10,8 @@ namespace P2PShare.Engine;
 /// <summary>
 /// Takes each completed piece off the receive path: hashes it, writes it to storage only if it matches,
 /// then counts it and tells every peer; a piece that fails goes back to be fetched again and its senders
-/// are judged. Hashing and writing run on the thread pool, off the torrent session's lock, which it shares.
+/// are judged. Hashing and writing run as jobs of the engine's bounded <see cref="Disk.DiskQueue"/> (a fixed number
+/// of workers, a memory budget), off the torrent session's lock, which it shares.
 /// </summary>
 internal sealed class PieceVerifier
 {
@@ -24,15 +26,18 @@ internal sealed class PieceVerifier
     private readonly Action<Task> _track;
     private readonly CancellationToken _lifetime;
     private readonly ILogger _logger;
+    private readonly DiskQueue _queue;
     private readonly TaskCompletionSource _completed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _failed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <param name="gate">The torrent session's lock.</param>
     /// <param name="track">Keeps a verification task so the session can wait for it when it stops.</param>
     /// <param name="lifetime">Cancelled when the session stops: a write in progress is abandoned.</param>
+    /// <param name="diskQueue">The engine's disk queue; null: the process-wide <see cref="DiskQueue.Shared"/>.</param>
     public PieceVerifier(object gate, Torrent torrent, IPieceStore store, Bitfield have, List<PeerSession> peers, RequestScheduler scheduler,
-        PeerDialer dialer, BadDataJudge judge, Action<Task> track, CancellationToken lifetime, ILogger logger)
+        PeerDialer dialer, BadDataJudge judge, Action<Task> track, CancellationToken lifetime, ILogger logger, DiskQueue? diskQueue = null)
     {
+        _queue = diskQueue ?? DiskQueue.Shared;
         _gate = gate;
         _torrent = torrent;
         _store = store;
@@ -61,13 +66,37 @@ internal sealed class PieceVerifier
     /// <summary>Raised (outside the lock) after a piece is verified and written.</summary>
     public event Action<int>? PieceVerified;
 
-    /// <summary>Verifies and stores a piece whose last block arrived; returns at once. The piece's buffer is released when done.</summary>
-    public void Start(PieceDownload piece) => _track(Task.Run(() => VerifyAndStoreAsync(piece)));
+    /// <summary>The disk queue the pieces go through; a receive loop awaits its <see cref="DiskQueue.WaitForRoomAsync"/> before reading more.</summary>
+    public DiskQueue DiskQueue => _queue;
 
-    private async Task VerifyAndStoreAsync(PieceDownload piece)
+    /// <summary>
+    /// Verifies and stores a piece whose last block arrived; returns at once (it may be called under the lock). The piece
+    /// waits for room in the disk queue if the queue is over budget; its buffer is released when done.
+    /// </summary>
+    public void Start(PieceDownload piece) => _track(QueueAsync(piece));
+
+    private async Task QueueAsync(PieceDownload piece)
+    {
+        var job = new DiskJob(piece.Size, token => VerifyAndStoreAsync(piece, token), _lifetime);
+        try
+        {
+            await _queue.EnqueueAsync(job, _lifetime).ConfigureAwait(false);
+        }
+        catch (Exception error) when (error is OperationCanceledException or ObjectDisposedException)
+        {
+            // Stopped before the piece got into the queue: it never runs, so its buffer is released here.
+            piece.Release();
+            return;
+        }
+        // The job reports its own outcome (Failed, Completed); waiting here lets the session wait for it when it stops.
+        await job.Completion.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+
+    private async ValueTask VerifyAndStoreAsync(PieceDownload piece, CancellationToken cancellationToken)
     {
         try
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var data = piece.Buffer.AsMemory(0, piece.Size);
             Span<byte> hash = stackalloc byte[20];
             SHA1.HashData(data.Span, hash);
@@ -76,7 +105,7 @@ internal sealed class PieceVerifier
                 OnHashFailed(piece, SmartBan.Collect(piece));
                 return;
             }
-            await _store.WritePieceAsync(piece.Index, data, _lifetime).ConfigureAwait(false);
+            await _store.WritePieceAsync(piece.Index, data, cancellationToken).ConfigureAwait(false);
             OnPieceStored(piece);
             _judge.FindCulpritsOfEarlierFailure(piece);
         }
@@ -100,7 +129,7 @@ internal sealed class PieceVerifier
         lock (_gate)
         {
             _have[piece.Index] = true;
-            _scheduler.Release(piece.Index);
+            _scheduler.OnPieceVerified(piece.Index);
             VerifiedBytes += piece.Size;
             // Each sender is credited with the blocks it sent: peer rating counts verified data.
             for (var b = 0; b < piece.BlockCount; b++)

@@ -1,3 +1,4 @@
+using P2PShare.Engine.Picking;
 using P2PShare.Metainfo;
 using P2PShare.Protocol;
 using P2PShare.Protocol.Wire;
@@ -6,15 +7,34 @@ namespace P2PShare.Engine;
 
 /// <summary>
 /// Decides which blocks to ask each peer for: finish started pieces first, then a new piece from
-/// the picker, and in endgame the blocks still missing from several peers at once. Keeps each peer's
+/// the picker chain, and in endgame (<see cref="EndgamePicker"/>) the blocks still missing from several peers at once. Keeps each peer's
 /// queue at its rate times a few seconds, so a fast and a slow peer both run full.
 /// Called under the torrent session's lock.
 /// </summary>
-internal sealed class RequestScheduler(Torrent torrent, Bitfield have, PiecePicker picker, EngineOptions options, TimeProvider time)
+internal sealed class RequestScheduler
 {
     private readonly Dictionary<int, PieceDownload> _active = [];
+    private readonly Torrent _torrent;
+    private readonly Bitfield _have;
+    private readonly PiecePicker _picker;
+    private readonly EngineOptions _options;
+    private readonly TimeProvider _time;
+    private readonly EndgamePicker _endgame;
 
-    public PiecePicker Picker => picker;
+    public RequestScheduler(Torrent torrent, Bitfield have, PiecePicker picker, EngineOptions options, TimeProvider time)
+    {
+        _torrent = torrent;
+        _have = have;
+        _picker = picker;
+        _options = options;
+        _time = time;
+        _endgame = new EndgamePicker(options.EndgameDuplicates);
+        // Pieces we have at the start leave the picker's ranking.
+        foreach (var piece in have.SetIndices())
+            picker.MarkHave(piece);
+    }
+
+    public PiecePicker Picker => _picker;
 
     public int ActivePieces => _active.Count;
 
@@ -22,8 +42,8 @@ internal sealed class RequestScheduler(Torrent torrent, Bitfield have, PiecePick
 
     public int QueueTarget(PeerSession peer)
     {
-        var byRate = (int)(peer.DownloadRate.BytesPerSecond * options.RequestQueueSeconds / PieceDownload.BlockLength);
-        return Math.Clamp(byRate, options.MinRequestQueue, options.MaxRequestQueue);
+        var byRate = (int)(peer.DownloadRate.BytesPerSecond * _options.RequestQueueSeconds / PieceDownload.BlockLength);
+        return Math.Clamp(byRate, _options.MinRequestQueue, _options.MaxRequestQueue);
     }
 
     public void FillRequests(PeerSession peer) => Fill(peer, QueueTarget(peer));
@@ -38,12 +58,12 @@ internal sealed class RequestScheduler(Torrent torrent, Bitfield have, PiecePick
 
     private void Fill(PeerSession peer, int target)
     {
-        if (peer.PeerChoking || !peer.AmInterested || have.IsComplete)
+        if (peer.PeerChoking || !peer.AmInterested || _have.IsComplete)
             return;
         while (peer.Outstanding.Count < target && TryNextBlock(peer, out var piece, out var block))
         {
             piece.MarkRequested(block);
-            peer.Outstanding.Add(new BlockRequest(piece.Index, block, time.GetTimestamp()));
+            peer.Outstanding.Add(new BlockRequest(piece.Index, block, _time.GetTimestamp()));
             peer.Enqueue(new OutgoingMessage(MessageId.Request, piece.Index, block * PieceDownload.BlockLength, piece.BlockSize(block)));
         }
     }
@@ -84,7 +104,7 @@ internal sealed class RequestScheduler(Torrent torrent, Bitfield have, PiecePick
         for (var i = peer.Outstanding.Count - 1; i >= 0; i--)
         {
             var request = peer.Outstanding[i];
-            if (time.GetElapsedTime(request.SentAtTicks, now) < options.RequestTimeout)
+            if (_time.GetElapsedTime(request.SentAtTicks, now) < _options.RequestTimeout)
                 continue;
             if (_active.TryGetValue(request.Piece, out var piece))
             {
@@ -100,7 +120,14 @@ internal sealed class RequestScheduler(Torrent torrent, Bitfield have, PiecePick
     }
 
     /// <summary>A piece failed its hash or could not be stored: it can be picked again.</summary>
-    public void Release(int pieceIndex) => picker.SetBusy(pieceIndex, false);
+    public void Release(int pieceIndex) => _picker.SetBusy(pieceIndex, false);
+
+    /// <summary>A piece is verified and stored (and set in the have bitfield): it is no longer busy nor ranked.</summary>
+    public void OnPieceVerified(int pieceIndex)
+    {
+        _picker.SetBusy(pieceIndex, false);
+        _picker.MarkHave(pieceIndex);
+    }
 
     public void ReleaseAll()
     {
@@ -122,11 +149,11 @@ internal sealed class RequestScheduler(Torrent torrent, Bitfield have, PiecePick
                 return true;
             }
         }
-        if (picker.PickNew(peer.Has, have) is { } newIndex)
+        if (_picker.PickNew(peer.Has, _have) is { } newIndex)
         {
-            piece = new PieceDownload(newIndex, torrent.PieceSize(newIndex));
+            piece = new PieceDownload(newIndex, _torrent.PieceSize(newIndex));
             _active.Add(newIndex, piece);
-            picker.SetBusy(newIndex, true);
+            _picker.SetBusy(newIndex, true);
             InEndgame = false;
             block = 0;
             return true;
@@ -138,26 +165,7 @@ internal sealed class RequestScheduler(Torrent torrent, Bitfield have, PiecePick
     private bool TryEndgameBlock(PeerSession peer, out PieceDownload piece, out int block)
     {
         InEndgame = _active.Count > 0;
-        foreach (var candidate in _active.Values)
-        {
-            if (!peer.Has[candidate.Index])
-                continue;
-            for (var b = 0; b < candidate.BlockCount; b++)
-            {
-                if (candidate.IsReceived(b) || candidate.RequestCount(b) >= options.EndgameDuplicates)
-                    continue;
-                var index = candidate.Index;
-                var current = b;
-                if (peer.Outstanding.Exists(r => r.Piece == index && r.Block == current))
-                    continue;
-                piece = candidate;
-                block = b;
-                return true;
-            }
-        }
-        piece = null!;
-        block = -1;
-        return false;
+        return _endgame.TryPick(_active.Values, peer.Has, (index, b) => peer.Outstanding.Exists(r => r.Piece == index && r.Block == b), out piece, out block);
     }
 
     private static int FirstUnrequested(PieceDownload piece)

@@ -1,4 +1,5 @@
 using P2PShare.Engine;
+using P2PShare.Engine.Picking;
 using P2PShare.Protocol;
 
 namespace P2PShare.Tests.Engine;
@@ -69,5 +70,45 @@ public class PiecePickerTests
         picker.RemovePeer(leaving);
         Assert.That(picker.Availability(0), Is.Zero);
         Assert.That(picker.Availability(1), Is.EqualTo(1));
+    }
+
+    [Test]
+    public void The_chain_puts_deadlines_before_priorities_before_rarity_and_never_picks_skipped_pieces()
+    {
+        var time = new P2PShare.Tests.Support.ManualTimeProvider();
+        var picker = new PiecePicker(6, new Random(1), randomFirstPieces: 0, time);
+        var seeder = Pieces(6, 0, 1, 2, 3, 4, 5);
+        picker.AddPeer(seeder);
+        picker.AddPeer(Pieces(6, 0, 1, 2, 4));
+        // Rarest: 3 and 5 (one peer each). Priorities: 0 skipped, 1 high. Deadline: 4.
+        var priorities = new PiecePriorities(6);
+        priorities.Set(0, PiecePriority.Skip);
+        priorities.Set(1, PiecePriority.High);
+        picker.SetPriorities(priorities);
+        picker.SetDeadline(4, TimeSpan.FromSeconds(2));
+
+        var order = new List<int>();
+        while (picker.PickNew(seeder, new Bitfield(6)) is { } piece)
+        {
+            order.Add(piece);
+            picker.SetBusy(piece, true);
+        }
+
+        Assert.That(order.Take(2), Is.EqualTo(new[] { 4, 1 }));
+        Assert.That(order.Skip(2).Take(2), Is.EquivalentTo(new[] { 3, 5 }));
+        Assert.That(order.Skip(4), Is.EqualTo(new[] { 2 }));
+    }
+
+    [Test]
+    public void A_piece_we_have_leaves_the_ranking_and_a_seed_counts_for_every_piece()
+    {
+        var picker = new PiecePicker(3, new Random(1), randomFirstPieces: 0);
+        picker.AddPeer(Pieces(3, 0));
+        picker.AddSeed();
+        picker.MarkHave(0);
+        Assert.That(picker.Availability(0), Is.EqualTo(2));
+        Assert.That(picker.Availability(2), Is.EqualTo(1));
+        Assert.That(picker.Counts.IsExcluded(0), Is.True);
+        Assert.That(picker.PickNew(Pieces(3, 0, 1, 2), Pieces(3, 0)), Is.AnyOf(1, 2));
     }
 }

@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using Microsoft.Extensions.Logging.Abstractions;
 using P2PShare.Bencode;
 using P2PShare.Engine;
+using P2PShare.Engine.Disk;
 using P2PShare.Metainfo;
 using P2PShare.Networking.Peers;
 using P2PShare.Protocol;
@@ -39,7 +40,7 @@ public class PieceVerifierTests
     {
         private readonly List<Task> _work = [];
 
-        public Swarm(byte[] data, int seed = 1)
+        public Swarm(byte[] data, int seed = 1, Func<Torrent, IPieceStore>? store = null, DiskQueue? queue = null)
         {
             Data = data;
             var hashes = new List<byte>();
@@ -50,13 +51,14 @@ public class PieceVerifierTests
             Time = new ManualTimeProvider();
             Have = new Bitfield(Torrent.PieceCount);
             Store = new InMemoryPieceStore(Torrent);
+            var used = store?.Invoke(Torrent) ?? Store;
             Bans = new PeerBans(Time, TimeSpan.FromHours(1));
             var options = new EngineOptions();
             Scheduler = new RequestScheduler(Torrent, Have, new PiecePicker(Torrent.PieceCount, new Random(seed)), options, Time);
             Dialer = new PeerDialer(Gate, new Handshake(0, Torrent.InfoHash, PeerId.CreateOurs(new Random(seed))), options, Bans, Time, new Random(seed),
                 NullLogger.Instance, Track, (_, _) => { });
             var judge = new BadDataJudge(Gate, Peers, Bans, Dialer, NullLogger.Instance);
-            Verifier = new PieceVerifier(Gate, Torrent, Store, Have, Peers, Scheduler, Dialer, judge, Track, CancellationToken.None, NullLogger.Instance);
+            Verifier = new PieceVerifier(Gate, Torrent, used, Have, Peers, Scheduler, Dialer, judge, Track, CancellationToken.None, NullLogger.Instance, queue);
             Verifier.PieceVerified += index =>
             {
                 lock (Verified)
@@ -91,6 +93,21 @@ public class PieceVerifierTests
         /// <summary>Assembles piece <paramref name="index"/> from <paramref name="senderOfBlock"/>, optionally corrupting one block, and verifies it.</summary>
         public async Task VerifyAsync(int index, PeerSession[] senderOfBlock, int corruptBlock = -1)
         {
+            Start(index, senderOfBlock, corruptBlock);
+            await WhenAllWorkDoneAsync();
+        }
+
+        public async Task WhenAllWorkDoneAsync()
+        {
+            Task[] work;
+            lock (Gate)
+                work = [.. _work];
+            await Task.WhenAll(work).WaitAsync(Bound);
+        }
+
+        /// <summary>Assembles a piece and hands it to the verifier, as the receive loop does (under the lock), without waiting.</summary>
+        public void Start(int index, PeerSession[] senderOfBlock, int corruptBlock = -1)
+        {
             var piece = new PieceDownload(index, Torrent.PieceSize(index));
             for (var b = 0; b < piece.BlockCount; b++)
             {
@@ -99,11 +116,8 @@ public class PieceVerifierTests
                     block[0] ^= 0xFF;
                 Assert.That(piece.TryAccept(b * PieceDownload.BlockLength, new ReadOnlySequence<byte>(block), senderOfBlock[b], out _), Is.True);
             }
-            Verifier.Start(piece);
-            Task[] work;
             lock (Gate)
-                work = [.. _work];
-            await Task.WhenAll(work).WaitAsync(Bound);
+                Verifier.Start(piece);
         }
 
         private void Track(Task task)
@@ -242,6 +256,56 @@ public class PieceVerifierTests
         var error = Assert.ThrowsAsync<IOException>(async () => await failing.Failed.WaitAsync(Bound));
         Assert.That(error!.Message, Is.EqualTo("disk full"));
         Assert.That(failing.Completed.IsCompleted, Is.False);
+    }
+
+    [Test, CancelAfter(30_000)]
+    public async Task Completed_pieces_wait_in_the_bounded_disk_queue_while_the_disk_is_slow_and_all_are_stored_in_the_end()
+    {
+        var data = RandomData(6 * PieceLength, seed: 6);
+        var gated = default(GatedStore);
+        await using var queue = new DiskQueue(new DiskQueueOptions { MemoryBudgetBytes = 2 * PieceLength, Workers = 1 });
+        var swarm = new Swarm(data, store: torrent => gated = new GatedStore(new InMemoryPieceStore(torrent)), queue: queue);
+        var sender = await ConnectPeerAsync(swarm, seed: 1);
+        var senders = Enumerable.Repeat(sender, 4).ToArray();
+
+        for (var index = 0; index < 6; index++)
+            swarm.Start(index, senders);
+
+        // One piece is being written, one waits in the queue, the other four wait to get in; the network would wait too.
+        Assert.That(queue.BytesHeld, Is.EqualTo(2 * PieceLength));
+        Assert.That(queue.WaitingProducers, Is.EqualTo(4));
+        Assert.That(queue.HasRoom, Is.False);
+        gated!.Open();
+        await swarm.Verifier.Completed.WaitAsync(Bound);
+        await swarm.WhenAllWorkDoneAsync();
+
+        Assert.That(gated.Inner.Content, Is.EqualTo(data));
+        Assert.That(swarm.Verified, Is.EquivalentTo(Enumerable.Range(0, 6)));
+        Assert.That(queue.HighWaterBytes, Is.LessThanOrEqualTo(2 * PieceLength));
+        Assert.That(queue.BytesHeld, Is.Zero);
+    }
+
+    /// <summary>A store whose writes wait until the test opens it.</summary>
+    private sealed class GatedStore(InMemoryPieceStore inner) : IPieceStore
+    {
+        private readonly TaskCompletionSource _open = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public InMemoryPieceStore Inner => inner;
+
+        public void Open() => _open.TrySetResult();
+
+        public async ValueTask WritePieceAsync(int pieceIndex, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+        {
+            await _open.Task.WaitAsync(cancellationToken);
+            await inner.WritePieceAsync(pieceIndex, data, cancellationToken);
+        }
+
+        public ValueTask ReadAsync(int pieceIndex, int offset, Memory<byte> destination, CancellationToken cancellationToken) =>
+            inner.ReadAsync(pieceIndex, offset, destination, cancellationToken);
+
+        public ValueTask FlushAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 
     private sealed class FailingStore : IPieceStore
