@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using P2PShare.Engine.Disk;
 using P2PShare.Metainfo;
 using P2PShare.Networking;
 using P2PShare.Networking.Peers;
@@ -43,7 +44,10 @@ public sealed class ClientEngine : IAsyncDisposable
             new ConnectionBudget(settings.MaxConnections, settings.MaxHalfOpen),
             new TokenBucket(settings.MaxUploadRate, time),
             new TokenBucket(settings.MaxDownloadRate, time),
-            TcpPeerTransport.Instance);
+            TcpPeerTransport.Instance)
+        {
+            Disk = new DiskQueue(new DiskQueueOptions { MemoryBudgetBytes = settings.DiskQueueBytes }, loggers.CreateLogger<DiskQueue>()),
+        };
         TrackerHttp = HttpTrackerClient.CreateHttpClient(TrackerOptions.Default);
     }
 
@@ -171,6 +175,7 @@ public sealed class ClientEngine : IAsyncDisposable
             await Udp.DisposeAsync().ConfigureAwait(false);
         await Task.WhenAll([.. _loops, .. _handshakes.Keys]).WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         TrackerHttp.Dispose();
+        await Resources.Disk.DisposeAsync().ConfigureAwait(false);
         _lifetime.Dispose();
     }
 }

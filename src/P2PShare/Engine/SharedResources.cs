@@ -1,3 +1,4 @@
+using P2PShare.Engine.Disk;
 using P2PShare.Networking;
 using P2PShare.Networking.Peers;
 
@@ -5,10 +6,13 @@ namespace P2PShare.Engine;
 
 /// <summary>
 /// What a torrent takes from the engine: the connection budget, the engine-wide rate limits (parents of the
-/// torrent's own), and the transport peers are dialled over.
+/// torrent's own), the transport peers are dialled over, and the disk queue completed pieces wait in.
 /// </summary>
 public sealed record SharedResources(ConnectionBudget Connections, TokenBucket Upload, TokenBucket Download, IPeerTransport Transport)
 {
+    /// <summary>Hashing and writing of completed pieces for all torrents, within one memory budget.</summary>
+    public DiskQueue Disk { get; init; } = DiskQueue.Shared;
+
     /// <summary>No engine around (a torrent alone, in tests): no shared limits, TCP.</summary>
     public static SharedResources Standalone(TimeProvider time) =>
         new(ConnectionBudget.Unlimited(), new TokenBucket(0, time), new TokenBucket(0, time), TcpPeerTransport.Instance);

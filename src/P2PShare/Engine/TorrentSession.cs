@@ -63,7 +63,7 @@ public sealed class TorrentSession : ITorrentPeerSink, IAsyncDisposable
         // Redial jitter draws from the shared generator, not the injected one, so the picker's and choker's sequences stay as they were.
         _dialer = new PeerDialer(_gate, OurHandshake, options, _bans, time, Random.Shared, logger, Track, StartPeer, _shared);
         var judge = new BadDataJudge(_gate, _peers, _bans, _dialer, logger);
-        _verifier = new PieceVerifier(_gate, torrent, store, have, _peers, _scheduler, _dialer, judge, Track, _lifetime.Token, logger);
+        _verifier = new PieceVerifier(_gate, torrent, store, have, _peers, _scheduler, _dialer, judge, Track, _lifetime.Token, logger, _shared.Disk);
         _pex = new PeerExchange(torrent, _peers, _dialer, time, logger);
         _messages = new PeerMessageHandler(_gate, torrent, have, _peers, _scheduler, _verifier, _downloadRate, new MetadataServer(torrent), _pex, options, time);
     }
@@ -388,7 +388,8 @@ public sealed class TorrentSession : ITorrentPeerSink, IAsyncDisposable
             if (!_have.IsEmpty)
                 await SendBitfieldAsync(peer, token).ConfigureAwait(false);
             var sender = peer.RunSenderAsync(_readCache, StillWanted, OnUploaded, _uploadLimit, token);
-            var receiver = peer.Connection.ReceiveAsync(new FrameLimits(_torrent.PieceCount), m => _messages.Handle(peer, m), token, _downloadLimit);
+            var receiver = peer.Connection.ReceiveAsync(new FrameLimits(_torrent.PieceCount), m => _messages.Handle(peer, m), token, _downloadLimit,
+                _verifier.DiskQueue.WaitForRoomAsync);
             var first = await Task.WhenAny(sender, receiver).ConfigureAwait(false);
             await first.ConfigureAwait(false);
         }

@@ -114,11 +114,15 @@ public sealed class PeerConnection : IAsyncDisposable
 
     /// <summary>Runs until the peer closes, breaks the protocol or the token is cancelled. <paramref name="onMessage"/> must copy any payload it keeps.</summary>
     /// <param name="downloadLimit">When set, each read is paid for before the next, so the sender is slowed by TCP flow control.</param>
-    public async Task ReceiveAsync(FrameLimits limits, Action<PeerMessage> onMessage, CancellationToken cancellationToken, TokenBucket? downloadLimit = null)
+    /// <param name="beforeRead">Awaited before each read (the disk queue's room): while it waits, unread data stays in the socket and TCP slows the sender.</param>
+    public async Task ReceiveAsync(FrameLimits limits, Action<PeerMessage> onMessage, CancellationToken cancellationToken, TokenBucket? downloadLimit = null,
+        Func<CancellationToken, ValueTask>? beforeRead = null)
     {
         long examined = 0;
         while (true)
         {
+            if (beforeRead is not null)
+                await beforeRead(cancellationToken).ConfigureAwait(false);
             var result = await _reader.ReadAsync(cancellationToken).ConfigureAwait(false);
             if (result.IsCanceled)
             {
