@@ -7,7 +7,7 @@ internal static class SeedCommand
 {
     public static Command Create()
     {
-        var torrent = new Argument<string>("torrent") { Description = "The .torrent file." };
+        var torrent = new Argument<string[]>("torrent") { Description = "One or more .torrent files; all are seeded by one process on one port.", Arity = ArgumentArity.OneOrMore };
         var data = new Option<string>("--data", "-d") { Description = "Directory that holds the content (as 'download -o DIR' writes it).", Required = true };
         var partial = new Option<bool>("--partial") { Description = "Seed the pieces that are there even if some are missing." };
         var recheck = new Option<bool>("--recheck") { Description = "Check all data, ignoring resume data." };
@@ -19,16 +19,17 @@ internal static class SeedCommand
             var dataDirectory = parse.GetValue(data)!;
             if (!Directory.Exists(dataDirectory))
                 throw new UserErrorException($"data directory not found: {dataDirectory}");
-            if (P2PShare.Metainfo.MagnetLink.LooksLikeMagnet(parse.GetValue(torrent)!))
+            var paths = parse.GetValue(torrent)!;
+            if (paths.Any(P2PShare.Metainfo.MagnetLink.LooksLikeMagnet))
                 throw new UserErrorException("seed needs the .torrent file: a magnet link has no list of files to check (download it first: the metadata is saved in the state directory)");
-            var options = shared.Read(parse, parse.GetValue(torrent)!, dataDirectory) with
+            var all = paths.Select(path => shared.Read(parse, path, dataDirectory) with
             {
                 SeedOnly = true,
                 AllowPartial = parse.GetValue(partial),
                 Recheck = parse.GetValue(recheck),
                 GiveUpWithoutPeers = TimeSpan.MaxValue,
-            };
-            return TorrentRunCommand.RunAsync(services, [options], shared.ReadEngineSettings(parse, options), ct);
+            }).ToList();
+            return TorrentRunCommand.RunAsync(services, all, shared.ReadEngineSettings(parse, all[0]), ct);
         }));
         return command;
     }

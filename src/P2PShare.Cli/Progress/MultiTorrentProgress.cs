@@ -13,6 +13,7 @@ namespace P2PShare.Cli.Progress;
 internal sealed class MultiTorrentProgress(TextWriter output, bool isTerminal, TimeProvider time)
 {
     private static readonly TimeSpan PlainInterval = TimeSpan.FromSeconds(5);
+    private const int MaxLines = 20;
     private readonly object _gate = new();
     private DateTimeOffset _lastPlain = DateTimeOffset.MinValue;
     private int _drawnLines;
@@ -31,7 +32,12 @@ internal sealed class MultiTorrentProgress(TextWriter output, bool isTerminal, T
 
     public void Render(IReadOnlyList<ManagedTorrent> torrents, bool force = false)
     {
-        var lines = torrents.Select(Line).ToList();
+        // Many torrents (a seedbox): the busiest few, then a count of the rest, so a redraw stays one screen.
+        var shown = torrents.Count <= MaxLines ? torrents
+            : torrents.OrderByDescending(t => t.State == TorrentState.Error).ThenByDescending(t => t.Runner?.Progress() is { } p ? p.DownloadRate + p.UploadRate : 0).Take(MaxLines).ToList();
+        var lines = shown.Select(Line).ToList();
+        if (shown.Count < torrents.Count)
+            lines.Add($"... and {torrents.Count - shown.Count} more");
         var progress = torrents.Select(t => t.Runner?.Progress()).OfType<TorrentProgress>().ToList();
         lines.Add(string.Create(CultureInfo.InvariantCulture,
             $"Total: {torrents.Count} torrents, {torrents.Count(t => t.State == TorrentState.Seeding)} seeding  "
