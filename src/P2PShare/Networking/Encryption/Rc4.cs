@@ -56,6 +56,7 @@ public sealed class Rc4
     public void Transform(Span<byte> data) => Transform(data, data);
 
     /// <summary>Writes <paramref name="source"/> XOR keystream to <paramref name="destination"/> (may be the same memory).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Transform(ReadOnlySpan<byte> source, Span<byte> destination)
     {
         if (destination.Length < source.Length)
