@@ -87,7 +87,7 @@ internal sealed class MseReadBuffer(Stream stream) : IDisposable
         {
             var n = await stream.ReadAsync(destination, cancellationToken).ConfigureAwait(false);
             if (n == 0)
-                throw new MseHandshakeException($"the peer closed the connection while sending {what}");
+                throw new MseHandshakeException($"the peer closed the connection while we waited for {what}");
             Received += n;
             destination = destination[n..];
         }
@@ -112,7 +112,7 @@ internal sealed class MseReadBuffer(Stream stream) : IDisposable
     {
         var n = await stream.ReadAsync(_buffer.AsMemory(_end), cancellationToken).ConfigureAwait(false);
         if (n == 0)
-            throw new MseHandshakeException($"the peer closed the connection while sending {what}");
+            throw new MseHandshakeException($"the peer closed the connection while we waited for {what}");
         _end += n;
         Received += n;
     }
