@@ -101,6 +101,53 @@ public sealed class EncryptionInteropTests
         Assert.That(block, Is.EqualTo(expected));
     }
 
+    [Test]
+    public async Task Prefer_falls_back_to_plain_BitTorrent_with_a_libtorrent_seeder_that_disables_encryption_and_Require_refuses_it(CancellationToken ct)
+    {
+        RequiredTool.EnsureLibtorrent();
+        await using var work = new TempDirectory();
+        var file = TestData.CreateFile(work.Combine("seed", "data.bin"), 128 * 1024, seed: 14);
+        var torrent = await LibtorrentTorrent.CreateAsync(file, work.Combine("data.torrent"), PieceLength, cancellationToken: ct);
+        await using var seeder = await LibtorrentPeer.StartSeedAsync(torrent.TorrentPath, work.Combine("seed"),
+            o => o with { NoTrackers = true, Encryption = "disabled" }, ct);
+        var hash = InfoHash.Parse(seeder.InfoHash);
+        var dials = 0;
+        Task<Stream> Dial(CancellationToken t)
+        {
+            Interlocked.Increment(ref dials);
+            return ConnectAsync(seeder.EndPoint, t);
+        }
+
+        Assert.ThrowsAsync<MseHandshakeException>(() => PeerEncryption.ConnectAsync(Dial, hash, EncryptionPolicy.Require,
+            RawPeerWire.Handshake(hash.Span, RawPeerWire.NewPeerId()), cancellationToken: ct));
+        Assert.That(dials, Is.EqualTo(1));
+
+        var connection = await PeerEncryption.ConnectAsync(Dial, hash, EncryptionPolicy.Prefer,
+            RawPeerWire.Handshake(hash.Span, RawPeerWire.NewPeerId()), cancellationToken: ct);
+        await using var stream = connection.Stream;
+        Assert.That(connection.Method, Is.EqualTo(EncryptionMethod.None));
+        Assert.That(dials, Is.EqualTo(3), "Prefer tried MSE first, then dialled again in the clear");
+        var block = await RequestOneBlockAsync(stream, hash, pieceCount: 2, index: 0, begin: 0, ct);
+        Assert.That(block, Is.EqualTo(File.ReadAllBytes(file)[..(16 * 1024)]));
+    }
+
+    [Test]
+    public async Task Disable_cannot_reach_a_libtorrent_seeder_that_requires_encryption(CancellationToken ct)
+    {
+        RequiredTool.EnsureLibtorrent();
+        await using var work = new TempDirectory();
+        var file = TestData.CreateFile(work.Combine("seed", "data.bin"), 64 * 1024, seed: 15);
+        var torrent = await LibtorrentTorrent.CreateAsync(file, work.Combine("data.torrent"), PieceLength, cancellationToken: ct);
+        await using var seeder = await LibtorrentPeer.StartSeedAsync(torrent.TorrentPath, work.Combine("seed"),
+            o => o with { NoTrackers = true, Encryption = "forced", EncryptionLevel = "rc4" }, ct);
+        var hash = InfoHash.Parse(seeder.InfoHash);
+        var connection = await PeerEncryption.ConnectAsync(t => ConnectAsync(seeder.EndPoint, t), hash, EncryptionPolicy.Disable,
+            RawPeerWire.Handshake(hash.Span, RawPeerWire.NewPeerId()), cancellationToken: ct);
+        await using var stream = connection.Stream;
+        var reply = new byte[RawPeerWire.HandshakeLength];
+        Assert.That(async () => await stream.ReadExactlyAsync(reply, ct), Throws.InstanceOf<IOException>(), "libtorrent closes a plain handshake");
+    }
+
     private static async Task<Stream> ConnectAsync(IPEndPoint endPoint, CancellationToken ct)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
