@@ -42,6 +42,7 @@ except ImportError as exc:  # pragma: no cover - reported to the caller as a JSO
 
 MODES = ("seed", "leech", "leech-seed")
 ENCRYPTION = {"enabled": 1, "forced": 0, "disabled": 2}  # settings_pack.enc_policy values
+ENC_LEVEL = {"plaintext": 1, "rc4": 2, "both": 3}  # settings_pack.allowed_enc_level values
 
 
 def parse_args(argv):
@@ -70,6 +71,8 @@ def parse_args(argv):
     p.add_argument("--utp", action="store_true", help="enable uTP (off by default: TCP only)")
     p.add_argument("--encryption", choices=sorted(ENCRYPTION), default="enabled",
                    help="MSE/PE policy for incoming and outgoing connections (default: enabled = libtorrent's default)")
+    p.add_argument("--enc-level", choices=sorted(ENC_LEVEL), default="both",
+                   help="MSE methods allowed once encrypted (default: both = libtorrent's default; rc4 = RC4 only)")
     p.add_argument("--skip-check", action="store_true",
                    help="seed without hashing the data first (libtorrent seed_mode)")
     p.add_argument("--status-interval", type=float, default=1.0, help="seconds between status lines")
@@ -151,6 +154,7 @@ def make_session(args):
         "enable_outgoing_tcp": True,
         "in_enc_policy": ENCRYPTION[args.encryption],
         "out_enc_policy": ENCRYPTION[args.encryption],
+        "allowed_enc_level": ENC_LEVEL[args.enc_level],
         "alert_mask": lt.alert.category_t.error_notification | lt.alert.category_t.status_notification
         | lt.alert.category_t.tracker_notification,
         "user_agent": "lt_peer.py/libtorrent-" + lt.__version__,

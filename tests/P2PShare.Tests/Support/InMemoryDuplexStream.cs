@@ -3,25 +3,29 @@ using System.IO.Pipelines;
 namespace P2PShare.Tests.Support;
 
 /// <summary>
-/// One end of an in-memory connection: what one end writes, the other reads, in order, with back-pressure from
-/// the pipes. Disposing an end completes its writing side, so the other end reads end-of-stream.
+/// One end of an in-memory connection: reads what the other end writes, over two <see cref="Pipe"/>s.
+/// Disposing an end completes its writer, so the other end reads end of stream. Written bytes are readable
+/// as soon as the write completes (each write is flushed).
 /// </summary>
-internal sealed class InMemoryDuplexStream : Stream
+public sealed class InMemoryDuplexStream : Stream
 {
     private readonly PipeReader _reader;
     private readonly PipeWriter _writer;
-    private readonly Stream _in;
-    private readonly Stream _out;
+    private readonly Stream _readStream;
+    private readonly Stream _writeStream;
+    private int _disposed;
 
     private InMemoryDuplexStream(PipeReader reader, PipeWriter writer)
     {
         _reader = reader;
         _writer = writer;
-        _in = reader.AsStream();
-        _out = writer.AsStream();
+        _readStream = reader.AsStream();
+        _writeStream = writer.AsStream();
     }
 
-    /// <summary>A connected pair: A's writes are B's reads and the other way round.</summary>
+    /// <summary>Bytes written by this end so far.</summary>
+    public long BytesWritten { get; private set; }
+
     public static (InMemoryDuplexStream A, InMemoryDuplexStream B) CreatePair()
     {
         var aToB = new Pipe();
@@ -30,30 +34,38 @@ internal sealed class InMemoryDuplexStream : Stream
     }
 
     public override bool CanRead => true;
-
     public override bool CanSeek => false;
-
     public override bool CanWrite => true;
-
     public override long Length => throw new NotSupportedException();
-
     public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
-    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => _in.ReadAsync(buffer, cancellationToken);
+    public override int Read(byte[] buffer, int offset, int count) => _readStream.Read(buffer, offset, count);
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => _in.ReadAsync(buffer, offset, count, cancellationToken);
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+        _readStream.ReadAsync(buffer, cancellationToken);
 
-    public override int Read(byte[] buffer, int offset, int count) => _in.Read(buffer, offset, count);
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        _readStream.ReadAsync(buffer, offset, count, cancellationToken);
 
-    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) => _out.WriteAsync(buffer, cancellationToken);
+    public override void Write(byte[] buffer, int offset, int count)
+    {
+        _writeStream.Write(buffer, offset, count);
+        BytesWritten += count;
+    }
 
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => _out.WriteAsync(buffer, offset, count, cancellationToken);
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        await _writeStream.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+        await _writeStream.FlushAsync(cancellationToken).ConfigureAwait(false);
+        BytesWritten += buffer.Length;
+    }
 
-    public override void Write(byte[] buffer, int offset, int count) => _out.Write(buffer, offset, count);
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-    public override Task FlushAsync(CancellationToken cancellationToken) => _out.FlushAsync(cancellationToken);
+    public override void Flush() => _writeStream.Flush();
 
-    public override void Flush() => _out.Flush();
+    public override Task FlushAsync(CancellationToken cancellationToken) => _writeStream.FlushAsync(cancellationToken);
 
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
 
@@ -61,18 +73,11 @@ internal sealed class InMemoryDuplexStream : Stream
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing)
+        if (disposing && Interlocked.Exchange(ref _disposed, 1) == 0)
         {
             _writer.Complete();
             _reader.Complete();
         }
         base.Dispose(disposing);
-    }
-
-    public override ValueTask DisposeAsync()
-    {
-        Dispose(true);
-        GC.SuppressFinalize(this);
-        return ValueTask.CompletedTask;
     }
 }

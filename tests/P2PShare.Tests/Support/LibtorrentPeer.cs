@@ -53,6 +53,9 @@ public sealed record LibtorrentPeerOptions(string TorrentPath, string SaveDirect
     /// <summary>"enabled" (libtorrent's default: plaintext accepted), "forced" or "disabled".</summary>
     public string Encryption { get; init; } = "enabled";
 
+    /// <summary>MSE methods allowed: "both" (libtorrent's default), "rc4" (RC4 only) or "plaintext".</summary>
+    public string EncryptionLevel { get; init; } = "both";
+
     /// <summary>Seed without hashing the data first (libtorrent seed_mode).</summary>
     public bool SkipCheck { get; init; }
 
@@ -249,6 +252,7 @@ public sealed class LibtorrentPeer : IAsyncDisposable
             SwarmScripts.Path("lt_peer.py"), o.Magnet is null ? "--torrent" : "--magnet", o.Magnet ?? o.TorrentPath, "--save-dir", o.SaveDirectory, "--mode", mode,
             "--port", o.Port.ToString(inv), "--status-interval", o.StatusInterval.TotalSeconds.ToString("0.###", inv),
             "--redial-interval", o.RedialInterval.TotalSeconds.ToString("0.###", inv), "--encryption", o.Encryption,
+            "--enc-level", o.EncryptionLevel,
         };
         foreach (var peer in o.ConnectTo)
         {

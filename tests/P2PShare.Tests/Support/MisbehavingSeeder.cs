@@ -63,6 +63,9 @@ public sealed class MisbehavingSeeder : IAsyncDisposable
 
     internal int PieceCount { get; }
 
+    /// <summary>Runs on each accepted connection before the BitTorrent handshake (null: plain BitTorrent).</summary>
+    internal Func<Stream, CancellationToken, Task<Stream>>? Transport { get; private set; }
+
     /// <summary>The real size of the torrent's info dictionary (what an honest ut_metadata peer announces).</summary>
     internal int MetadataSize { get; }
 
@@ -71,8 +74,13 @@ public sealed class MisbehavingSeeder : IAsyncDisposable
     /// <paramref name="dataFile"/>. <paramref name="address"/> defaults to 127.0.0.1; another 127.x.y.z address
     /// gives the seeder an IP of its own (the client bans by IP).
     /// </summary>
+    /// <remarks>
+    /// <paramref name="transport"/>, when given, runs on each accepted connection before the BitTorrent handshake and
+    /// returns the stream to speak it on (an encryption handshake, for instance); if it throws, the connection ends
+    /// with its message as the reason.
+    /// </remarks>
     public static async Task<MisbehavingSeeder> StartAsync(SeederMisbehaviour behaviour, string torrentPath, string dataFile, IPAddress? address = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, Func<Stream, CancellationToken, Task<Stream>>? transport = null)
     {
         var torrent = await P2PShare.Metainfo.TorrentParser.LoadAsync(torrentPath, cancellationToken).ConfigureAwait(false);
         if (torrent.IsMultiFile)
@@ -84,6 +92,7 @@ public sealed class MisbehavingSeeder : IAsyncDisposable
             throw new ArgumentException($"{dataFile} is not the torrent's content ({torrent.TotalLength} bytes)", nameof(dataFile));
         }
         var seeder = new MisbehavingSeeder(behaviour, address ?? IPAddress.Loopback, torrent.InfoHash.Span, dataFile, torrent.PieceLength, torrent.TotalLength, torrent.InfoBytes.Length);
+        seeder.Transport = transport;
         seeder._listener.Start();
         seeder._acceptLoop = seeder.AcceptLoopAsync();
         return seeder;

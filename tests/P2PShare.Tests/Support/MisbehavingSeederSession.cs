@@ -42,11 +42,24 @@ internal sealed class MisbehavingSeederSession(MisbehavingSeeder seeder, int num
     public async Task RunAsync(Socket socket, CancellationToken token)
     {
         socket.NoDelay = true;
-        var stream = new NetworkStream(socket, ownsSocket: true);
+        Stream stream = new NetworkStream(socket, ownsSocket: true);
         try
         {
             await using (stream.ConfigureAwait(false))
             {
+                if (seeder.Transport is { } transport)
+                {
+                    try
+                    {
+                        stream = await transport(stream, token).ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException)
+                    {
+                        End($"transport refused the connection: {e.Message}", closedByRemote: false);
+                        return;
+                    }
+                }
+                await using var served = stream.ConfigureAwait(false);
                 var reason = await ServeAsync(stream, token).ConfigureAwait(false);
                 End(reason, closedByRemote: false);
             }
@@ -67,7 +80,7 @@ internal sealed class MisbehavingSeederSession(MisbehavingSeeder seeder, int num
     }
 
     /// <summary>Runs the protocol; returns why we closed the connection (a client hang-up throws instead).</summary>
-    private async Task<string> ServeAsync(NetworkStream stream, CancellationToken token)
+    private async Task<string> ServeAsync(Stream stream, CancellationToken token)
     {
         var handshake = new byte[RawPeerWire.HandshakeLength];
         await stream.ReadExactlyAsync(handshake, token).ConfigureAwait(false);
@@ -151,7 +164,7 @@ internal sealed class MisbehavingSeederSession(MisbehavingSeeder seeder, int num
     }
 
     /// <summary>Learns the client's ut_metadata id from its extended handshake; answers metadata requests with random bytes of the right size.</summary>
-    private async Task OnExtendedAsync(NetworkStream stream, byte extendedId, byte[] body, CancellationToken token)
+    private async Task OnExtendedAsync(Stream stream, byte extendedId, byte[] body, CancellationToken token)
     {
         if (extendedId == 0)
         {
@@ -172,7 +185,7 @@ internal sealed class MisbehavingSeederSession(MisbehavingSeeder seeder, int num
         await stream.WriteAsync(RawPeerWire.MetadataData(clientId, (int)piece, seeder.MetadataSize, junk), token).ConfigureAwait(false);
     }
 
-    private async Task<string> SendHugeMessageAsync(NetworkStream stream, CancellationToken token)
+    private async Task<string> SendHugeMessageAsync(Stream stream, CancellationToken token)
     {
         // A piece header (id 7, index 0, begin 0) under a length prefix no client should accept,
         // then "block" bytes for as long as the client reads them.
@@ -192,7 +205,7 @@ internal sealed class MisbehavingSeederSession(MisbehavingSeeder seeder, int num
 
     private int PieceSize(int index) => (int)Math.Min(seeder.PieceLength, seeder.TotalLength - (long)index * seeder.PieceLength);
 
-    private async Task SendBlockAsync(NetworkStream stream, int index, int begin, int length, bool corrupt, CancellationToken token)
+    private async Task SendBlockAsync(Stream stream, int index, int begin, int length, bool corrupt, CancellationToken token)
     {
         var block = new byte[length];
         using (var file = File.OpenHandle(seeder.DataFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))

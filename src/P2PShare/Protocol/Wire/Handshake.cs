@@ -11,6 +11,12 @@ public sealed record Handshake(ulong Reserved, InfoHash InfoHash, PeerId PeerId)
     /// <summary>Reserved bit 43 (BEP 10 extension protocol) and bit 2 (BEP 5 DHT), numbered from the high bit.</summary>
     public const ulong ExtensionProtocolBit = 0x0000_0000_0010_0000UL;
 
+    /// <summary>BEP 6 (Fast extension): bit 0x04 of the last reserved byte.</summary>
+    public const ulong FastExtensionBit = 0x0000_0000_0000_0004UL;
+
+    /// <summary>Whether this handshake sets the BEP 6 bit (both sides must, for Fast messages to be used).</summary>
+    public bool SupportsFastExtension => (Reserved & FastExtensionBit) != 0;
+
     public void WriteTo(Span<byte> destination)
     {
         Protocol.CopyTo(destination);

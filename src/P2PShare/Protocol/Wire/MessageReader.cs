@@ -38,10 +38,11 @@ public static class MessageReader
         var body = buffer.Slice(5, length - 1);
         message = id switch
         {
-            MessageId.Choke or MessageId.Unchoke or MessageId.Interested or MessageId.NotInterested => new PeerMessage(id),
-            MessageId.Have => new PeerMessage(id, index: ReadIndex(header, 5)),
+            MessageId.Choke or MessageId.Unchoke or MessageId.Interested or MessageId.NotInterested
+                or MessageId.HaveAll or MessageId.HaveNone => new PeerMessage(id),
+            MessageId.Have or MessageId.SuggestPiece or MessageId.AllowedFast => new PeerMessage(id, index: ReadIndex(header, 5)),
             MessageId.Bitfield => new PeerMessage(id, length: (int)length - 1, payload: body),
-            MessageId.Request or MessageId.Cancel => new PeerMessage(id, ReadIndex(header, 5), ReadIndex(header, 9), ReadIndex(header, 13)),
+            MessageId.Request or MessageId.Cancel or MessageId.RejectRequest => new PeerMessage(id, ReadIndex(header, 5), ReadIndex(header, 9), ReadIndex(header, 13)),
             MessageId.Piece => new PeerMessage(id, ReadIndex(header, 5), ReadIndex(header, 9), (int)length - 9, body.Slice(8)),
             MessageId.Port => new PeerMessage(id, index: BinaryPrimitives.ReadUInt16BigEndian(header[5..])),
             _ => new PeerMessage(id, length: (int)length - 1, payload: body),
@@ -54,10 +55,11 @@ public static class MessageReader
     {
         var valid = id switch
         {
-            MessageId.Choke or MessageId.Unchoke or MessageId.Interested or MessageId.NotInterested => length == 1,
-            MessageId.Have => length == 5,
+            MessageId.Choke or MessageId.Unchoke or MessageId.Interested or MessageId.NotInterested
+                or MessageId.HaveAll or MessageId.HaveNone => length == 1,
+            MessageId.Have or MessageId.SuggestPiece or MessageId.AllowedFast => length == 5,
             MessageId.Bitfield => limits.PieceCountKnown ? length == 1 + (uint)limits.BitfieldLength : length <= FrameLimits.MaxUnknownLength,
-            MessageId.Request or MessageId.Cancel => length == 13,
+            MessageId.Request or MessageId.Cancel or MessageId.RejectRequest => length == 13,
             MessageId.Piece => length >= 9 && length <= 9 + (uint)limits.MaxBlockLength,
             MessageId.Port => length == 3,
             MessageId.Extended => length >= 2 && length <= 1 + (uint)limits.MaxExtendedLength,

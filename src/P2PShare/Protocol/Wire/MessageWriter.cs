@@ -14,7 +14,7 @@ public static class MessageWriter
         return 4;
     }
 
-    /// <summary>choke, unchoke, interested, not interested: a length of 1 and the id.</summary>
+    /// <summary>choke, unchoke, interested, not interested, have all, have none: a length of 1 and the id.</summary>
     public static int WriteSimple(Span<byte> destination, MessageId id)
     {
         BinaryPrimitives.WriteUInt32BigEndian(destination, 1);
@@ -22,13 +22,19 @@ public static class MessageWriter
         return 5;
     }
 
-    public static int WriteHave(Span<byte> destination, int pieceIndex)
-    {
-        BinaryPrimitives.WriteUInt32BigEndian(destination, 5);
-        destination[4] = (byte)MessageId.Have;
-        BinaryPrimitives.WriteInt32BigEndian(destination[5..], pieceIndex);
-        return 9;
-    }
+    public static int WriteHave(Span<byte> destination, int pieceIndex) => WritePieceIndex(destination, MessageId.Have, pieceIndex);
+
+    /// <summary>BEP 6 suggest piece.</summary>
+    public static int WriteSuggestPiece(Span<byte> destination, int pieceIndex) => WritePieceIndex(destination, MessageId.SuggestPiece, pieceIndex);
+
+    /// <summary>BEP 6 allowed fast.</summary>
+    public static int WriteAllowedFast(Span<byte> destination, int pieceIndex) => WritePieceIndex(destination, MessageId.AllowedFast, pieceIndex);
+
+    /// <summary>BEP 6 have all (sent instead of a bitfield, only to a peer that set the Fast bit).</summary>
+    public static int WriteHaveAll(Span<byte> destination) => WriteSimple(destination, MessageId.HaveAll);
+
+    /// <summary>BEP 6 have none (sent instead of a bitfield, only to a peer that set the Fast bit).</summary>
+    public static int WriteHaveNone(Span<byte> destination) => WriteSimple(destination, MessageId.HaveNone);
 
     public static int BitfieldLength(ReadOnlySpan<byte> bits) => 5 + bits.Length;
 
@@ -46,6 +52,10 @@ public static class MessageWriter
     public static int WriteCancel(Span<byte> destination, int index, int begin, int length) =>
         WriteBlockReference(destination, MessageId.Cancel, index, begin, length);
 
+    /// <summary>BEP 6 reject request: the request's (index, begin, length) that will not be served.</summary>
+    public static int WriteRejectRequest(Span<byte> destination, int index, int begin, int length) =>
+        WriteBlockReference(destination, MessageId.RejectRequest, index, begin, length);
+
     /// <summary>The 13 bytes before a block's data; the data follows without a copy into this buffer.</summary>
     public static int WritePieceHeader(Span<byte> destination, int index, int begin, int dataLength)
     {
@@ -62,6 +72,14 @@ public static class MessageWriter
         destination[4] = (byte)MessageId.Port;
         BinaryPrimitives.WriteUInt16BigEndian(destination[5..], port);
         return 7;
+    }
+
+    private static int WritePieceIndex(Span<byte> destination, MessageId id, int pieceIndex)
+    {
+        BinaryPrimitives.WriteUInt32BigEndian(destination, 5);
+        destination[4] = (byte)id;
+        BinaryPrimitives.WriteInt32BigEndian(destination[5..], pieceIndex);
+        return 9;
     }
 
     private static int WriteBlockReference(Span<byte> destination, MessageId id, int index, int begin, int length)

@@ -19,12 +19,12 @@ public readonly struct PeerMessage
 
     public MessageId Id { get; }
 
-    /// <summary>Piece index (have, request, piece, cancel), or the DHT port (port).</summary>
+    /// <summary>Piece index (have, request, piece, cancel, suggest piece, allowed fast, reject request), or the DHT port (port).</summary>
     public int Index { get; }
 
     public int Begin { get; }
 
-    /// <summary>Block length (request, cancel); for piece, the data length.</summary>
+    /// <summary>Block length (request, cancel, reject request); for piece, the data length.</summary>
     public int Length { get; }
 
     public ReadOnlySequence<byte> Payload { get; }
@@ -32,7 +32,8 @@ public readonly struct PeerMessage
     public override string ToString() => Id switch
     {
         MessageId.Have => $"have {Index}",
-        MessageId.Request or MessageId.Cancel => $"{Id} {Index}:{Begin}+{Length}",
+        MessageId.SuggestPiece or MessageId.AllowedFast => $"{Id} {Index}",
+        MessageId.Request or MessageId.Cancel or MessageId.RejectRequest => $"{Id} {Index}:{Begin}+{Length}",
         MessageId.Piece => $"piece {Index}:{Begin}+{Length}",
         _ => Id.ToString(),
     };

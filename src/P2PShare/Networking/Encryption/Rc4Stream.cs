@@ -1,0 +1,100 @@
+using System.Buffers;
+
+namespace P2PShare.Networking.Encryption;
+
+/// <summary>
+/// The payload stream of an RC4 MSE connection: reads are decrypted in the caller's buffer, writes are
+/// encrypted into a pooled buffer before they reach <paramref name="inner"/>. Nothing is allocated per
+/// read or write. One reader and one writer may run at the same time (each direction has its own cipher).
+/// Disposing it disposes the inner stream.
+/// </summary>
+public sealed class Rc4Stream(Stream inner, Rc4 encryptor, Rc4 decryptor) : Stream
+{
+    /// <summary>Largest chunk encrypted per inner write.</summary>
+    private const int ChunkSize = 64 * 1024;
+
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => true;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        var n = inner.Read(buffer);
+        decryptor.Transform(buffer[..n]);
+        return n;
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        var n = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+        decryptor.Transform(buffer.Span[..n]);
+        return n;
+    }
+
+    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+    public override void Write(ReadOnlySpan<byte> buffer)
+    {
+        var chunk = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length, ChunkSize));
+        try
+        {
+            while (!buffer.IsEmpty)
+            {
+                var n = Math.Min(buffer.Length, chunk.Length);
+                encryptor.Transform(buffer[..n], chunk);
+                inner.Write(chunk, 0, n);
+                buffer = buffer[n..];
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
+        }
+    }
+
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        var chunk = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length, ChunkSize));
+        try
+        {
+            while (!buffer.IsEmpty)
+            {
+                var n = Math.Min(buffer.Length, chunk.Length);
+                encryptor.Transform(buffer.Span[..n], chunk);
+                await inner.WriteAsync(chunk.AsMemory(0, n), cancellationToken).ConfigureAwait(false);
+                buffer = buffer[n..];
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
+        }
+    }
+
+    public override void Flush() => inner.Flush();
+
+    public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+            inner.Dispose();
+        base.Dispose(disposing);
+    }
+
+    public override ValueTask DisposeAsync() => inner.DisposeAsync();
+}
