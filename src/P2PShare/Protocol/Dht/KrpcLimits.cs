@@ -10,6 +10,6 @@ public static class KrpcLimits
     public const int MaxMethodName = 64;
     public const int MaxVersion = 16;
     public const int MaxNodes = 64;
-    public const int MaxValues = 256;
+    public const int MaxValues = 200;
     public const int MaxErrorText = 256;
 }
