@@ -15,6 +15,7 @@ namespace P2PShare.Networking.Dht;
 /// </summary>
 public sealed partial class DhtNode : IDatagramHandler
 {
+    private const int MaxBootstrapFillLookups = 6;
     private readonly DhtOptions _options;
     private readonly IDatagramSender _sender;
     private readonly TimeProvider _time;
@@ -103,8 +104,17 @@ public sealed partial class DhtNode : IDatagramHandler
         var asks = addresses.Select(address => QueryAsync(address, null, FindNodeQuery(Id), cancellationToken));
         await Task.WhenAll(asks).ConfigureAwait(false);
         var result = await LookupAsync(Id, KrpcMethod.FindNode, null, cancellationToken).ConfigureAwait(false);
+        // Then fill the buckets that are not full with lookups of random ids in their ranges (as refresh would later).
+        List<NodeId> fill;
+        lock (_gate)
+        {
+            fill = _table.Buckets.Take(_table.Buckets.Count - 1).Where(b => b.Nodes.Count < _options.BucketSize)
+                .Select(b => _table.RandomIdIn(b, _random)).Take(MaxBootstrapFillLookups).ToList();
+        }
+        var fills = await Task.WhenAll(fill.Select(target => LookupAsync(target, KrpcMethod.FindNode, null, cancellationToken)))
+            .ConfigureAwait(false);
         _logger.LogInformation("DHT bootstrap: {Nodes} nodes in the table after {Queries} queries ({Responses} answers)",
-            NodeCount, result.QueriesSent + addresses.Count, result.Responses);
+            NodeCount, result.QueriesSent + addresses.Count + fills.Sum(f => f.QueriesSent), result.Responses + fills.Sum(f => f.Responses));
         return NodeCount;
     }
 
