@@ -1,0 +1,60 @@
+using System.Net;
+using P2PShare.Metainfo;
+using P2PShare.Tests.Support;
+
+namespace P2PShare.Tests.Dht;
+
+/// <summary>
+/// Our DHT node with libtorrent's on 127.0.0.1, in the topology of real-clients-on-loopback.md: a bare libtorrent
+/// bootstrap node B, libtorrent peers joining through B, and our node joining through B.
+/// </summary>
+[TestFixture, Category("Interop")]
+public sealed class DhtInteropTests
+{
+    [Test, CancelAfter(30_000)]
+    public async Task OurGetPeersFindsALibtorrentSeederThatOnlyAnnouncedToTheDht(CancellationToken ct)
+    {
+        await using var work = new TempDirectory();
+        var file = TestData.CreateFile(work.Combine("seed", "data.bin"), 256 * 1024, seed: 13);
+        var torrent = await LibtorrentTorrent.CreateAsync(file, work.Combine("data.torrent"), 16 * 1024, cancellationToken: ct);
+        await using var bootstrap = await LibtorrentDhtNode.StartAsync(null, ct);
+        await using var seeder = await LibtorrentPeer.StartSeedAsync(torrent.TorrentPath, work.Combine("seed"),
+            o => o with { NoTrackers = true, DhtBootstrap = [bootstrap.EndPoint], DhtAnnounceInterval = TimeSpan.FromSeconds(2) }, ct);
+        await using var ours = LoopbackDhtNode.Start();
+        await ours.Node.BootstrapAsync([bootstrap.EndPoint], ct);
+
+        var infoHash = InfoHash.Parse(torrent.InfoHash);
+        var seederAddress = new IPEndPoint(IPAddress.Loopback, seeder.Port);
+        IReadOnlyList<IPEndPoint> found = [];
+        await Eventually.UntilAsync(async () =>
+            {
+                found = await ours.Node.GetPeersAsync(infoHash, ct);
+                return found.Contains(seederAddress);
+            }, TimeSpan.FromSeconds(20), $"our get_peers to return the libtorrent seeder {seederAddress}",
+            () => $"found [{string.Join(", ", found)}]; our status {ours.Node.Status}; libtorrent bootstrap knows {bootstrap.DhtNodes} nodes",
+            TimeSpan.FromMilliseconds(500), ct);
+    }
+
+    [Test, CancelAfter(30_000)]
+    public async Task ALibtorrentLookupFindsTheAddressOurNodeAnnounced(CancellationToken ct)
+    {
+        await using var bootstrap = await LibtorrentDhtNode.StartAsync(null, ct);
+        await using var searcher = await LibtorrentDhtNode.StartAsync([bootstrap.EndPoint], ct);
+        await using var ours = LoopbackDhtNode.Start();
+        await ours.Node.BootstrapAsync([bootstrap.EndPoint], ct);
+
+        var infoHash = InfoHash.Parse(Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(20)));
+        var ourPeerPort = FreePort.Get();
+        var announce = await ours.Node.AnnounceAsync(infoHash, ourPeerPort, ct);
+        Assert.That(announce.Acknowledged, Is.GreaterThan(0), $"libtorrent accepted our announce_peer ({announce.AnnouncedTo} sent)");
+
+        var expected = new IPEndPoint(IPAddress.Loopback, ourPeerPort);
+        await Eventually.UntilAsync(async () =>
+            {
+                await searcher.StartGetPeersAsync(infoHash.Hex, ct);
+                return searcher.PeersFound(infoHash.Hex).Contains(expected);
+            }, TimeSpan.FromSeconds(20), $"libtorrent's get_peers to return our announced {expected}",
+            () => $"libtorrent found [{string.Join(", ", searcher.PeersFound(infoHash.Hex))}]; our status {ours.Node.Status}",
+            TimeSpan.FromSeconds(1), ct);
+    }
+}
