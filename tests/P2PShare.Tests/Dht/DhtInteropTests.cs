@@ -11,7 +11,7 @@ namespace P2PShare.Tests.Dht;
 [TestFixture, Category("Interop")]
 public sealed class DhtInteropTests
 {
-    [Test, CancelAfter(30_000)]
+    [Test, CancelAfter(25_000)]
     public async Task OurGetPeersFindsALibtorrentSeederThatOnlyAnnouncedToTheDht(CancellationToken ct)
     {
         await using var work = new TempDirectory();
@@ -30,12 +30,12 @@ public sealed class DhtInteropTests
             {
                 found = await ours.Node.GetPeersAsync(infoHash, ct);
                 return found.Contains(seederAddress);
-            }, TimeSpan.FromSeconds(20), $"our get_peers to return the libtorrent seeder {seederAddress}",
+            }, TimeSpan.FromSeconds(15), $"our get_peers to return the libtorrent seeder {seederAddress}",
             () => $"found [{string.Join(", ", found)}]; our status {ours.Node.Status}; libtorrent bootstrap knows {bootstrap.DhtNodes} nodes",
             TimeSpan.FromMilliseconds(500), ct);
     }
 
-    [Test, CancelAfter(30_000)]
+    [Test, CancelAfter(25_000)]
     public async Task ALibtorrentLookupFindsTheAddressOurNodeAnnounced(CancellationToken ct)
     {
         await using var bootstrap = await LibtorrentDhtNode.StartAsync(null, ct);
@@ -53,7 +53,7 @@ public sealed class DhtInteropTests
             {
                 await searcher.StartGetPeersAsync(infoHash.Hex, ct);
                 return searcher.PeersFound(infoHash.Hex).Contains(expected);
-            }, TimeSpan.FromSeconds(20), $"libtorrent's get_peers to return our announced {expected}",
+            }, TimeSpan.FromSeconds(15), $"libtorrent's get_peers to return our announced {expected}",
             () => $"libtorrent found [{string.Join(", ", searcher.PeersFound(infoHash.Hex))}]; our status {ours.Node.Status}",
             TimeSpan.FromSeconds(1), ct);
     }
