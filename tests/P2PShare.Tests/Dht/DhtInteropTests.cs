@@ -57,4 +57,38 @@ public sealed class DhtInteropTests
             () => $"libtorrent found [{string.Join(", ", searcher.PeersFound(infoHash.Hex))}]; our status {ours.Node.Status}",
             TimeSpan.FromSeconds(1), ct);
     }
+
+    [Test, CancelAfter(25_000)]
+    public async Task ALibtorrentMagnetLeecherDialsThePortOurNodeAnnounced(CancellationToken ct)
+    {
+        await using var work = new TempDirectory();
+        await using var bootstrap = await LibtorrentDhtNode.StartAsync(null, ct);
+        await using var ours = LoopbackDhtNode.Start();
+        await ours.Node.BootstrapAsync([bootstrap.EndPoint], ct);
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var ourPeerPort = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var hash = System.Security.Cryptography.RandomNumberGenerator.GetBytes(20);
+        var infoHash = new InfoHash(hash);
+        var announce = await ours.Node.AnnounceAsync(infoHash, ourPeerPort, ct);
+        Assert.That(announce.Acknowledged, Is.GreaterThan(0));
+
+        // A magnet link with no tracker and no peer: libtorrent can learn our address only from the DHT.
+        await using var leecher = await LibtorrentPeer.StartAsync(new LibtorrentPeerOptions("", work.CreateSubdirectory("leech"))
+        {
+            Magnet = $"magnet:?xt=urn:btih:{infoHash.Hex}",
+            Mode = LibtorrentMode.Leech,
+            NoTrackers = true,
+            Encryption = "disabled",
+            DhtBootstrap = [bootstrap.EndPoint],
+            DhtAnnounceInterval = TimeSpan.FromSeconds(2),
+        }, ct);
+        using var accept = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        accept.CancelAfter(TimeSpan.FromSeconds(15));
+        using var connection = await listener.AcceptTcpClientAsync(accept.Token);
+        var handshake = new byte[48];
+        await connection.GetStream().ReadExactlyAsync(handshake, ct);
+        Assert.That(handshake[1..20], Is.EqualTo("BitTorrent protocol"u8.ToArray()), "a BitTorrent handshake");
+        Assert.That(handshake[28..48], Is.EqualTo(hash), "for the info-hash we announced");
+    }
 }
