@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """A libtorrent (python3-libtorrent 2.0) peer for loopback interop tests.
 
-Seeds or leeches one .torrent (or, leeching, a magnet link whose metadata it fetches from peers), listening on 127.0.0.1 only, with DHT/LSD/UPnP/NAT-PMP off and
+Seeds or leeches one .torrent (or, leeching, a magnet link whose metadata it fetches from peers), listening on 127.0.0.1 only, with DHT (unless --dht)/LSD/UPnP/NAT-PMP off and
 several connections per IP allowed (every local peer shares 127.0.0.1). It prints one JSON object
 per line on stdout:
 
@@ -18,6 +18,7 @@ Commands can be written on stdin, one per line (optional; EOF on stdin is fine):
   upload-limit BYTES_PER_S  set the per-torrent upload limit (0 = none)
   download-limit BYTES_PER_S
   reannounce                force a tracker announce
+  dht-announce              force a DHT announce (with --dht)
   status                    print a status line now
 
 Each command is answered by {"event": "command_ok"|"command_error", "command": ...}; a command may
@@ -78,6 +79,12 @@ def parse_args(argv):
     p.add_argument("--status-interval", type=float, default=1.0, help="seconds between status lines")
     p.add_argument("--max-seconds", type=float, default=0.0, help="give up after N seconds (exit 3; 0 = never)")
     p.add_argument("--peers-in-status", action="store_true", help="include per-peer details in status lines")
+    p.add_argument("--dht", action="store_true",
+                   help="enable libtorrent's DHT with the settings that make it work on 127.0.0.1 (off by default)")
+    p.add_argument("--dht-bootstrap", action="append", default=[], metavar="HOST:PORT",
+                   help="DHT node to join through (repeatable; implies --dht)")
+    p.add_argument("--dht-announce-interval", type=float, default=0.0,
+                   help="force a DHT announce every N seconds (0 = libtorrent's own schedule; implies --dht)")
     return p.parse_args(argv)
 
 
@@ -128,6 +135,8 @@ def apply_command(line, handle, peers_to_dial):
             handle.set_download_limit(int(arg) if int(arg) > 0 else -1)
         elif verb == "reannounce":
             handle.force_reannounce()
+        elif verb == "dht-announce":
+            handle.force_dht_announce()
         elif verb == "status":
             pass
         else:
@@ -159,7 +168,20 @@ def make_session(args):
         | lt.alert.category_t.tracker_notification,
         "user_agent": "lt_peer.py/libtorrent-" + lt.__version__,
     }
-    return lt.session(settings)
+    if args.dht or args.dht_bootstrap or args.dht_announce_interval > 0:
+        # As in lt_dht.py: libtorrent's DHT refuses loopback nodes unless these are relaxed.
+        settings.update({
+            "enable_dht": True,
+            "dht_bootstrap_nodes": ",".join(args.dht_bootstrap),
+            "dht_restrict_routing_ips": False,
+            "dht_restrict_search_ips": False,
+            "dht_ignore_dark_internet": False,
+            "dht_prefer_verified_node_ids": False,
+        })
+    session = lt.session(settings)
+    for node in args.dht_bootstrap:
+        session.add_dht_node(parse_endpoint(node))
+    return session
 
 
 def state_name(st):
@@ -261,6 +283,7 @@ def main(argv):
     next_status = start
     next_dial = start
     next_reannounce = start + args.reannounce_interval if args.reannounce_interval > 0 else None
+    next_dht_announce = start if args.dht_announce_interval > 0 else None
     dialled_once = False
     complete_reported = False
     exit_code = 0
@@ -295,6 +318,10 @@ def main(argv):
                     handle.connect_peer((host, port))
             dialled_once = True
             next_dial = now + (args.redial_interval if args.redial_interval > 0 else 1e18)
+
+        if next_dht_announce is not None and now >= next_dht_announce and not checking:
+            handle.force_dht_announce()
+            next_dht_announce = now + args.dht_announce_interval
 
         if next_reannounce is not None and now >= next_reannounce:
             handle.force_reannounce()

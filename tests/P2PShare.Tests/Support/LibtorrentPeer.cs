@@ -63,6 +63,12 @@ public sealed record LibtorrentPeerOptions(string TorrentPath, string SaveDirect
 
     /// <summary>Include per-peer details in status lines.</summary>
     public bool PeersInStatus { get; init; }
+
+    /// <summary>DHT nodes to join through (lt_peer.py --dht-bootstrap); any turns libtorrent's DHT on, set up for loopback.</summary>
+    public IReadOnlyList<IPEndPoint> DhtBootstrap { get; init; } = [];
+
+    /// <summary>Force a DHT announce this often (lt_peer.py --dht-announce-interval); null follows libtorrent's schedule.</summary>
+    public TimeSpan? DhtAnnounceInterval { get; init; }
 }
 
 /// <summary>One JSON status line of lt_peer.py.</summary>
@@ -289,6 +295,14 @@ public sealed class LibtorrentPeer : IAsyncDisposable
         if (o.PeersInStatus)
         {
             args.Add("--peers-in-status");
+        }
+        foreach (var node in o.DhtBootstrap)
+        {
+            args.AddRange(["--dht-bootstrap", $"{node.Address}:{node.Port.ToString(inv)}"]);
+        }
+        if (o.DhtAnnounceInterval is { } dhtAnnounce)
+        {
+            args.AddRange(["--dht-announce-interval", dhtAnnounce.TotalSeconds.ToString("0.###", inv)]);
         }
         return args;
     }
