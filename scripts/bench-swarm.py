@@ -307,7 +307,7 @@ class Bench:
         return proc
 
     def start_p2p_seeder(self):
-        proc = Proc("p2pshare seeder", self.p2p + ["seed", self.torrent, "--data", self.seed_dir, "--bind", "127.0.0.1",
+        proc = Proc("p2pshare seeder", self.p2p + ["seed", self.torrent, "--data", self.seed_dir, "--bind", "127.0.0.1", "--no-dht",
                                                    "--port", "0", "--give-up-after", "86400",
                                                    "--log-file", os.path.join(self.logs, "p2pshare-seeder.serilog")],
                     os.path.join(self.logs, "p2pshare-seeder.log"))
@@ -323,7 +323,7 @@ class Bench:
         logf = os.path.join(self.logs, f"{tag}.log")
         if kind == "p2pshare":
             argv = self.p2p + ["download", self.torrent, "-o", out_dir, "--peer", f"127.0.0.1:{seeder_port}",
-                               "--no-seed", "--bind", "127.0.0.1", "--port", "0",
+                               "--no-seed", "--bind", "127.0.0.1", "--port", "0", "--no-dht",
                                "--log-file", os.path.join(self.logs, f"{tag}.serilog")]
         elif kind == "libtorrent":
             argv = ["/usr/bin/python3", LT_PEER, "--torrent", self.torrent, "--save-dir", out_dir, "--mode", "leech",

@@ -14,5 +14,6 @@ internal static class CommandCatalog
         yield return NativeCommand.Create();
         yield return VerifyCommand.Create();
         yield return AnnounceCommand.Create();
+        yield return DhtCommand.Create();
     }
 }

@@ -35,9 +35,13 @@ internal sealed class TorrentRunCommand
 
     public Option<long?> MaxDownloadRate { get; } = new("--max-download-rate") { Description = "Download limit for all peers together, in KiB/s." };
 
+    public Option<bool> NoDht { get; } = new("--no-dht") { Description = "Do not use the DHT (BEP 5) to find peers or be found." };
+
+    public Option<string[]> DhtBootstrap { get; } = new("--dht-bootstrap") { Description = "Bootstrap the DHT from this node (HOST:PORT; repeat for more); replaces the default routers.", AllowMultipleArgumentsPerToken = false };
+
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Port, Bind, Peers, MaxPeers, SeedRatio, SeedTime, StateDir, GiveUpAfter, UploadSlots, MaxUploadRate, MaxDownloadRate })
+        foreach (var option in new Option[] { Port, Bind, Peers, MaxPeers, SeedRatio, SeedTime, StateDir, GiveUpAfter, UploadSlots, MaxUploadRate, MaxDownloadRate, NoDht, DhtBootstrap })
             command.Options.Add(option);
     }
 
@@ -102,6 +106,9 @@ internal sealed class TorrentRunCommand
     /// <summary>What all torrents of the process share: the port and the rate limits (for all torrents together).</summary>
     public EngineSettings ReadEngineSettings(ParseResult parse, TorrentRunOptions first) => new()
     {
+        Dht = !parse.GetValue(NoDht),
+        DhtBootstrap = ReadDhtBootstrap(parse),
+        DhtStateFile = Path.Combine(first.StateDirectory ?? Path.Combine(first.DataDirectory, ".p2pshare"), "dht.dat"),
         Port = first.Port,
         ListenAddress = first.ListenAddress,
         MaxUploadRate = KiBPerSecond(parse.GetValue(MaxUploadRate), "--max-upload-rate") ?? 0,
@@ -158,6 +165,25 @@ internal sealed class TorrentRunCommand
         < 0 => throw new UserErrorException($"{option} {value}: must be a positive number of KiB/s"),
         _ => value * 1024,
     };
+
+    /// <summary>--dht-bootstrap nodes (IP:PORT or HOST:PORT, resolved by the DHT without delaying start-up); null when none given.</summary>
+    public IReadOnlyList<EndPoint>? ReadDhtBootstrap(ParseResult parse)
+    {
+        var texts = parse.GetValue(DhtBootstrap) ?? [];
+        if (texts.Length == 0)
+            return null;
+        return texts.Select(text =>
+        {
+            try
+            {
+                return ParsePeer(text) is { } ip ? (EndPoint)ip : new DnsEndPoint(text[..text.LastIndexOf(':')], int.Parse(text[(text.LastIndexOf(':') + 1)..], CultureInfo.InvariantCulture));
+            }
+            catch (UserErrorException)
+            {
+                throw new UserErrorException($"--dht-bootstrap '{text}' is not HOST:PORT");
+            }
+        }).ToList();
+    }
 
     /// <summary>An IP:PORT is an address now; HOST:PORT is checked here and resolved (asynchronously) when the run starts (null).</summary>
     internal static IPEndPoint? ParsePeer(string text)

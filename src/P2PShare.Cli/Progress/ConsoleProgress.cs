@@ -45,7 +45,7 @@ internal sealed class ConsoleProgress(TextWriter output, bool isTerminal, TimePr
         var line = string.Create(CultureInfo.InvariantCulture,
             $"{state} {progress.Fraction * 100,5:0.0}%  {ByteSize.Format(progress.VerifiedBytes)}/{ByteSize.Format(progress.TotalLength)}  "
             + $"down {ByteSize.Format((long)progress.DownloadRate)}/s  up {ByteSize.Format((long)progress.UploadRate)}/s  "
-            + $"peers {progress.Peers} ({progress.Seeds} seeds)  ETA {Eta(progress)}");
+            + $"peers {progress.Peers} ({progress.Seeds} seeds)  ETA {Eta(progress)}{(progress.DhtNodes is { } nodes ? $"  dht {nodes} nodes" : "")}");
         Write(line, force: phase == RunPhase.Stopping);
         if (phase == RunPhase.Stopping && isTerminal)
             lock (_gate)
@@ -54,9 +54,9 @@ internal sealed class ConsoleProgress(TextWriter output, bool isTerminal, TimePr
 
     public void Peers(IReadOnlyList<PeerInfo> peers)
     {
-        var lines = new List<string> { $"{"peer",-22} {"client",-20} {"down/s",10} {"up/s",10} {"have",6} {"score",6} {"reqs",5}  flags" };
+        var lines = new List<string> { $"{"peer",-22} {"client",-20} {"down/s",10} {"up/s",10} {"have",6} {"score",6} {"reqs",5} {"source",-8} {"via",-9} flags" };
         lines.AddRange(peers.OrderByDescending(p => p.Score).Select(p => string.Create(CultureInfo.InvariantCulture,
-            $"{p.Address,-22} {Truncate(p.Client, 20),-20} {ByteSize.Format((long)p.DownloadRate),10} {ByteSize.Format((long)p.UploadRate),10} {p.PiecesFraction * 100,5:0}% {p.Score,6:0.0} {p.Outstanding,5}  {p.Flags}")));
+            $"{p.Address,-22} {Truncate(p.Client, 20),-20} {ByteSize.Format((long)p.DownloadRate),10} {ByteSize.Format((long)p.UploadRate),10} {p.PiecesFraction * 100,5:0}% {p.Score,6:0.0} {p.Outstanding,5} {p.Source.ToString().ToLowerInvariant(),-8} {p.Transport,-9} {p.Flags}")));
         lock (_gate)
         {
             ClearLine();

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using P2PShare.Engine.Disk;
 using P2PShare.Metainfo;
 using P2PShare.Networking;
+using P2PShare.Networking.Dht;
 using P2PShare.Networking.Peers;
 using P2PShare.Networking.Trackers;
 using P2PShare.Networking.Udp;
@@ -47,6 +48,9 @@ public sealed class ClientEngine : IAsyncDisposable
             TcpPeerTransport.Instance)
         {
             Disk = new DiskQueue(new DiskQueueOptions { MemoryBudgetBytes = settings.DiskQueueBytes }, loggers.CreateLogger<DiskQueue>()),
+            Dht = settings.Dht && udp is not null
+                ? new DhtNode(new DhtOptions { StateFilePath = settings.DhtStateFile }, udp, time, random, loggers.CreateLogger<DhtNode>())
+                : null,
         };
         TrackerHttp = HttpTrackerClient.CreateHttpClient(TrackerOptions.Default);
     }
@@ -81,6 +85,13 @@ public sealed class ClientEngine : IAsyncDisposable
         engine._loops.Add(listener.RunAsync(engine.OnAcceptedAsync, engine._lifetime.Token));
         if (udp is not null)
             engine._loops.Add(udp.RunAsync(engine._lifetime.Token));
+        if (engine.Resources.Dht is { } dht)
+        {
+            udp!.AddHandler(dht);
+            engine._loops.Add(dht.RunAsync(engine._lifetime.Token));
+            // Not awaited: resolving the routers must never delay start-up; without internet the node just stays empty.
+            engine._loops.Add(engine.BootstrapDhtAsync(dht, settings.DhtBootstrap ?? EngineSettings.DefaultDhtRouters));
+        }
         return engine;
     }
 
@@ -103,6 +114,25 @@ public sealed class ClientEngine : IAsyncDisposable
         }
         logger.LogWarning("No port from {Port} is free for both TCP and UDP; UDP (DHT, uTP) is off", settings.Port);
         return (PeerListener.Start(settings.ListenAddress, settings.Port, logger), null);
+    }
+
+    /// <summary>The DHT node (BEP 5) on the UDP port; null when off.</summary>
+    public DhtNode? Dht => Resources.Dht;
+
+    private async Task BootstrapDhtAsync(DhtNode dht, IReadOnlyList<EndPoint> nodes)
+    {
+        try
+        {
+            var found = await dht.BootstrapAsync(nodes, _lifetime.Token).ConfigureAwait(false);
+            _logger.LogInformation("DHT bootstrapped from {Count} given nodes: {Nodes} nodes known", nodes.Count, found);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (Exception error)
+        {
+            _logger.LogWarning("DHT bootstrap failed: {Reason}", error.Message);
+        }
     }
 
     /// <summary>Replaces the engine-wide settings while running (limits and rates at once; the port stays).</summary>

@@ -36,6 +36,22 @@ public sealed record EngineSettings
     /// <summary>Open data files of all torrents together.</summary>
     public int MaxOpenFiles { get; init; } = 256;
 
+    /// <summary>Run a mainline DHT node (BEP 5) on the UDP port, for public torrents.</summary>
+    public bool Dht { get; init; } = true;
+
+    /// <summary>Nodes to bootstrap the DHT from; null: the routers real clients use (plus the nodes saved last time).</summary>
+    public IReadOnlyList<EndPoint>? DhtBootstrap { get; init; }
+
+    /// <summary>Where the DHT keeps its routing table between runs; null: not kept.</summary>
+    public string? DhtStateFile { get; init; }
+
+    /// <summary>The routers libtorrent, uTorrent and Transmission bootstrap from.</summary>
+    public static IReadOnlyList<EndPoint> DefaultDhtRouters { get; } =
+    [
+        new DnsEndPoint("router.bittorrent.com", 6881), new DnsEndPoint("router.utorrent.com", 6881),
+        new DnsEndPoint("dht.transmissionbt.com", 6881), new DnsEndPoint("dht.libtorrent.org", 25401),
+    ];
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first bad value.</summary>
     public EngineSettings Validate()
     {

@@ -3,8 +3,10 @@ using System.Net;
 namespace P2PShare.Engine;
 
 /// <summary>An address learnt from a tracker, the command line, resume data or an incoming connection.</summary>
-internal sealed class KnownPeer(IPEndPoint endPoint)
+internal sealed class KnownPeer(IPEndPoint endPoint, PeerSource source = PeerSource.Given)
 {
+    public PeerSource Source { get; } = source;
+
     public IPEndPoint EndPoint { get; } = endPoint;
 
     public bool IsConnecting { get; set; }

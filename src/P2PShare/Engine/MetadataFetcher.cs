@@ -61,10 +61,10 @@ public sealed class MetadataFetcher : ITorrentPeerSink, IAsyncDisposable
 
     public InfoHash InfoHash => _magnet.InfoHash;
 
-    public void AddPeers(IEnumerable<IPEndPoint> endPoints)
+    public void AddPeers(IEnumerable<IPEndPoint> endPoints, PeerSource source = PeerSource.Given)
     {
         lock (_gate)
-            _dialer.Add(endPoints);
+            _dialer.Add(endPoints, source);
     }
 
     public MetadataFetchProgress Progress()

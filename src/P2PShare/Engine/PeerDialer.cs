@@ -82,7 +82,7 @@ internal sealed class PeerDialer
     /// Adds addresses to dial. An address given up after failed dials and named again (by a tracker, the DHT or PEX)
     /// is retried after a back-off that doubles with each failure, a bounded number of times.
     /// </summary>
-    public void Add(IEnumerable<IPEndPoint> endPoints)
+    public void Add(IEnumerable<IPEndPoint> endPoints, PeerSource source = PeerSource.Given)
     {
         foreach (var endPoint in endPoints)
         {
@@ -100,7 +100,7 @@ internal sealed class PeerDialer
             }
             if (_known.Count >= MaxKnown)
                 continue;
-            _known[endPoint] = new KnownPeer(endPoint);
+            _known[endPoint] = new KnownPeer(endPoint, source);
         }
     }
 

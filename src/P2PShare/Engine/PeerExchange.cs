@@ -54,7 +54,7 @@ internal sealed class PeerExchange(Torrent torrent, List<PeerSession> peers, Pee
         if (learnt.Count == 0)
             return;
         logger.LogDebug("PEX from {Peer}: {Count} addresses ({Addresses})", peer.Name, learnt.Count, string.Join(", ", learnt.Take(10)));
-        dialer.Add(learnt);
+        dialer.Add(learnt, PeerSource.Pex);
     }
 
     /// <summary>Sends each peer that is due the changes in our peer list since its last message.</summary>

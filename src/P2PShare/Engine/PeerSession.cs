@@ -112,6 +112,9 @@ internal sealed class PeerSession
 
     public int MetadataRequests { get; set; }
 
+    /// <summary>The peer's BEP 5 PORT message was taken (later ones are ignored).</summary>
+    public bool DhtPortSeen { get; set; }
+
     /// <summary>BEP 11: the addresses this peer has been told about and not told dropped; null until it announces ut_pex.</summary>
     public HashSet<System.Net.IPEndPoint>? PexSent { get; set; }
 

@@ -1,5 +1,6 @@
 using P2PShare.Engine.Disk;
 using P2PShare.Networking;
+using P2PShare.Networking.Dht;
 using P2PShare.Networking.Peers;
 
 namespace P2PShare.Engine;
@@ -12,6 +13,9 @@ public sealed record SharedResources(ConnectionBudget Connections, TokenBucket U
 {
     /// <summary>Hashing and writing of completed pieces for all torrents, within one memory budget.</summary>
     public DiskQueue Disk { get; init; } = DiskQueue.Shared;
+
+    /// <summary>The engine's DHT node; null when the DHT is off (or no UDP port).</summary>
+    public DhtNode? Dht { get; init; }
 
     /// <summary>No engine around (a torrent alone, in tests): no shared limits, TCP.</summary>
     public static SharedResources Standalone(TimeProvider time) =>

@@ -12,7 +12,8 @@ public sealed record TorrentProgress(
     double UploadRate,
     int Peers,
     int Seeds,
-    bool InEndgame)
+    bool InEndgame,
+    int? DhtNodes = null)
 {
     public bool IsComplete => PiecesHave == PieceCount;
 

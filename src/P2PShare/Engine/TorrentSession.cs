@@ -50,7 +50,9 @@ public sealed class TorrentSession : ITorrentPeerSink, IAsyncDisposable
         _time = time;
         _logger = logger;
         _have = have;
-        OurHandshake = new Handshake(ExtensionSupport.Reserved, torrent.InfoHash, ourId);
+        // BEP 27: a private torrent says nothing of a DHT node.
+        var dhtBit = _shared.Dht is not null && !torrent.IsPrivate ? Handshake.DhtBit : 0;
+        OurHandshake = new Handshake(ExtensionSupport.Reserved | dhtBit, torrent.InfoHash, ourId);
         _scheduler = new RequestScheduler(torrent, have, new PiecePicker(torrent.PieceCount, random), options, time);
         _choker = new Choker(options.UploadSlots, time, random);
         _bans = new PeerBans(time, options.BanDuration);
@@ -96,7 +98,7 @@ public sealed class TorrentSession : ITorrentPeerSink, IAsyncDisposable
             return new TorrentProgress(
                 _torrent.PieceCount, _have.CountSet, _torrent.TotalLength, _verifier.VerifiedBytes,
                 _downloadRate.Total, _uploadRate.Total, _downloadRate.BytesPerSecond, _uploadRate.BytesPerSecond,
-                _peers.Count, _peers.Count(p => p.Has.IsComplete), _scheduler.InEndgame);
+                _peers.Count, _peers.Count(p => p.Has.IsComplete), _scheduler.InEndgame, _shared.Dht?.NodeCount);
         }
     }
 
@@ -107,7 +109,8 @@ public sealed class TorrentSession : ITorrentPeerSink, IAsyncDisposable
             return _peers.Select(p => new PeerInfo(
                 p.Name, p.Connection.Remote.PeerId.ClientName, p.DownloadRate.BytesPerSecond, p.UploadRate.BytesPerSecond,
                 p.Has.Length == 0 ? 0 : (double)p.Has.CountSet / p.Has.Length, Flags(p), p.Outstanding.Count, p.HashFailures,
-                PeerRating.Score(p.Record(_time)))).ToList();
+                PeerRating.Score(p.Record(_time)), p.KnownAddresses.Count > 0 ? p.KnownAddresses[0].Source : PeerSource.Incoming,
+                p.Connection.Transport)).ToList();
         }
     }
 
@@ -119,11 +122,11 @@ public sealed class TorrentSession : ITorrentPeerSink, IAsyncDisposable
     }
 
     /// <summary>Adds addresses to dial; they are dialled at once (within the limits), not at the next tick.</summary>
-    public void AddPeers(IEnumerable<IPEndPoint> endPoints)
+    public void AddPeers(IEnumerable<IPEndPoint> endPoints, PeerSource source = PeerSource.Given)
     {
         lock (_gate)
         {
-            _dialer.Add(endPoints);
+            _dialer.Add(endPoints, source);
             if (_disposed == 0)
                 _dialer.DialMore(_peers.Count, _time.GetTimestamp(), _lifetime.Token);
         }
@@ -387,8 +390,10 @@ public sealed class TorrentSession : ITorrentPeerSink, IAsyncDisposable
                 await peer.Connection.SendAsync(ExtensionSupport.HandshakeFrame(_torrent.InfoBytes.Length, _options.AdvertisedPort, offerPex: _pex.Enabled), token).ConfigureAwait(false);
             if (!_have.IsEmpty)
                 await SendBitfieldAsync(peer, token).ConfigureAwait(false);
+            if (OurHandshake.SupportsDht && peer.Connection.Remote.SupportsDht && _options.AdvertisedPort is { } dhtPort)
+                await SendPortAsync(peer, dhtPort, token).ConfigureAwait(false);
             var sender = peer.RunSenderAsync(_readCache, StillWanted, OnUploaded, _uploadLimit, token);
-            var receiver = peer.Connection.ReceiveAsync(new FrameLimits(_torrent.PieceCount), m => _messages.Handle(peer, m), token, _downloadLimit,
+            var receiver = peer.Connection.ReceiveAsync(new FrameLimits(_torrent.PieceCount), m => OnMessage(peer, m), token, _downloadLimit,
                 _verifier.DiskQueue.WaitForRoomAsync);
             var first = await Task.WhenAny(sender, receiver).ConfigureAwait(false);
             await first.ConfigureAwait(false);
@@ -414,6 +419,28 @@ public sealed class TorrentSession : ITorrentPeerSink, IAsyncDisposable
         peer.CloseOutbox();
         await peer.Connection.DisposeAsync().ConfigureAwait(false);
         RemovePeer(peer, reason);
+    }
+
+    private void OnMessage(PeerSession peer, PeerMessage message)
+    {
+        if (message.Id == MessageId.Port)
+        {
+            // BEP 5: the peer runs a DHT node on this UDP port; a node worth knowing (private torrents ignore it).
+            // Only a peer's first: repeated PORT messages must not become a stream of pings we send for it.
+            if (OurHandshake.SupportsDht && _shared.Dht is { } dht && message.Index > 0 && !peer.DhtPortSeen)
+            {
+                peer.DhtPortSeen = true;
+                _ = dht.AddNodeAsync(new IPEndPoint(peer.Connection.RemoteEndPoint.Address, message.Index), _lifetime.Token);
+            }
+        }
+        _messages.Handle(peer, message);
+    }
+
+    private static async Task SendPortAsync(PeerSession peer, int port, CancellationToken token)
+    {
+        var message = new byte[7];
+        MessageWriter.WritePort(message, (ushort)port);
+        await peer.Connection.SendAsync(message, token).ConfigureAwait(false);
     }
 
     private async Task SendBitfieldAsync(PeerSession peer, CancellationToken token)

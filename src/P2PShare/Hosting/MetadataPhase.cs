@@ -73,6 +73,9 @@ internal sealed class MetadataPhase(TorrentRunOptions options, IRunObserver obse
             fetch,
             AnnounceAsync(trackers, fetcher, peerId, listener.Port, stop.Token),
         };
+        if (engine.Dht is { } dht)
+            tasks.Add(new DhtPeerFinder(dht, magnet.InfoHash, listener.Port, time, _logger).RunAsync(
+                found => fetcher.AddPeers(found, PeerSource.Dht), () => fetcher.Progress().PeersWithMetadata == 0, stop.Token));
         try
         {
             await SuperviseAsync(fetch, fetcher, trackers, stop.Token).ConfigureAwait(false);
@@ -151,7 +154,7 @@ internal sealed class MetadataPhase(TorrentRunOptions options, IRunObserver obse
         {
             await trackers.RunAsync(
                 announceEvent => new AnnounceRequest(fetcher.InfoHash, peerId.Memory, port, 0, 0, UnknownLeft, announceEvent),
-                fetcher.AddPeers,
+                peers => fetcher.AddPeers(peers, PeerSource.Tracker),
                 cancellationToken,
                 () => fetcher.Progress().PeersWithMetadata == 0).ConfigureAwait(false);
         }

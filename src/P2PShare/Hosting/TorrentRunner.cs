@@ -164,7 +164,7 @@ public sealed class TorrentRunner
         session.Adopt(adopted);
         engine.Register(torrent.InfoHash, session);
         session.AddPeers(extraPeers);
-        session.AddPeers(knownPeers);
+        session.AddPeers(knownPeers, PeerSource.Resume);
         observer.Message($"{torrent.Name}: {have.CountSet}/{torrent.PieceCount} pieces, listening on port {port}");
         _logger.LogInformation("Torrent {Name} ({InfoHash}): {Have}/{Pieces} pieces, listening on port {Port}, {Adopted} connections from the metadata phase",
             torrent.Name, torrent.InfoHash, have.CountSet, torrent.PieceCount, port, adopted.Count);
@@ -179,6 +179,13 @@ public sealed class TorrentRunner
             RunTrackersAsync(trackers, session, peerId, port, baseline, stop.Token),
             saver.RunAsync(options.ResumeSaveInterval, stop.Token),
         };
+        // Private torrents (BEP 27) get their peers from their tracker only.
+        if (engine.Dht is { } dht && !torrent.IsPrivate)
+        {
+            var finder = new DhtPeerFinder(dht, torrent.InfoHash, port, time, _logger);
+            tasks.Add(finder.RunAsync(peers => session.AddPeers(peers, PeerSource.Dht),
+                () => { var p = session.Progress(); return !p.IsComplete && p.Peers < options.Engine.MaxPeers / 2; }, stop.Token));
+        }
         Exception? failure = null;
         try
         {
@@ -304,7 +311,7 @@ public sealed class TorrentRunner
                     return new AnnounceRequest(session.Torrent.InfoHash, peerId.Memory, port,
                         baseline[1] + progress.UploadedPayload, baseline[0] + progress.DownloadedPayload, progress.Left, announceEvent);
                 },
-                peers => session.AddPeers(peers),
+                peers => session.AddPeers(peers, PeerSource.Tracker),
                 cancellationToken,
                 () => { var p = session.Progress(); return !p.IsComplete && p.Peers < options.Engine.MaxPeers / 2; }).ConfigureAwait(false);
         }

@@ -11,6 +11,11 @@ public sealed record Handshake(ulong Reserved, InfoHash InfoHash, PeerId PeerId)
     /// <summary>Reserved bit 43 (BEP 10 extension protocol) and bit 2 (BEP 5 DHT), numbered from the high bit.</summary>
     public const ulong ExtensionProtocolBit = 0x0000_0000_0010_0000UL;
 
+    /// <summary>BEP 5: the last reserved byte's 0x01, "I run a DHT node and send PORT messages".</summary>
+    public const ulong DhtBit = 0x01UL;
+
+    public bool SupportsDht => (Reserved & DhtBit) != 0;
+
     /// <summary>BEP 6 (Fast extension): bit 0x04 of the last reserved byte.</summary>
     public const ulong FastExtensionBit = 0x0000_0000_0000_0004UL;
 

@@ -1,0 +1,20 @@
+namespace P2PShare.Engine;
+
+/// <summary>Where we learnt of a peer (shown per peer, so a user can see which sources work).</summary>
+public enum PeerSource
+{
+    /// <summary>--peer, a magnet's x.pe, or an RPC call.</summary>
+    Given,
+
+    Tracker,
+
+    Dht,
+
+    Pex,
+
+    /// <summary>Saved in resume data from an earlier run.</summary>
+    Resume,
+
+    /// <summary>It dialled us.</summary>
+    Incoming,
+}
