@@ -1,4 +1,5 @@
 using System.Buffers;
+using Microsoft.Extensions.Logging;
 using P2PShare.Protocol.Utp;
 
 namespace P2PShare.Networking.Utp;
@@ -34,6 +35,10 @@ internal sealed partial class UtpConnection
                 return;
             var header = packet.Header;
             var now = _manager.Now;
+            if (_manager.TracePackets)
+                _manager.Logger.LogTrace("uTP {Remote} in {Type} seq {Seq} ack {Ack} wnd {Window} sack {Sack} payload {Payload}; our ack {OurAck} acked {AckedUpTo} next {Next}",
+                    Remote, header.Type, header.SequenceNumber, header.AckNumber, header.WindowSize, Convert.ToHexString(packet.SelectiveAck), packet.Payload.Length,
+                    _ackNumber, _ackedUpTo, _nextSequence);
             _packetsReceived++;
             _lastReceivedAt = now;
             _replyMicroseconds = _manager.NowMicroseconds - header.TimestampMicroseconds;

@@ -1,4 +1,5 @@
 using System.Buffers;
+using Microsoft.Extensions.Logging;
 using P2PShare.Protocol.Utp;
 
 namespace P2PShare.Networking.Utp;
@@ -55,6 +56,9 @@ internal sealed partial class UtpConnection
         while (_pending.Count > 0 && _inFlightCount < SlotCount - 1)
         {
             var size = Math.Min(_pending.Count, _options.MaxPayload);
+            // Nagle: a partial packet waits while data is unacknowledged (an ACK or more writes will fill or release it).
+            if (size < _options.MaxPayload && _bytesInFlight > 0 && !_closeRequested)
+                break;
             if (_bytesInFlight > 0 && _bytesInFlight + size > window)
             {
                 _windowLimited = true;
@@ -116,6 +120,8 @@ internal sealed partial class UtpConnection
         var header = new UtpHeader(packet.Type, packet.Type == UtpPacketType.Syn ? ReceiveId : SendId, _manager.NowMicroseconds,
             _replyMicroseconds, (uint)window, packet.Sequence, packet.Type == UtpPacketType.Syn ? (ushort)0 : _ackNumber);
         header.WriteTo(packet.Buffer);
+        if (_manager.TracePackets)
+            _manager.Logger.LogTrace("uTP {Remote} out {Type} seq {Seq} ack {Ack} payload {Payload} transmission {Count}", Remote, packet.Type, packet.Sequence, _ackNumber, packet.PayloadLength, packet.Transmissions);
         _lastAdvertisedWindow = window;
         _ackPending = false;
         _lastSentAt = now;
@@ -160,6 +166,8 @@ internal sealed partial class UtpConnection
         var window = AdvertisedWindow;
         var header = new UtpHeader(UtpPacketType.State, SendId, _manager.NowMicroseconds, _replyMicroseconds, (uint)window, _nextSequence, _ackNumber);
         var length = UtpSelectiveAck.WritePacketHeader(buffer, header, mask[..maskLength]);
+        if (_manager.TracePackets)
+            _manager.Logger.LogTrace("uTP {Remote} out State seq {Seq} ack {Ack} wnd {Window} sack {Sack}", Remote, _nextSequence, _ackNumber, window, Convert.ToHexString(mask[..maskLength]));
         _lastAdvertisedWindow = window;
         _ackPending = false;
         _lastSentAt = now;

@@ -99,6 +99,17 @@ internal sealed partial class UtpConnection
         }
     }
 
+    /// <summary>Internal state for diagnostics (tests, logs).</summary>
+    internal string Describe()
+    {
+        lock (_lock)
+            return $"state {_state}, failure {_failure?.Message}, next seq {_nextSequence}, acked up to {_ackedUpTo}, in flight {_inFlightCount} " +
+                $"({_bytesInFlight} B, {_needResendCount} to resend), pending {(_released ? -1 : _pending.Count)} B, peer window {_peerWindow}, " +
+                $"cwnd {_congestion.Window}, rto {_rtt.Timeout.TotalMilliseconds} ms, retransmit in {(_retransmitAt == 0 ? 0 : (_retransmitAt - _manager.Now) / 10_000)} ms, " +
+                $"ack nr {_ackNumber}, reorder {_reorderCount}, received {(_released ? -1 : _received.Count)} B, last received {(_manager.Now - _lastReceivedAt) / 10_000} ms ago, " +
+                $"close requested {_closeRequested}, fin sent {_finSent}, remote fin {_remoteFinKnown}, eof {_endOfStream}";
+    }
+
     /// <summary>Sends the SYN (outgoing) or the STATE that accepts the peer's SYN (incoming).</summary>
     internal void Start()
     {

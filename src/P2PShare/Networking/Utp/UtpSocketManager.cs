@@ -38,6 +38,7 @@ public sealed class UtpSocketManager : IDatagramHandler, IAsyncDisposable
         _random = random ?? new Random();
         _logger = logger ?? NullLogger.Instance;
         _startedAt = Time.GetTimestamp();
+        TracePackets = _logger.IsEnabled(LogLevel.Trace);
         _accepted = Channel.CreateBounded<UtpStream>(new BoundedChannelOptions(Options.AcceptBacklog)
         {
             FullMode = BoundedChannelFullMode.Wait,
@@ -49,6 +50,10 @@ public sealed class UtpSocketManager : IDatagramHandler, IAsyncDisposable
 
     public UtpOptions Options { get; }
     internal IDatagramSender Sender { get; }
+    internal ILogger Logger => _logger;
+
+    /// <summary>Per-packet trace logging (checked once per packet so the hot path pays nothing when off).</summary>
+    internal bool TracePackets { get; }
     internal TimeProvider Time { get; }
 
     /// <summary>Ticks (100 ns) since the manager started, from its TimeProvider.</summary>

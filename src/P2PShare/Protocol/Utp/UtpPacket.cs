@@ -25,7 +25,7 @@ public readonly ref struct UtpPacket
 
     public UtpHeader Header { get; }
 
-    /// <summary>Empty when the packet has no selective ACK; else a multiple of 4 bytes (bit 0 of byte 0 = ack_nr + 2).</summary>
+    /// <summary>Empty when the packet has no selective ACK; else its bitmask (bit 0 of byte 0 = ack_nr + 2).</summary>
     public ReadOnlySpan<byte> SelectiveAck { get; }
 
     public ReadOnlySpan<byte> Payload { get; }
@@ -59,8 +59,9 @@ public readonly ref struct UtpPacket
                 return Fail(out error, $"uTP extension {kind} of {length} bytes runs past the datagram");
             if (kind == SelectiveAckExtension)
             {
-                if (length == 0 || length % 4 != 0 || length > MaxSelectiveAckLength)
-                    return Fail(out error, $"selective ACK of {length} bytes (must be a non-zero multiple of 4)");
+                // BEP 29 says a multiple of 4, but libtorrent sends any length (seen: 2, 13, 22, 26): accept 1 and up.
+                if (length == 0 || length > MaxSelectiveAckLength)
+                    return Fail(out error, $"selective ACK of {length} bytes (must be 1 to {MaxSelectiveAckLength})");
                 if (!selectiveAck.IsEmpty)
                     return Fail(out error, "two selective ACK extensions");
                 selectiveAck = datagram.Slice(offset, length);
