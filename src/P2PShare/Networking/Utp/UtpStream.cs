@@ -21,6 +21,8 @@ public sealed class UtpStream : Stream
 
     public UtpConnectionStatistics Statistics => _connection.Statistics;
 
+    internal UtpConnection Connection => _connection;
+
     public override string ToString() => $"uTP {RemoteEndPoint}: {_connection.Describe()}";
 
     public override bool CanRead => true;
