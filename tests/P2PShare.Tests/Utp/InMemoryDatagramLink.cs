@@ -7,7 +7,7 @@ namespace P2PShare.Tests.Utp;
 /// <summary>
 /// Two datagram endpoints joined in memory, for uTP tests: each send is copied and delivered to the other side's
 /// handler on a pump task (asynchronously, as a real socket would), unless the link drops it. Loss and reordering are
-/// seeded (reproducible); <see cref="DropAll"/> cuts the link; <see cref="Filter"/> drops chosen datagrams.
+/// seeded (reproducible); <see cref="DropAll"/> cuts the link.
 /// </summary>
 internal sealed class InMemoryDatagramLink : IAsyncDisposable
 {
@@ -30,9 +30,6 @@ internal sealed class InMemoryDatagramLink : IAsyncDisposable
     public bool DropAll { get => Volatile.Read(ref _dropAll); set => Volatile.Write(ref _dropAll, value); }
 
     private bool _dropAll;
-
-    /// <summary>Return true to drop a datagram (bytes, from).</summary>
-    public Func<byte[], IPEndPoint, bool>? Filter { get; set; }
 
     public void Start(IDatagramHandler handlerA, IDatagramHandler handlerB)
     {
@@ -72,7 +69,7 @@ internal sealed class InMemoryDatagramLink : IAsyncDisposable
                 drop = random.NextDouble() < lossRate;
                 reorder = random.NextDouble() < reorderRate;
             }
-            if (link.DropAll || drop || (link.Filter?.Invoke(copy, EndPoint) ?? false))
+            if (link.DropAll || drop)
             {
                 Interlocked.Increment(ref Peer._dropped);
                 return ValueTask.CompletedTask;
@@ -80,9 +77,6 @@ internal sealed class InMemoryDatagramLink : IAsyncDisposable
             Peer.Enqueue(copy, new IPEndPoint(EndPoint.Address, EndPoint.Port), reorder);
             return ValueTask.CompletedTask;
         }
-
-        /// <summary>Injects a datagram as if <paramref name="from"/> had sent it.</summary>
-        public void Inject(byte[] datagram, IPEndPoint from) => Enqueue(datagram, from, reorder: false);
 
         private (byte[] Data, IPEndPoint From)? _held;
 

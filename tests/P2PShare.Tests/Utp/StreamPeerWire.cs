@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using P2PShare.Metainfo;
 using P2PShare.Protocol;
@@ -83,8 +84,8 @@ internal static class StreamPeerWire
         return data;
     }
 
-    /// <summary>Serves <paramref name="data"/> until the leecher closes; returns the payload bytes sent.</summary>
-    public static async Task<long> SeedAsync(Stream stream, Torrent torrent, byte[] data, CancellationToken ct)
+    /// <summary>Serves <paramref name="data"/> until the leecher closes or <paramref name="ct"/> ends; counts payload bytes in <paramref name="sent"/>.</summary>
+    public static async Task SeedAsync(Stream stream, Torrent torrent, byte[] data, StrongBox<long> sent, CancellationToken ct)
     {
         var reader = PipeReader.Create(stream);
         await ReadHandshakeAsync(reader, torrent, ct);
@@ -99,7 +100,6 @@ internal static class StreamPeerWire
 
         var limits = new FrameLimits(torrent.PieceCount);
         var header = new byte[MessageWriter.PieceHeaderLength];
-        long sent = 0;
         while (true)
         {
             ReadResult result;
@@ -109,7 +109,7 @@ internal static class StreamPeerWire
             }
             catch (IOException)
             {
-                return sent;   // the leecher reset the connection once complete
+                return;   // the leecher reset the connection once complete
             }
             var buffer = result.Buffer;
             var requests = new List<(int Index, int Begin, int Length)>();
@@ -124,10 +124,10 @@ internal static class StreamPeerWire
                 MessageWriter.WritePieceHeader(header, index, begin, blockLength);
                 await stream.WriteAsync(header, ct);
                 await stream.WriteAsync(data.AsMemory((int)torrent.PieceOffset(index) + begin, blockLength), ct);
-                sent += blockLength;
+                Interlocked.Add(ref sent.Value, blockLength);
             }
             if (result.IsCompleted)
-                return sent;
+                return;
         }
     }
 

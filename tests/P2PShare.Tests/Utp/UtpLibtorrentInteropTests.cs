@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging.Abstractions;
 using P2PShare.Metainfo;
@@ -58,27 +59,25 @@ public sealed class UtpLibtorrentInteropTests
         await using var stream = await udp.Manager.AcceptAsync(ct);
         Assert.That(stream.IsIncoming, Is.True);
         using var stopSeeding = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var seeding = StreamPeerWire.SeedAsync(stream, torrent, data, stopSeeding.Token);
+        var sent = new StrongBox<long>();
+        var seeding = StreamPeerWire.SeedAsync(stream, torrent, data, sent, stopSeeding.Token);
 
         var complete = leecher.WaitUntilCompleteAsync(TimeSpan.FromSeconds(40), ct);
-        while (await Task.WhenAny(complete, seeding, Task.Delay(3000, ct)) is { } first && first != complete && first != seeding)
+        // Progress every 3 s: our side's connection state if the transfer stalls.
+        while (await Task.WhenAny(complete, Task.Delay(3000, ct)) != complete)
             TestContext.Out.WriteLine($"waiting: {stream}");
-        var done = await Task.WhenAny(seeding, complete);
-        if (done == seeding)
-            TestContext.Out.WriteLine($"seeding ended early: {seeding.Status} {seeding.Exception} {stream.Statistics}");
-        await leecher.WaitUntilCompleteAsync(TimeSpan.FromSeconds(40), ct);
+        await complete;
         await stopSeeding.CancelAsync();
-        long sent;
         try
         {
-            sent = await seeding;
+            await seeding;
         }
         catch (OperationCanceledException)
         {
-            sent = data.Length;   // stopped by us after the leecher completed
+            // stopped by us once the leecher was complete
         }
         TestContext.Out.WriteLine($"seeder side: {stream.Statistics}");
-        Assert.That(sent, Is.EqualTo(data.Length), "every block served once");
+        Assert.That(Interlocked.Read(ref sent.Value), Is.GreaterThanOrEqualTo(data.Length), "every block served at least once");
         Assert.That(TestData.Sha256File(work.Combine("leech", "data.bin")), Is.EqualTo(TestData.Sha256File(file)));
     }
 
