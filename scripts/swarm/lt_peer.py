@@ -70,6 +70,7 @@ def parse_args(argv):
     p.add_argument("--upload-limit", type=int, default=0, help="per-torrent upload limit in bytes/s (0 = none)")
     p.add_argument("--download-limit", type=int, default=0, help="per-torrent download limit in bytes/s (0 = none)")
     p.add_argument("--utp", action="store_true", help="enable uTP (off by default: TCP only)")
+    p.add_argument("--utp-only", action="store_true", help="uTP on and TCP off (incoming and outgoing)")
     p.add_argument("--encryption", choices=sorted(ENCRYPTION), default="enabled",
                    help="MSE/PE policy for incoming and outgoing connections (default: enabled = libtorrent's default)")
     p.add_argument("--enc-level", choices=sorted(ENC_LEVEL), default="both",
@@ -157,10 +158,10 @@ def make_session(args):
         "enable_upnp": False,
         "enable_natpmp": False,
         "allow_multiple_connections_per_ip": True,
-        "enable_incoming_utp": args.utp,
-        "enable_outgoing_utp": args.utp,
-        "enable_incoming_tcp": True,
-        "enable_outgoing_tcp": True,
+        "enable_incoming_utp": args.utp or args.utp_only,
+        "enable_outgoing_utp": args.utp or args.utp_only,
+        "enable_incoming_tcp": not args.utp_only,
+        "enable_outgoing_tcp": not args.utp_only,
         "in_enc_policy": ENCRYPTION[args.encryption],
         "out_enc_policy": ENCRYPTION[args.encryption],
         "allowed_enc_level": ENC_LEVEL[args.enc_level],

@@ -50,6 +50,9 @@ public sealed record LibtorrentPeerOptions(string TorrentPath, string SaveDirect
 
     public bool EnableUtp { get; init; }
 
+    /// <summary>uTP on, TCP off (incoming and outgoing): the peer speaks only uTP.</summary>
+    public bool UtpOnly { get; init; }
+
     /// <summary>"enabled" (libtorrent's default: plaintext accepted), "forced" or "disabled".</summary>
     public string Encryption { get; init; } = "enabled";
 
@@ -287,6 +290,10 @@ public sealed class LibtorrentPeer : IAsyncDisposable
         if (o.EnableUtp)
         {
             args.Add("--utp");
+        }
+        if (o.UtpOnly)
+        {
+            args.Add("--utp-only");
         }
         if (o.SkipCheck)
         {
