@@ -22,7 +22,7 @@ namespace P2PShare.Engine;
 public sealed class ClientEngine : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<InfoHash, ITorrentPeerSink> _torrents = new();
-    private readonly ConcurrentDictionary<Task, byte> _handshakes = new();
+    private readonly BackgroundTasks _handshakes = new();
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly PeerListener _listener;
@@ -163,10 +163,7 @@ public sealed class ClientEngine : IAsyncDisposable
             socket.Dispose();
             return Task.CompletedTask;
         }
-        var task = HandshakeAsync(socket, cancellationToken);
-        _handshakes.TryAdd(task, 0);
-        _ = task.ContinueWith(t => _handshakes.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        return task;
+        return _handshakes.Track(HandshakeAsync(socket, cancellationToken));
     }
 
     private async Task HandshakeAsync(Socket socket, CancellationToken cancellationToken)
@@ -203,7 +200,8 @@ public sealed class ClientEngine : IAsyncDisposable
         await _listener.DisposeAsync().ConfigureAwait(false);
         if (Udp is not null)
             await Udp.DisposeAsync().ConfigureAwait(false);
-        await Task.WhenAll([.. _loops, .. _handshakes.Keys]).WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await Task.WhenAll(_loops).WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await _handshakes.WhenAllAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
         TrackerHttp.Dispose();
         await Resources.Disk.DisposeAsync().ConfigureAwait(false);
         _lifetime.Dispose();

@@ -1,3 +1,4 @@
+using P2PShare.Networking.Peers;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
@@ -21,13 +22,13 @@ public sealed partial class NativeNode : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly NativeSecurity _security;
     private readonly CancellationTokenSource _stop = new();
-    private readonly ConcurrentDictionary<Task, byte> _background = new();
+    private readonly BackgroundTasks _background;
     private readonly Dictionary<string, NativePeerSession> _sessions = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _receivedByPeer = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _completed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private NativeDownload _download = null!;
     private NativePieceScheduler<NativePeerSession>? _scheduler;
-    private TcpListener? _listener;
+    private PeerListener? _listener;
     private bool _resumeDirty;
     private bool _verifying;
     private int _verificationFailures;
@@ -41,6 +42,7 @@ public sealed partial class NativeNode : IAsyncDisposable
         _security = security;
         _logger = logger;
         _time = time;
+        _background = new BackgroundTasks(logger);
     }
 
     /// <summary>16 hex characters, new for every run.</summary>
@@ -79,33 +81,15 @@ public sealed partial class NativeNode : IAsyncDisposable
             _completed.TrySetResult();
         else if (_download.File is not null)
             CreateScheduler();
-        _listener = CreateListener();
-        ListenPort = ((IPEndPoint)_listener.LocalEndpoint).Port;
+        _listener = PeerListener.Start(_options.ListenAddress, _options.ListenPort, _logger, portsToTry: 1);
+        ListenPort = _listener.Port;
         _logger.LogInformation("Node {Id} listening on port {Port}", Id, ListenPort);
-        Track(AcceptLoopAsync(_stop.Token));
+        Track(_listener.RunAsync((socket, ct) => _background.Track(HandleIncomingAsync(socket, ct)), _stop.Token));
         Track(MaintenanceLoopAsync(_stop.Token));
         foreach (var peer in _options.Peers)
             StartDialling(peer, persistent: true, knownId: null);
         lock (_gate)
             CheckCompleteLocked();
-    }
-
-    private TcpListener CreateListener()
-    {
-        var listener = new TcpListener(_options.ListenAddress, _options.ListenPort);
-        if (_options.ListenAddress.Equals(IPAddress.IPv6Any))
-            listener.Server.DualMode = true;
-        try
-        {
-            listener.Start(backlog: 64);
-        }
-        catch (SocketException) when (_options.ListenAddress.Equals(IPAddress.IPv6Any))
-        {
-            // No IPv6 on this machine: listen on IPv4 only.
-            listener = new TcpListener(IPAddress.Any, _options.ListenPort);
-            listener.Start(backlog: 64);
-        }
-        return listener;
     }
 
     private void CreateScheduler() =>
@@ -140,28 +124,6 @@ public sealed partial class NativeNode : IAsyncDisposable
     {
         lock (_gate)
             return _receivedByPeer.GetValueOrDefault(peerId);
-    }
-
-    private async Task AcceptLoopAsync(CancellationToken cancellationToken)
-    {
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            Socket socket;
-            try
-            {
-                socket = await _listener!.AcceptSocketAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-            catch (SocketException error)
-            {
-                _logger.LogWarning("Accept failed: {Error}", error.Message);
-                continue;
-            }
-            Track(HandleIncomingAsync(socket, cancellationToken));
-        }
     }
 
     private async Task HandleIncomingAsync(Socket socket, CancellationToken cancellationToken)
@@ -328,25 +290,16 @@ public sealed partial class NativeNode : IAsyncDisposable
                 PumpLocked(session);
     }
 
-    private void Track(Task task)
-    {
-        _background[task] = 0;
-        _ = task.ContinueWith(t =>
-        {
-            _background.TryRemove(t, out _);
-            if (t.IsFaulted)
-                _logger.LogError(t.Exception, "Background task failed");
-        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-    }
+    private void Track(Task task) => _background.Track(task);
 
     public async ValueTask DisposeAsync()
     {
         if (_stop.IsCancellationRequested)
             return;
         await _stop.CancelAsync().ConfigureAwait(false);
-        _listener?.Stop();
-        var pending = _background.Keys.ToArray();
-        await Task.WhenAny(Task.WhenAll(pending), Task.Delay(TimeSpan.FromSeconds(5), _time)).ConfigureAwait(false);
+        if (_listener is not null)
+            await _listener.DisposeAsync().ConfigureAwait(false);
+        await _background.WhenAllAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
         NativePieceBitmap? snapshot = null;
         lock (_gate)
         {

@@ -18,7 +18,10 @@ public sealed class PeerListener : IAsyncDisposable
 
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
 
-    /// <summary>Listens on <paramref name="preferredPort"/>, or the next free port after it (as other clients do), or any free port when 0.</summary>
+    /// <summary>
+    /// Listens on <paramref name="preferredPort"/>, or the next free port after it (as other clients do), or any free port
+    /// when 0. On IPv6's any-address it takes IPv4 too (dual mode), or IPv4 alone where the machine has no IPv6.
+    /// </summary>
     public static PeerListener Start(IPAddress address, int preferredPort, ILogger logger, int portsToTry = 50)
     {
         for (var attempt = 0; attempt < (preferredPort == 0 ? 1 : portsToTry); attempt++)
@@ -29,6 +32,8 @@ public sealed class PeerListener : IAsyncDisposable
             var listener = new TcpListener(address, port);
             try
             {
+                if (address.Equals(IPAddress.IPv6Any))
+                    listener.Server.DualMode = true;
                 listener.Start(backlog: 128);
                 return new PeerListener(listener, logger);
             }
@@ -36,10 +41,16 @@ public sealed class PeerListener : IAsyncDisposable
             {
                 listener.Dispose();
             }
+            catch (SocketException) when (address.Equals(IPAddress.IPv6Any))
+            {
+                listener.Dispose();
+                return Start(IPAddress.Any, preferredPort, logger, portsToTry);
+            }
         }
         throw new IOException($"no free TCP port from {preferredPort} to {preferredPort + portsToTry - 1} to listen for peers");
     }
 
+    /// <summary>Accepts until cancelled; <paramref name="onAccepted"/> must return at once (it starts and tracks its own work).</summary>
     public async Task RunAsync(Func<Socket, CancellationToken, Task> onAccepted, CancellationToken cancellationToken)
     {
         while (!cancellationToken.IsCancellationRequested)
@@ -58,7 +69,7 @@ public sealed class PeerListener : IAsyncDisposable
                 _logger.LogDebug("Accept failed: {Error}", error.SocketErrorCode);
                 continue;
             }
-            _ = Task.Run(() => onAccepted(socket, cancellationToken), cancellationToken);
+            _ = onAccepted(socket, cancellationToken);
         }
     }
 
