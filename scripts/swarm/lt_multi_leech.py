@@ -27,6 +27,9 @@ except ImportError as exc:  # pragma: no cover - reported to the caller as a JSO
     sys.exit(1)
 
 
+ENCRYPTION = {"enabled": 1, "forced": 0, "disabled": 2}  # settings_pack.enc_policy values
+
+
 def emit(obj):
     obj.setdefault("time", round(time.time(), 3))
     sys.stdout.write(json.dumps(obj, sort_keys=True) + "\n")
@@ -46,6 +49,8 @@ def main(argv):
     p.add_argument("--save-dir", required=True, help="every torrent's data goes here (under its name)")
     p.add_argument("--peer", action="append", type=endpoint, default=[], metavar="HOST:PORT", help="peer to dial for every torrent")
     p.add_argument("--redial-interval", type=float, default=2.0, help="seconds between re-dials while incomplete")
+    p.add_argument("--encryption", choices=sorted(ENCRYPTION), default="enabled",
+                   help="MSE/PE policy (default: enabled = libtorrent's: outgoing tries MSE first, then plaintext a tick later)")
     p.add_argument("--status-interval", type=float, default=1.0)
     p.add_argument("--max-seconds", type=float, default=0.0, help="give up after N seconds (exit 3; 0 = never)")
     args = p.parse_args(argv)
@@ -59,6 +64,7 @@ def main(argv):
         "enable_dht": False, "enable_lsd": False, "enable_upnp": False, "enable_natpmp": False,
         "allow_multiple_connections_per_ip": True,
         "enable_incoming_utp": False, "enable_outgoing_utp": False,
+        "in_enc_policy": ENCRYPTION[args.encryption], "out_enc_policy": ENCRYPTION[args.encryption],
         "alert_mask": lt.alert.category_t.error_notification | lt.alert.category_t.status_notification,
         "user_agent": "lt_multi_leech.py/libtorrent-" + lt.__version__,
     })

@@ -71,7 +71,9 @@ public sealed class ThousandTorrentSeedTests
         // One libtorrent session, ten of the torrents (spread over the list), each told to dial our port.
         var chosen = Enumerable.Range(0, Leeched).Select(i => i * (TorrentCount / Leeched) + 7).ToList();
         var leechDirectory = temp.CreateSubdirectory("leech");
-        var leechArgs = new List<string> { SwarmScripts.Path("lt_multi_leech.py"), "--save-dir", leechDirectory, "--peer", $"127.0.0.1:{portText}", "--max-seconds", "40" };
+        var leechArgs = new List<string> { SwarmScripts.Path("lt_multi_leech.py"), "--save-dir", leechDirectory, "--peer", $"127.0.0.1:{portText}", "--max-seconds", "40",
+            // Plain handshakes: by default libtorrent tries MSE first, which we close (no MSE yet), and retries a tick later.
+            "--encryption", "disabled" };
         foreach (var index in chosen)
         {
             leechArgs.AddRange(["--torrent", torrents[index]]);
