@@ -48,6 +48,7 @@ public sealed class ClientEngine : IAsyncDisposable
             TcpPeerTransport.Instance)
         {
             Disk = new DiskQueue(new DiskQueueOptions { MemoryBudgetBytes = settings.DiskQueueBytes }, loggers.CreateLogger<DiskQueue>()),
+            ReadCache = new SharedReadCache(settings.ReadCacheBytes),
             Dht = settings.Dht && udp is not null
                 ? new DhtNode(new DhtOptions { StateFilePath = settings.DhtStateFile }, udp, time, random, loggers.CreateLogger<DhtNode>())
                 : null,

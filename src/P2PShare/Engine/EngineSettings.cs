@@ -33,6 +33,9 @@ public sealed record EngineSettings
     /// <summary>Bytes of completed pieces waiting to be hashed and written, all torrents together: beyond it the network waits.</summary>
     public long DiskQueueBytes { get; init; } = 64 * 1024 * 1024;
 
+    /// <summary>Read cache for uploads, all torrents together.</summary>
+    public long ReadCacheBytes { get; init; } = 32 * 1024 * 1024;
+
     /// <summary>Open data files of all torrents together.</summary>
     public int MaxOpenFiles { get; init; } = 256;
 

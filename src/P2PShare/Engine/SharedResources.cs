@@ -14,6 +14,9 @@ public sealed record SharedResources(ConnectionBudget Connections, TokenBucket U
     /// <summary>Hashing and writing of completed pieces for all torrents, within one memory budget.</summary>
     public DiskQueue Disk { get; init; } = DiskQueue.Shared;
 
+    /// <summary>Upload read cache of all torrents, one byte budget (null: each torrent keeps its own, of EngineOptions.ReadCacheBytes).</summary>
+    public SharedReadCache? ReadCache { get; init; }
+
     /// <summary>The engine's DHT node; null when the DHT is off (or no UDP port).</summary>
     public DhtNode? Dht { get; init; }
 

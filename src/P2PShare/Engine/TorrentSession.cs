@@ -58,7 +58,7 @@ public sealed class TorrentSession : ITorrentPeerSink, IAsyncDisposable
         _bans = new PeerBans(time, options.BanDuration);
         _downloadRate = new RateEstimator(time);
         _uploadRate = new RateEstimator(time);
-        _readCache = new BlockReadCache(store, torrent.PieceSize, options.ReadCacheBytes);
+        _readCache = _shared.ReadCache is { } readCache ? new BlockReadCache(store, torrent.PieceSize, readCache) : new BlockReadCache(store, torrent.PieceSize, options.ReadCacheBytes);
         // The torrent's own limits, under the engine's: a transfer pays both.
         _uploadLimit = new TokenBucket(options.MaxUploadRate ?? 0, time, _shared.Upload);
         _downloadLimit = new TokenBucket(options.MaxDownloadRate ?? 0, time, _shared.Download);

@@ -11,6 +11,8 @@ namespace P2PShare.Hosting;
 /// </summary>
 public sealed class TorrentHost(ClientEngine engine, ILoggerFactory loggers, TimeProvider time) : IAsyncDisposable
 {
+    // One budget of open data files for all torrents (a thousand seeded torrents must not hold a thousand handles each).
+    private readonly FileHandleCache _files = new(engine.Settings.MaxOpenFiles);
     private readonly object _gate = new();
     private readonly List<ManagedTorrent> _torrents = [];
     private readonly ILogger _logger = loggers.CreateLogger<TorrentHost>();
@@ -95,7 +97,7 @@ public sealed class TorrentHost(ClientEngine engine, ILoggerFactory loggers, Tim
     private void Start(ManagedTorrent torrent)
     {
         var stop = new CancellationTokenSource();
-        var runner = new TorrentRunner(torrent.Options, torrent.Observer, loggers, time, engine);
+        var runner = new TorrentRunner(torrent.Options, torrent.Observer, loggers, time, engine, _files);
         torrent.Stop = stop;
         torrent.Runner = runner;
         torrent.Run = RunAsync(torrent, runner, stop);
@@ -123,5 +125,6 @@ public sealed class TorrentHost(ClientEngine engine, ILoggerFactory loggers, Tim
             if (torrent.Stop is { } stop)
                 await stop.CancelAsync().ConfigureAwait(false);
         await Task.WhenAll(Torrents.Select(t => t.Completion)).WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        _files.Dispose();
     }
 }

@@ -22,6 +22,7 @@ public sealed class TorrentRunner
     private readonly ILoggerFactory loggers;
     private readonly TimeProvider time;
     private readonly ClientEngine? _sharedEngine;
+    private readonly FileHandleCache? _files;
     private readonly ILogger _logger;
     private volatile TorrentSession? _session;
     private volatile Torrent? _torrent;
@@ -33,8 +34,10 @@ public sealed class TorrentRunner
     }
 
     /// <summary>A run inside <paramref name="engine"/>, sharing its port, limits and tracker transport with other torrents.</summary>
-    public TorrentRunner(TorrentRunOptions options, IRunObserver observer, ILoggerFactory loggers, TimeProvider time, ClientEngine? engine)
+    /// <param name="files">The host's file-handle budget shared by all its torrents; null: one of this run's own.</param>
+    public TorrentRunner(TorrentRunOptions options, IRunObserver observer, ILoggerFactory loggers, TimeProvider time, ClientEngine? engine, FileHandleCache? files = null)
     {
+        _files = files;
         this.options = options;
         this.observer = observer;
         this.loggers = loggers;
@@ -152,7 +155,7 @@ public sealed class TorrentRunner
         if (options.SeedOnly && !have.IsComplete && !options.AllowPartial)
             throw new InvalidDataException($"{torrent.PieceCount - have.CountSet} of {torrent.PieceCount} pieces are missing or damaged in {options.DataDirectory}; use --partial to seed what is there");
 
-        await using var storage = new TorrentStorage(torrent, options.DataDirectory);
+        await using var storage = new TorrentStorage(torrent, options.DataDirectory, sharedHandles: _files);
         if (!options.SeedOnly)
             storage.CreateEmptyFiles();
         var port = engine.Port;

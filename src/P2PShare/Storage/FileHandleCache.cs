@@ -7,10 +7,10 @@ namespace P2PShare.Storage;
 /// used closed first). A handle in use is leased: eviction only closes it when its last lease ends, so a concurrent
 /// read or write never sees its handle closed under it.
 /// </summary>
-internal sealed class FileHandleCache : IDisposable
+public sealed class FileHandleCache : IDisposable
 {
     private readonly object _gate = new();
-    private readonly Dictionary<int, Entry> _entries = [];
+    private readonly Dictionary<long, Entry> _entries = [];
     private readonly LinkedList<Entry> _recency = [];
     private bool _disposed;
 
@@ -35,7 +35,7 @@ internal sealed class FileHandleCache : IDisposable
     /// A lease on the handle of <paramref name="key"/>, opened with <paramref name="open"/> when absent (or when only a
     /// read-only handle is cached and <paramref name="writable"/> is asked for). Dispose the lease after the I/O.
     /// </summary>
-    public Lease Acquire(int key, bool writable, Func<bool, SafeFileHandle> open)
+    public Lease Acquire(long key, bool writable, Func<bool, SafeFileHandle> open)
     {
         lock (_gate)
         {
@@ -92,7 +92,7 @@ internal sealed class FileHandleCache : IDisposable
     }
 
     /// <summary>Closes the handle of <paramref name="key"/> (after its leases end), e.g. after an error on it.</summary>
-    public void Evict(int key)
+    public void Evict(long key)
     {
         List<Entry> toClose = [];
         lock (_gate)
@@ -141,9 +141,9 @@ internal sealed class FileHandleCache : IDisposable
             entry.Handle.Dispose();
     }
 
-    internal sealed class Entry(int key, SafeFileHandle handle, bool writable)
+    internal sealed class Entry(long key, SafeFileHandle handle, bool writable)
     {
-        public int Key { get; } = key;
+        public long Key { get; } = key;
         public SafeFileHandle Handle { get; } = handle;
         public bool Writable { get; } = writable;
         public int Leases { get; set; }

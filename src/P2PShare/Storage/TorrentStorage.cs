@@ -21,13 +21,21 @@ public sealed class TorrentStorage : IPieceStore
     private int _emptyFilesCreated;
     private int _disposed;
 
-    public TorrentStorage(Torrent torrent, string directory, TorrentStorageOptions? options = null)
+    private static long s_nextStorageId;
+    private readonly bool _sharesHandles;
+    private readonly long _keyBase;
+
+    /// <param name="sharedHandles">The engine's handle budget shared by all torrents; null: a budget of this storage's own.</param>
+    public TorrentStorage(Torrent torrent, string directory, TorrentStorageOptions? options = null, FileHandleCache? sharedHandles = null)
     {
         ArgumentNullException.ThrowIfNull(torrent);
         _torrent = torrent;
         _layout = new FileLayout(torrent);
         _paths = new ContentPaths(torrent, directory);
-        _handles = new FileHandleCache((options ?? TorrentStorageOptions.Default).MaxOpenFiles);
+        _sharesHandles = sharedHandles is not null;
+        _handles = sharedHandles ?? new FileHandleCache((options ?? TorrentStorageOptions.Default).MaxOpenFiles);
+        // In a shared cache the key names the storage as well as the file.
+        _keyBase = Interlocked.Increment(ref s_nextStorageId) << 32;
     }
 
     public Torrent Torrent => _torrent;
@@ -168,13 +176,20 @@ public sealed class TorrentStorage : IPieceStore
 
     public ValueTask DisposeAsync()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            return ValueTask.CompletedTask;
+        if (!_sharesHandles)
+        {
             _handles.Dispose();
+            return ValueTask.CompletedTask;
+        }
+        for (var i = 0; i < _torrent.Files.Count; i++)
+            _handles.Evict(_keyBase | (uint)i);
         return ValueTask.CompletedTask;
     }
 
     private FileHandleCache.Lease Acquire(int fileIndex, bool writable) =>
-        _handles.Acquire(fileIndex, writable, w => Open(fileIndex, w));
+        _handles.Acquire(_keyBase | (uint)fileIndex, writable, w => Open(fileIndex, w));
 
     private SafeFileHandle Open(int fileIndex, bool writable)
     {

@@ -120,6 +120,29 @@ public sealed class TorrentStorageTests
     }
 
     [Test]
+    public async Task TorrentsSharingOneHandleBudgetStayWithinItAndClosingOneLeavesTheOthersWorking()
+    {
+        using var shared = new FileHandleCache(3);
+        var filesA = Enumerable.Range(0, 10).Select(i => new TestFile($"a{i}", TestTorrents.RandomBytes(200 + i, 300))).ToArray();
+        var filesB = Enumerable.Range(0, 10).Select(i => new TestFile($"b{i}", TestTorrents.RandomBytes(300 + i, 300))).ToArray();
+        var (a, dataA) = TestTorrents.Build("a", 512, filesA);
+        var (b, dataB) = TestTorrents.Build("b", 512, filesB);
+        var storageA = new TorrentStorage(a, _temp.Path, sharedHandles: shared);
+        await using var storageB = new TorrentStorage(b, _temp.Path, sharedHandles: shared);
+        for (var piece = 0; piece < a.PieceCount; piece++)
+        {
+            await storageA.WritePieceAsync(piece, dataA.AsMemory((int)a.PieceOffset(piece), a.PieceSize(piece)), CancellationToken.None);
+            await storageB.WritePieceAsync(piece % b.PieceCount, dataB.AsMemory((int)b.PieceOffset(piece % b.PieceCount), b.PieceSize(piece % b.PieceCount)), CancellationToken.None);
+            Assert.That(shared.OpenCount, Is.LessThanOrEqualTo(3), "one budget for both torrents");
+        }
+        await storageA.DisposeAsync();
+        var all = new byte[dataB.Length];
+        for (var piece = 0; piece < b.PieceCount; piece++)
+            await storageB.ReadAsync(piece, 0, all.AsMemory((int)b.PieceOffset(piece), b.PieceSize(piece)), CancellationToken.None);
+        Assert.That(all, Is.EqualTo(dataB), "the other torrent's files still read after one storage closed");
+    }
+
+    [Test]
     public async Task ConcurrentWritesAndReadsOfDifferentPiecesAreConsistent()
     {
         var files = new[] { new TestFile("x", TestTorrents.RandomBytes(7, 200_000)), new TestFile("y", TestTorrents.RandomBytes(8, 77_777)) };
