@@ -45,7 +45,7 @@ internal sealed class ConsoleProgress(TextWriter output, bool isTerminal, TimePr
         var line = string.Create(CultureInfo.InvariantCulture,
             $"{state} {progress.Fraction * 100,5:0.0}%  {ByteSize.Format(progress.VerifiedBytes)}/{ByteSize.Format(progress.TotalLength)}  "
             + $"down {ByteSize.Format((long)progress.DownloadRate)}/s  up {ByteSize.Format((long)progress.UploadRate)}/s  "
-            + $"peers {progress.Peers} ({progress.Seeds} seeds)  ETA {Eta(progress)}{(progress.DhtNodes is { } nodes ? $"  dht {nodes} nodes" : "")}");
+            + $"peers {progress.Peers} ({progress.Seeds} seeds)  ETA {Eta(progress)}{(progress.DhtNodes is { } nodes ? $"  dht {nodes} nodes, {progress.DhtPeers ?? 0} peers" : "")}");
         Write(line, force: phase == RunPhase.Stopping);
         if (phase == RunPhase.Stopping && isTerminal)
             lock (_gate)

@@ -69,6 +69,9 @@ internal sealed class PeerDialer
     /// <summary>Every address known, in no particular order (to hand on to the data phase after the metadata phase).</summary>
     public IEnumerable<IPEndPoint> KnownAddresses => _known.Keys;
 
+    /// <summary>How many known addresses came from <paramref name="source"/>.</summary>
+    public int CountFrom(PeerSource source) => _known.Values.Count(k => k.Source == source);
+
     /// <summary>How many addresses are known (connected, untried or given up).</summary>
     public int KnownCount => _known.Count;
 

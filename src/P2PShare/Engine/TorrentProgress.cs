@@ -13,7 +13,8 @@ public sealed record TorrentProgress(
     int Peers,
     int Seeds,
     bool InEndgame,
-    int? DhtNodes = null)
+    int? DhtNodes = null,
+    int? DhtPeers = null)
 {
     public bool IsComplete => PiecesHave == PieceCount;
 

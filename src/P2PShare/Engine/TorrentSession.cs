@@ -98,7 +98,8 @@ public sealed class TorrentSession : ITorrentPeerSink, IAsyncDisposable
             return new TorrentProgress(
                 _torrent.PieceCount, _have.CountSet, _torrent.TotalLength, _verifier.VerifiedBytes,
                 _downloadRate.Total, _uploadRate.Total, _downloadRate.BytesPerSecond, _uploadRate.BytesPerSecond,
-                _peers.Count, _peers.Count(p => p.Has.IsComplete), _scheduler.InEndgame, _shared.Dht?.NodeCount);
+                _peers.Count, _peers.Count(p => p.Has.IsComplete), _scheduler.InEndgame, _shared.Dht?.NodeCount,
+                _shared.Dht is null ? null : _dialer.CountFrom(PeerSource.Dht));
         }
     }
 
