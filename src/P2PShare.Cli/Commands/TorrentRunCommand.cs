@@ -7,6 +7,7 @@ using P2PShare.Cli.Progress;
 using P2PShare.Engine;
 using P2PShare.Hosting;
 using P2PShare.Metainfo;
+using P2PShare.Networking.Encryption;
 
 namespace P2PShare.Cli.Commands;
 
@@ -35,9 +36,15 @@ internal sealed class TorrentRunCommand
 
     public Option<long?> MaxDownloadRate { get; } = new("--max-download-rate") { Description = "Download limit for all peers together, in KiB/s." };
 
+    public Option<string> Encryption { get; } = new("--encryption")
+    {
+        Description = "Message Stream Encryption of peer connections: prefer (encrypt, fall back to plain), require, disable.",
+        DefaultValueFactory = _ => "prefer",
+    };
+
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Port, Bind, Peers, MaxPeers, SeedRatio, SeedTime, StateDir, GiveUpAfter, UploadSlots, MaxUploadRate, MaxDownloadRate })
+        foreach (var option in new Option[] { Port, Bind, Peers, MaxPeers, SeedRatio, SeedTime, StateDir, GiveUpAfter, UploadSlots, MaxUploadRate, MaxDownloadRate, Encryption })
             command.Options.Add(option);
     }
 
@@ -107,6 +114,15 @@ internal sealed class TorrentRunCommand
         MaxUploadRate = KiBPerSecond(parse.GetValue(MaxUploadRate), "--max-upload-rate") ?? 0,
         MaxDownloadRate = KiBPerSecond(parse.GetValue(MaxDownloadRate), "--max-download-rate") ?? 0,
         MaxConnections = Math.Max(500, first.Engine.MaxPeers),
+        Encryption = ParseEncryption(parse.GetValue(Encryption)),
+    };
+
+    private static EncryptionPolicy ParseEncryption(string? text) => text?.Trim().ToLowerInvariant() switch
+    {
+        "prefer" or null => EncryptionPolicy.Prefer,
+        "require" => EncryptionPolicy.Require,
+        "disable" => EncryptionPolicy.Disable,
+        _ => throw new UserErrorException($"--encryption '{text}': must be prefer, require or disable"),
     };
 
     /// <summary>Runs the torrents in one engine until all are done (or Ctrl+C); a torrent that fails makes the exit code 1.</summary>

@@ -54,9 +54,9 @@ internal sealed class ConsoleProgress(TextWriter output, bool isTerminal, TimePr
 
     public void Peers(IReadOnlyList<PeerInfo> peers)
     {
-        var lines = new List<string> { $"{"peer",-22} {"client",-20} {"down/s",10} {"up/s",10} {"have",6} {"score",6} {"reqs",5}  flags" };
+        var lines = new List<string> { $"{"peer",-22} {"client",-20} {"down/s",10} {"up/s",10} {"have",6} {"score",6} {"reqs",5} {"via",-9} flags" };
         lines.AddRange(peers.OrderByDescending(p => p.Score).Select(p => string.Create(CultureInfo.InvariantCulture,
-            $"{p.Address,-22} {Truncate(p.Client, 20),-20} {ByteSize.Format((long)p.DownloadRate),10} {ByteSize.Format((long)p.UploadRate),10} {p.PiecesFraction * 100,5:0}% {p.Score,6:0.0} {p.Outstanding,5}  {p.Flags}")));
+            $"{p.Address,-22} {Truncate(p.Client, 20),-20} {ByteSize.Format((long)p.DownloadRate),10} {ByteSize.Format((long)p.UploadRate),10} {p.PiecesFraction * 100,5:0}% {p.Score,6:0.0} {p.Outstanding,5} {p.Transport,-9} {p.Flags}")));
         lock (_gate)
         {
             ClearLine();

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using P2PShare.Engine.Disk;
 using P2PShare.Metainfo;
 using P2PShare.Networking;
+using P2PShare.Networking.Encryption;
 using P2PShare.Networking.Peers;
 using P2PShare.Networking.Trackers;
 using P2PShare.Networking.Udp;
@@ -47,6 +48,7 @@ public sealed class ClientEngine : IAsyncDisposable
             TcpPeerTransport.Instance)
         {
             Disk = new DiskQueue(new DiskQueueOptions { MemoryBudgetBytes = settings.DiskQueueBytes }, loggers.CreateLogger<DiskQueue>()),
+            Encryption = settings.Encryption,
         };
         TrackerHttp = HttpTrackerClient.CreateHttpClient(TrackerOptions.Default);
     }
@@ -113,6 +115,7 @@ public sealed class ClientEngine : IAsyncDisposable
         Resources.Connections.SetLimits(settings.MaxConnections, settings.MaxHalfOpen);
         Resources.Upload.SetRate(settings.MaxUploadRate);
         Resources.Download.SetRate(settings.MaxDownloadRate);
+        Resources.Encryption = settings.Encryption;
     }
 
     /// <summary>Routes incoming handshakes for <paramref name="infoHash"/> to <paramref name="sink"/> (replacing an earlier sink).</summary>
@@ -144,8 +147,22 @@ public sealed class ClientEngine : IAsyncDisposable
         ITorrentPeerSink? sink = null;
         try
         {
-            var connection = await PeerConnection.AcceptAsync(socket, hash => _torrents.TryGetValue(hash, out sink) ? sink.OurHandshake : null,
-                _settings.HandshakeTimeout, cancellationToken).ConfigureAwait(false);
+            // Plain BitTorrent or MSE (its SKEY matched against every registered torrent), as the policy allows.
+            IPEndPoint remote;
+            try
+            {
+                socket.NoDelay = true;
+                remote = (IPEndPoint)socket.RemoteEndPoint!;
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+            var connection = await PeerConnection.AcceptAsync(new NetworkStream(socket, ownsSocket: true), remote,
+                TcpPeerTransport.Instance.Name, _settings.Encryption, () => _torrents.Keys,
+                hash => _torrents.TryGetValue(hash, out sink) ? sink.OurHandshake : null, _settings.HandshakeTimeout, cancellationToken).ConfigureAwait(false);
+            _logger.LogDebug("Incoming connection from {Peer} over {Transport}", connection.RemoteEndPoint, connection.Transport);
             sink = _torrents.GetValueOrDefault(connection.Remote.InfoHash);
             if (sink is null)
                 await connection.DisposeAsync().ConfigureAwait(false);

@@ -1,4 +1,5 @@
 using System.Net;
+using P2PShare.Networking.Encryption;
 
 namespace P2PShare.Engine;
 
@@ -36,6 +37,9 @@ public sealed record EngineSettings
     /// <summary>Open data files of all torrents together.</summary>
     public int MaxOpenFiles { get; init; } = 256;
 
+    /// <summary>Message Stream Encryption of peer connections, both ways (dials, accepted connections, magnets' metadata phase).</summary>
+    public EncryptionPolicy Encryption { get; init; } = EncryptionPolicy.Prefer;
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first bad value.</summary>
     public EngineSettings Validate()
     {
@@ -47,6 +51,7 @@ public sealed record EngineSettings
         Check(MaxUploadRate >= 0, $"upload rate {MaxUploadRate}: must not be negative");
         Check(MaxDownloadRate >= 0, $"download rate {MaxDownloadRate}: must not be negative");
         Check(DiskQueueBytes >= 1024 * 1024, $"disk queue {DiskQueueBytes} bytes: must be at least 1 MiB");
+        Check(Enum.IsDefined(Encryption), $"encryption policy {Encryption}: not one of prefer, require, disable");
         Check(MaxOpenFiles >= 4, $"max open files {MaxOpenFiles}: must be at least 4");
         return this;
     }
