@@ -9,6 +9,9 @@ Per round it runs five transfers of the same torrent, each into an empty directo
   seeding   p2pshare seeder   -> libtorrent leecher   (issue 5)
   seeding   p2pshare seeder   -> p2pshare download    (issue 5)
 Every leecher dials the seeder. The two seeders start once, check their data, and serve every round.
+The p2pshare downloads use the default --encryption prefer, so with libtorrent they run over RC4 (MSE).
+With --encryption-only, each round is instead two downloads from the libtorrent seeder: p2pshare with
+--encryption disable (plain) and p2pshare with --encryption require (RC4), and the ratio is reported.
 
 Per transfer: the leecher's wall time from process start to exit (every leecher exits when complete), its
 CPU user/sys (wait4 rusage), its peak private memory (RssAnon of its process tree, sampled every 100 ms) and
@@ -321,10 +324,12 @@ class Bench:
 
     def leecher(self, kind, seeder_port, out_dir, tag):
         logf = os.path.join(self.logs, f"{tag}.log")
-        if kind == "p2pshare":
+        if kind.startswith("p2pshare"):
+            encryption = {"p2pshare": [], "p2pshare-plain": ["--encryption", "disable"],
+                          "p2pshare-rc4": ["--encryption", "require"]}[kind]
             argv = self.p2p + ["download", self.torrent, "-o", out_dir, "--peer", f"127.0.0.1:{seeder_port}",
                                "--no-seed", "--bind", "127.0.0.1", "--port", "0", "--no-dht",
-                               "--log-file", os.path.join(self.logs, f"{tag}.serilog")]
+                               "--log-file", os.path.join(self.logs, f"{tag}.serilog")] + encryption
         elif kind == "libtorrent":
             argv = ["/usr/bin/python3", LT_PEER, "--torrent", self.torrent, "--save-dir", out_dir, "--mode", "leech",
                     "--no-trackers", "--peer", f"127.0.0.1:{seeder_port}"]
@@ -380,11 +385,14 @@ class Bench:
     def run(self):
         plan = [("libtorrent", "p2pshare"), ("libtorrent", "libtorrent"), ("libtorrent", "aria2"),
                 ("p2pshare", "libtorrent"), ("p2pshare", "p2pshare")]
+        if self.a.encryption_only:
+            plan = [("libtorrent", "p2pshare-plain"), ("libtorrent", "p2pshare-rc4")]
         log(f"swarm benchmark: {self.size / 2**20:.0f} MiB, {self.a.rounds} round(s), load {loadavg()}")
         self.cache_seed_data()
-        seeders = {"libtorrent": self.start_lt_seeder(), "p2pshare": self.start_p2p_seeder()}
-        log(f"  seeders ready: libtorrent on port {seeders['libtorrent'].port}, "
-            f"p2pshare on port {seeders['p2pshare'].port}")
+        seeders = {"libtorrent": self.start_lt_seeder()}
+        if any(s == "p2pshare" for s, _ in plan):
+            seeders["p2pshare"] = self.start_p2p_seeder()
+        log("  seeders ready: " + ", ".join(f"{k} on port {v.port}" for k, v in seeders.items()))
         rows = []
         for r in range(1, self.a.rounds + 1):
             self.cache_seed_data()
@@ -411,6 +419,19 @@ def report(rows, rounds):
         return f"{sum(r['ok'] for r in sel)}/{len(sel)}"
 
     out = []
+    plain, rc4 = pick("libtorrent", "p2pshare-plain"), pick("libtorrent", "p2pshare-rc4")
+    if plain and rc4:
+        out.append(f"### Encrypted vs plaintext download (libtorrent seeder; medians of {rounds} round(s))")
+        out.append("")
+        out.append("| p2pshare --encryption | ok | wall s | MB/s | CPU s (user+sys) | peak private MiB |")
+        out.append("|---|---:|---:|---:|---:|---:|")
+        for name, sel in (("disable (plain)", plain), ("require (RC4)", rc4)):
+            out.append(f"| {name} | {okcount(sel)} | {med(sel, 'wall_s'):.2f} | {med(sel, 'mb_s'):.0f} | {med(sel, 'cpu_s'):.2f} | "
+                       f"{med(sel, 'anon_mib'):.0f} |")
+        out.append("")
+        out.append(f"RC4 vs plain throughput: {med(rc4, 'mb_s') / max(med(plain, 'mb_s'), 1e-9):.2f}x (target >= 0.9), "
+                   f"CPU {med(rc4, 'cpu_s') / max(med(plain, 'cpu_s'), 1e-9):.2f}x")
+        return "\n".join(out)
     out.append(f"### Download (libtorrent seeder; medians of {rounds} round(s); MB = 10^6 bytes, MiB = 2^20)")
     out.append("")
     out.append("| client | ok | wall s | MB/s | CPU s (user+sys) | user s | sys s | peak private (RssAnon) MiB | peak RSS MiB |")
@@ -456,6 +477,8 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--timeout", type=float, default=600, help="seconds one transfer may take before it is killed")
     ap.add_argument("--json", help="write the per-transfer figures here")
+    ap.add_argument("--encryption-only", action="store_true",
+                    help="only p2pshare downloads from libtorrent, plain (--encryption disable) against RC4 (require)")
     args = ap.parse_args()
 
     def on_signal(signum, _frame):

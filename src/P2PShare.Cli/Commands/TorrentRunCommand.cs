@@ -7,6 +7,7 @@ using P2PShare.Cli.Progress;
 using P2PShare.Engine;
 using P2PShare.Hosting;
 using P2PShare.Metainfo;
+using P2PShare.Networking.Encryption;
 
 namespace P2PShare.Cli.Commands;
 
@@ -39,9 +40,15 @@ internal sealed class TorrentRunCommand
 
     public Option<string[]> DhtBootstrap { get; } = new("--dht-bootstrap") { Description = "Bootstrap the DHT from this node (HOST:PORT; repeat for more); replaces the default routers.", AllowMultipleArgumentsPerToken = false };
 
+    public Option<string> Encryption { get; } = new("--encryption")
+    {
+        Description = "Message Stream Encryption of peer connections: prefer (encrypt, fall back to plain), require, disable.",
+        DefaultValueFactory = _ => "prefer",
+    };
+
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Port, Bind, Peers, MaxPeers, SeedRatio, SeedTime, StateDir, GiveUpAfter, UploadSlots, MaxUploadRate, MaxDownloadRate, NoDht, DhtBootstrap })
+        foreach (var option in new Option[] { Port, Bind, Peers, MaxPeers, SeedRatio, SeedTime, StateDir, GiveUpAfter, UploadSlots, MaxUploadRate, MaxDownloadRate, Encryption, NoDht, DhtBootstrap })
             command.Options.Add(option);
     }
 
@@ -114,6 +121,15 @@ internal sealed class TorrentRunCommand
         MaxUploadRate = KiBPerSecond(parse.GetValue(MaxUploadRate), "--max-upload-rate") ?? 0,
         MaxDownloadRate = KiBPerSecond(parse.GetValue(MaxDownloadRate), "--max-download-rate") ?? 0,
         MaxConnections = Math.Max(500, first.Engine.MaxPeers),
+        Encryption = ParseEncryption(parse.GetValue(Encryption)),
+    };
+
+    private static EncryptionPolicy ParseEncryption(string? text) => text?.Trim().ToLowerInvariant() switch
+    {
+        "prefer" or null => EncryptionPolicy.Prefer,
+        "require" => EncryptionPolicy.Require,
+        "disable" => EncryptionPolicy.Disable,
+        _ => throw new UserErrorException($"--encryption '{text}': must be prefer, require or disable"),
     };
 
     /// <summary>Runs the torrents in one engine until all are done (or Ctrl+C); a torrent that fails makes the exit code 1.</summary>

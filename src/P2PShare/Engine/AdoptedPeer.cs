@@ -10,4 +10,11 @@ namespace P2PShare.Engine;
 /// </summary>
 public sealed record AdoptedPeer(
     PeerConnection Connection, IPEndPoint? DialledAddress, ExtensionHandshake? Extensions, byte[]? Bitfield, IReadOnlyList<int> Haves,
-    bool PeerChoking, bool PeerInterested);
+    bool PeerChoking, bool PeerInterested)
+{
+    /// <summary>The peer sent have-all (BEP 6) instead of a bitfield.</summary>
+    public bool HaveAll { get; init; }
+
+    /// <summary>The pieces it allowed us to fetch while choked (BEP 6).</summary>
+    public IReadOnlyList<int> AllowedFast { get; init; } = [];
+}

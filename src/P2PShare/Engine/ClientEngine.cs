@@ -6,6 +6,7 @@ using P2PShare.Engine.Disk;
 using P2PShare.Metainfo;
 using P2PShare.Networking;
 using P2PShare.Networking.Dht;
+using P2PShare.Networking.Encryption;
 using P2PShare.Networking.Peers;
 using P2PShare.Networking.Trackers;
 using P2PShare.Networking.Udp;
@@ -52,6 +53,7 @@ public sealed class ClientEngine : IAsyncDisposable
             Dht = settings.Dht && udp is not null
                 ? new DhtNode(new DhtOptions { StateFilePath = settings.DhtStateFile }, udp, time, random, loggers.CreateLogger<DhtNode>())
                 : null,
+            Encryption = settings.Encryption,
         };
         TrackerHttp = HttpTrackerClient.CreateHttpClient(TrackerOptions.Default);
     }
@@ -144,6 +146,7 @@ public sealed class ClientEngine : IAsyncDisposable
         Resources.Connections.SetLimits(settings.MaxConnections, settings.MaxHalfOpen);
         Resources.Upload.SetRate(settings.MaxUploadRate);
         Resources.Download.SetRate(settings.MaxDownloadRate);
+        Resources.Encryption = settings.Encryption;
     }
 
     /// <summary>Routes incoming handshakes for <paramref name="infoHash"/> to <paramref name="sink"/> (replacing an earlier sink).</summary>
@@ -172,8 +175,22 @@ public sealed class ClientEngine : IAsyncDisposable
         ITorrentPeerSink? sink = null;
         try
         {
-            var connection = await PeerConnection.AcceptAsync(socket, hash => _torrents.TryGetValue(hash, out sink) ? sink.OurHandshake : null,
-                _settings.HandshakeTimeout, cancellationToken).ConfigureAwait(false);
+            // Plain BitTorrent or MSE (its SKEY matched against every registered torrent), as the policy allows.
+            IPEndPoint remote;
+            try
+            {
+                socket.NoDelay = true;
+                remote = (IPEndPoint)socket.RemoteEndPoint!;
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+            var connection = await PeerConnection.AcceptAsync(new NetworkStream(socket, ownsSocket: true), remote,
+                TcpPeerTransport.Instance.Name, _settings.Encryption, () => _torrents.Keys,
+                hash => _torrents.TryGetValue(hash, out sink) ? sink.OurHandshake : null, _settings.HandshakeTimeout, cancellationToken).ConfigureAwait(false);
+            _logger.LogDebug("Incoming connection from {Peer} over {Transport}", connection.RemoteEndPoint, connection.Transport);
             sink = _torrents.GetValueOrDefault(connection.Remote.InfoHash);
             if (sink is null)
                 await connection.DisposeAsync().ConfigureAwait(false);

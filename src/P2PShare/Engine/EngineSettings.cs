@@ -1,4 +1,5 @@
 using System.Net;
+using P2PShare.Networking.Encryption;
 
 namespace P2PShare.Engine;
 
@@ -39,6 +40,9 @@ public sealed record EngineSettings
     /// <summary>Open data files of all torrents together.</summary>
     public int MaxOpenFiles { get; init; } = 256;
 
+    /// <summary>Message Stream Encryption of peer connections, both ways (dials, accepted connections, magnets' metadata phase).</summary>
+    public EncryptionPolicy Encryption { get; init; } = EncryptionPolicy.Prefer;
+
     /// <summary>Run a mainline DHT node (BEP 5) on the UDP port, for public torrents.</summary>
     public bool Dht { get; init; } = true;
 
@@ -66,6 +70,7 @@ public sealed record EngineSettings
         Check(MaxUploadRate >= 0, $"upload rate {MaxUploadRate}: must not be negative");
         Check(MaxDownloadRate >= 0, $"download rate {MaxDownloadRate}: must not be negative");
         Check(DiskQueueBytes >= 1024 * 1024, $"disk queue {DiskQueueBytes} bytes: must be at least 1 MiB");
+        Check(Enum.IsDefined(Encryption), $"encryption policy {Encryption}: not one of prefer, require, disable");
         Check(MaxOpenFiles >= 4, $"max open files {MaxOpenFiles}: must be at least 4");
         return this;
     }

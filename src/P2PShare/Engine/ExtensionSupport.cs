@@ -16,8 +16,8 @@ internal static class ExtensionSupport
 
     public const string ClientName = "P2PShare 0.1";
 
-    /// <summary>The reserved bits of our BitTorrent handshake: BEP 10 only (no DHT).</summary>
-    public const ulong Reserved = Handshake.ExtensionProtocolBit;
+    /// <summary>The reserved bits of our BitTorrent handshake: BEP 10 and the Fast extension (BEP 6).</summary>
+    public const ulong Reserved = Handshake.ExtensionProtocolBit | Handshake.FastExtensionBit;
 
     public static bool Supports(Handshake remote) => (remote.Reserved & Handshake.ExtensionProtocolBit) != 0;
 

@@ -238,7 +238,11 @@ public sealed class MetadataFetcher : ITorrentPeerSink, IAsyncDisposable
                 _peers.Remove(peer);
                 // The slot goes on with the connection into the data phase, which gives it back when that ends.
                 if (handOver)
-                    _handedOver.Add(new AdoptedPeer(peer.Connection, peer.Known?.EndPoint, peer.Extensions, peer.Bitfield, [.. peer.Haves], peer.PeerChoking, peer.PeerInterested));
+                    _handedOver.Add(new AdoptedPeer(peer.Connection, peer.Known?.EndPoint, peer.Extensions, peer.Bitfield, [.. peer.Haves], peer.PeerChoking, peer.PeerInterested)
+                    {
+                        HaveAll = peer.HaveAll,
+                        AllowedFast = [.. peer.AllowedFast],
+                    });
                 else
                     _shared.Connections.Close();
                 _assembler?.ReleaseAll(peer);
@@ -272,8 +276,14 @@ public sealed class MetadataFetcher : ITorrentPeerSink, IAsyncDisposable
     {
         switch (message.Id)
         {
-            case MessageId.Bitfield when peer.Bitfield is null:
+            case MessageId.Bitfield when peer.Bitfield is null && !peer.HaveAll:
                 peer.Bitfield = message.Payload.ToArray();
+                break;
+            case MessageId.HaveAll when peer.Bitfield is null && peer.Connection.Remote.SupportsFastExtension:
+                peer.HaveAll = true;
+                break;
+            case MessageId.AllowedFast when peer.AllowedFast.Count < PeerSession.MaxAllowedFast && peer.Connection.Remote.SupportsFastExtension:
+                peer.AllowedFast.Add(message.Index);
                 break;
             case MessageId.Have when peer.Haves.Count < MetadataPeer.MaxHaves:
                 peer.Haves.Add(message.Index);

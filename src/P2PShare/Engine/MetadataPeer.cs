@@ -48,6 +48,12 @@ internal sealed class MetadataPeer(PeerConnection connection, KnownPeer? known, 
 
     public List<int> Haves { get; } = [];
 
+    /// <summary>The peer said have-all (BEP 6) instead of a bitfield.</summary>
+    public bool HaveAll { get; set; }
+
+    /// <summary>Its allowed-fast pieces (BEP 6), at most <see cref="PeerSession.MaxAllowedFast"/>.</summary>
+    public List<int> AllowedFast { get; } = [];
+
     public bool PeerChoking { get; set; } = true;
 
     public bool PeerInterested { get; set; }

@@ -175,7 +175,7 @@ internal sealed class PeerDialer
         try
         {
             connection = await _pipeline.ExecuteAsync(
-                async token => await PeerConnection.ConnectAsync(_shared.Transport, known.EndPoint, _ourHandshake, _options.ConnectTimeout, token).ConfigureAwait(false),
+                async token => await PeerConnection.ConnectAsync(_shared.Transport, known.EndPoint, _ourHandshake, _shared.Encryption, _options.ConnectTimeout, token).ConfigureAwait(false),
                 cancellationToken).ConfigureAwait(false);
         }
         catch (Exception error) when (error is not OperationCanceledException)
@@ -203,7 +203,7 @@ internal sealed class PeerDialer
         }
         if (connection is not null)
         {
-            _logger.LogDebug("Connected to {Peer}", known.EndPoint);
+            _logger.LogDebug("Connected to {Peer} over {Transport}", known.EndPoint, connection.Transport);
             _connected(connection, known);
         }
     }

@@ -1,5 +1,8 @@
 namespace P2PShare.Engine;
 
-/// <summary>One connected peer, as a peer list shows it.</summary>
+/// <summary>
+/// One connected peer, as a peer list shows it. <paramref name="Transport"/>: how the bytes travel ("tcp", "tcp+rc4");
+/// <paramref name="Fast"/>: both sides speak the Fast extension (BEP 6); <paramref name="Source"/>: where we learnt of it.
+/// </summary>
 public sealed record PeerInfo(string Address, string Client, double DownloadRate, double UploadRate, double PiecesFraction, string Flags, int Outstanding, int HashFailures, double Score,
-    PeerSource Source = PeerSource.Given, string Transport = "tcp");
+    string Transport = "tcp", bool Fast = false, PeerSource Source = PeerSource.Given);

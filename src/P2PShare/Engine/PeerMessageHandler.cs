@@ -1,4 +1,5 @@
 using System.Buffers;
+using Microsoft.Extensions.Logging;
 using P2PShare.Metainfo;
 using P2PShare.Protocol;
 using P2PShare.Protocol.Extensions;
@@ -14,7 +15,7 @@ namespace P2PShare.Engine;
 /// </summary>
 internal sealed class PeerMessageHandler(
     object gate, Torrent torrent, Bitfield have, List<PeerSession> peers, RequestScheduler scheduler, PieceVerifier verifier,
-    RateEstimator downloadRate, MetadataServer metadata, PeerExchange pex, EngineOptions options, TimeProvider time)
+    RateEstimator downloadRate, MetadataServer metadata, PeerExchange pex, EngineOptions options, TimeProvider time, ILogger logger)
 {
     public void Handle(PeerSession peer, PeerMessage message)
     {
@@ -22,14 +23,20 @@ internal sealed class PeerMessageHandler(
         {
             peer.LastMessageAt = time.GetTimestamp();
             var first = !peer.SentFirstMessage;
-            // Extension messages may come before the bitfield (BEP 10), which must still count as the first message.
-            if (message.Id is not (MessageId.KeepAlive or MessageId.Extended))
+            if (!peer.IsFast && message.Id is MessageId.SuggestPiece or MessageId.HaveAll or MessageId.HaveNone or MessageId.RejectRequest or MessageId.AllowedFast)
+                throw new PeerProtocolException($"{message.Id} without the Fast extension (BEP 6) agreed in the handshakes");
+            // Extension messages may come before the bitfield (BEP 10), and allowed-fast or suggest before it (BEP 6);
+            // the bitfield (or have-all, have-none) must still count as the first message.
+            if (message.Id is not (MessageId.KeepAlive or MessageId.Extended or MessageId.AllowedFast or MessageId.SuggestPiece))
                 peer.SentFirstMessage = true;
             switch (message.Id)
             {
                 case MessageId.Choke:
                     peer.PeerChoking = true;
-                    scheduler.DropRequests(peer);
+                    // A fast peer rejects what it will not serve (or serves it anyway): our requests stay until then,
+                    // or until they time out. Without BEP 6 a choke silently drops them.
+                    if (!peer.IsFast)
+                        scheduler.DropRequests(peer);
                     break;
                 case MessageId.Unchoke:
                     peer.PeerChoking = false;
@@ -55,7 +62,9 @@ internal sealed class PeerMessageHandler(
                     OnRequest(peer, message);
                     break;
                 case MessageId.Cancel:
-                    peer.PendingUploads.Remove(BlockRequest.Key(message.Index, message.Begin));
+                    // BEP 6: every request is answered, with the block or a reject; a cancelled one with a reject.
+                    if (peer.PendingUploads.Remove(BlockRequest.Key(message.Index, message.Begin), out var cancelledLength) && peer.IsFast)
+                        peer.Enqueue(new OutgoingMessage(MessageId.RejectRequest, message.Index, message.Begin, cancelledLength));
                     break;
                 case MessageId.Piece:
                     OnBlock(peer, message);
@@ -63,6 +72,22 @@ internal sealed class PeerMessageHandler(
                 case MessageId.Extended:
                     OnExtended(peer, message);
                     break;
+                case MessageId.HaveAll:
+                    OnHaveAll(peer, first);
+                    break;
+                case MessageId.HaveNone:
+                    if (!first)
+                        throw new PeerProtocolException("have-none after the first message");
+                    peer.UpdateInterest(have);
+                    break;
+                case MessageId.RejectRequest:
+                    OnReject(peer, message);
+                    break;
+                case MessageId.AllowedFast:
+                    OnAllowedFast(peer, message.Index);
+                    break;
+                case MessageId.SuggestPiece:
+                    break; // A hint only: the picker's own order (rarest first) stands.
             }
         }
     }
@@ -132,12 +157,56 @@ internal sealed class PeerMessageHandler(
         if ((uint)index >= (uint)torrent.PieceCount || message.Begin < 0 || message.Length is <= 0 or > FrameLimits.StandardBlockLength
             || (long)message.Begin + message.Length > torrent.PieceSize(index))
             throw new PeerProtocolException($"request {index}:{message.Begin}+{message.Length} is out of range");
-        if (peer.AmChoking || !have[index])
-            return; // Allowed to race with our choke; not served.
+        var served = have[index] && (!peer.AmChoking || (peer.IsFast && peer.AllowedFastToPeer.Contains(index)));
+        if (!served)
+        {
+            // Allowed to race with our choke; not served. A fast peer is told so at once (BEP 6).
+            if (peer.IsFast)
+                peer.Enqueue(new OutgoingMessage(MessageId.RejectRequest, index, message.Begin, message.Length));
+            return;
+        }
         if (peer.PendingUploads.Count >= PeerSession.MaxPendingUploads)
             throw new PeerProtocolException("too many outstanding requests (flood)");
-        if (peer.PendingUploads.Add(BlockRequest.Key(index, message.Begin)))
+        if (peer.PendingUploads.TryAdd(BlockRequest.Key(index, message.Begin), message.Length))
             peer.Enqueue(OutgoingMessage.Block(index, message.Begin, message.Length));
+    }
+
+    private void OnHaveAll(PeerSession peer, bool first)
+    {
+        if (!first)
+            throw new PeerProtocolException("have-all after the first message");
+        logger.LogDebug("Peer {Peer} has all pieces (have-all)", peer.Name);
+        peer.Has.SetAll();
+        peer.CountedAsSeed = true;
+        scheduler.Picker.AddSeed();
+        if (have.IsComplete)
+        {
+            // Two seeds have nothing to trade.
+            peer.Lifetime.Cancel();
+            return;
+        }
+        peer.UpdateInterest(have);
+        scheduler.FillRequests(peer);
+    }
+
+    /// <summary>The peer will not send a block we asked for: it goes back to the pool for another peer at once.</summary>
+    private void OnReject(PeerSession peer, in PeerMessage message)
+    {
+        if (!scheduler.Reject(peer, message.Index, message.Begin))
+            throw new PeerProtocolException($"reject for block {message.Index}:{message.Begin}, which was never requested");
+        // Not this peer: it just said no, and asking it again at once could loop. The tick refills it.
+        foreach (var other in peers)
+            if (!ReferenceEquals(other, peer))
+                scheduler.FillRequests(other);
+    }
+
+    private void OnAllowedFast(PeerSession peer, int index)
+    {
+        // Out of range or beyond our bound: ignored (the set is advisory).
+        if ((uint)index >= (uint)torrent.PieceCount || peer.AllowedFastFromPeer.Count >= PeerSession.MaxAllowedFast)
+            return;
+        if (peer.AllowedFastFromPeer.Add(index) && peer.PeerChoking && !have[index])
+            scheduler.FillRequests(peer);
     }
 
     private void OnBlock(PeerSession peer, in PeerMessage message)

@@ -21,10 +21,15 @@ internal sealed class PeerSession
 
     private readonly TimeProvider _time;
 
-    public PeerSession(PeerConnection connection, int pieceCount, TimeProvider time)
+    /// <summary>Most allowed-fast pieces kept from one peer (BEP 6 suggests about 10; more are ignored).</summary>
+    public const int MaxAllowedFast = 32;
+
+    /// <param name="ourReserved">The reserved bits of our handshake on this connection: the Fast extension is on when both set it.</param>
+    public PeerSession(PeerConnection connection, int pieceCount, TimeProvider time, ulong ourReserved = ExtensionSupport.Reserved)
     {
         _time = time;
         Connection = connection;
+        IsFast = (ourReserved & Handshake.FastExtensionBit) != 0 && connection.Remote.SupportsFastExtension;
         Has = new Bitfield(pieceCount);
         DownloadRate = new RateEstimator(time);
         UploadRate = new RateEstimator(time);
@@ -76,7 +81,20 @@ internal sealed class PeerSession
     /// <summary>Blocks we cancelled in endgame: if they still arrive, that is not a protocol violation.</summary>
     public HashSet<long> Cancelled { get; } = [];
 
-    public HashSet<long> PendingUploads { get; } = [];
+    /// <summary>Requests from the peer not served yet: block key → requested length (a reject must repeat it).</summary>
+    public Dictionary<long, int> PendingUploads { get; } = [];
+
+    /// <summary>Both handshakes set the Fast extension bit (BEP 6): have-all/none, reject, allowed-fast and suggest are allowed.</summary>
+    public bool IsFast { get; }
+
+    /// <summary>The peer said have-all: it is counted once as a seed by the picker (not piece by piece).</summary>
+    public bool CountedAsSeed { get; set; }
+
+    /// <summary>Pieces the peer lets us request while it chokes us (its allowed-fast messages, at most <see cref="MaxAllowedFast"/>).</summary>
+    public HashSet<int> AllowedFastFromPeer { get; } = [];
+
+    /// <summary>Pieces we let the peer request while we choke it (the allowed-fast set we sent).</summary>
+    public IReadOnlySet<int> AllowedFastToPeer { get; set; } = new HashSet<int>();
 
     public RateEstimator DownloadRate { get; }
 
@@ -156,9 +174,33 @@ internal sealed class PeerSession
         if (AmChoking == choking)
             return;
         AmChoking = choking;
-        if (choking)
-            PendingUploads.Clear();
         Enqueue(new OutgoingMessage(choking ? MessageId.Choke : MessageId.Unchoke));
+        if (choking)
+            DropPendingUploads();
+    }
+
+    /// <summary>
+    /// On choke: requests not served yet are forgotten (blocks already queued are skipped by the send loop). A fast
+    /// peer is told so with a reject for each, and keeps its requests for allowed-fast pieces.
+    /// </summary>
+    private void DropPendingUploads()
+    {
+        if (!IsFast)
+        {
+            PendingUploads.Clear();
+            return;
+        }
+        List<long>? rejected = null;
+        foreach (var (key, length) in PendingUploads)
+        {
+            var (index, begin) = ((int)(key >> 32), (int)(uint)key);
+            if (AllowedFastToPeer.Contains(index))
+                continue;
+            (rejected ??= []).Add(key);
+            Enqueue(new OutgoingMessage(MessageId.RejectRequest, index, begin, length));
+        }
+        foreach (var key in rejected ?? [])
+            PendingUploads.Remove(key);
     }
 
     /// <summary>Drains the outbox: control messages are batched into one write; blocks are read from disk and sent.</summary>
@@ -233,6 +275,9 @@ internal sealed class PeerSession
         MessageId.Have => MessageWriter.WriteHave(destination, message.Index),
         MessageId.Request => MessageWriter.WriteRequest(destination, message.Index, message.Begin, message.Length),
         MessageId.Cancel => MessageWriter.WriteCancel(destination, message.Index, message.Begin, message.Length),
+        MessageId.RejectRequest => MessageWriter.WriteRejectRequest(destination, message.Index, message.Begin, message.Length),
+        MessageId.AllowedFast => MessageWriter.WriteAllowedFast(destination, message.Index),
+        MessageId.SuggestPiece => MessageWriter.WriteSuggestPiece(destination, message.Index),
         _ => MessageWriter.WriteSimple(destination, message.Id),
     };
 }

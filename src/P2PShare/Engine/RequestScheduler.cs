@@ -58,9 +58,17 @@ internal sealed class RequestScheduler
 
     private void Fill(PeerSession peer, int target)
     {
-        if (peer.PeerChoking || !peer.AmInterested || _have.IsComplete)
+        if (!peer.AmInterested || _have.IsComplete)
             return;
-        while (peer.Outstanding.Count < target && TryNextBlock(peer, out var piece, out var block))
+        var has = peer.Has;
+        if (peer.PeerChoking)
+        {
+            // Choked: only pieces the (fast) peer allows us to fetch anyway.
+            if (!peer.IsFast || peer.AllowedFastFromPeer.Count == 0 || AllowedWhileChoked(peer) is not { } allowed)
+                return;
+            has = allowed;
+        }
+        while (peer.Outstanding.Count < target && TryNextBlock(peer, has, out var piece, out var block))
         {
             piece.MarkRequested(block);
             peer.Outstanding.Add(new BlockRequest(piece.Index, block, _time.GetTimestamp()));
@@ -86,6 +94,36 @@ internal sealed class RequestScheduler
         _active.Remove(piece.Index);
         completed = piece;
         return BlockOutcome.Accepted;
+    }
+
+    /// <summary>The pieces the peer has, allows while choking, and we lack; null when there are none.</summary>
+    private Bitfield? AllowedWhileChoked(PeerSession peer)
+    {
+        Bitfield? allowed = null;
+        foreach (var index in peer.AllowedFastFromPeer)
+        {
+            if (!peer.Has[index] || _have[index])
+                continue;
+            allowed ??= new Bitfield(_torrent.PieceCount);
+            allowed[index] = true;
+        }
+        return allowed;
+    }
+
+    /// <summary>
+    /// A fast peer rejected a request (BEP 6): the block goes back to the pool so another peer can take it at once.
+    /// False when we never asked this peer for it (a reject answering our own cancel is fine).
+    /// </summary>
+    public bool Reject(PeerSession peer, int index, int begin)
+    {
+        var position = peer.Outstanding.FindIndex(r => r.Piece == index && r.Block * PieceDownload.BlockLength == begin);
+        if (position < 0)
+            return peer.Cancelled.Remove(BlockRequest.Key(index, begin));
+        var request = peer.Outstanding[position];
+        peer.Outstanding.RemoveAt(position);
+        if (_active.TryGetValue(request.Piece, out var piece))
+            piece.MarkRequestDropped(request.Block);
+        return true;
     }
 
     /// <summary>The peer choked us or left: its blocks go back to the pool.</summary>
@@ -136,11 +174,12 @@ internal sealed class RequestScheduler
         _active.Clear();
     }
 
-    private bool TryNextBlock(PeerSession peer, out PieceDownload piece, out int block)
+    /// <param name="has">The pieces this peer may be asked for: all it has, or (choked) its allowed-fast ones.</param>
+    private bool TryNextBlock(PeerSession peer, Bitfield has, out PieceDownload piece, out int block)
     {
         foreach (var candidate in _active.Values)
         {
-            if (!peer.Has[candidate.Index])
+            if (!has[candidate.Index])
                 continue;
             block = FirstUnrequested(candidate);
             if (block >= 0)
@@ -149,7 +188,7 @@ internal sealed class RequestScheduler
                 return true;
             }
         }
-        if (_picker.PickNew(peer.Has, _have) is { } newIndex)
+        if (_picker.PickNew(has, _have) is { } newIndex)
         {
             piece = new PieceDownload(newIndex, _torrent.PieceSize(newIndex));
             _active.Add(newIndex, piece);
@@ -158,14 +197,14 @@ internal sealed class RequestScheduler
             block = 0;
             return true;
         }
-        return TryEndgameBlock(peer, out piece, out block);
+        return TryEndgameBlock(peer, has, out piece, out block);
     }
 
     /// <summary>Nothing left to start: ask this peer too for blocks others are still fetching, so the end never stalls on a slow peer.</summary>
-    private bool TryEndgameBlock(PeerSession peer, out PieceDownload piece, out int block)
+    private bool TryEndgameBlock(PeerSession peer, Bitfield has, out PieceDownload piece, out int block)
     {
         InEndgame = _active.Count > 0;
-        return _endgame.TryPick(_active.Values, peer.Has, (index, b) => peer.Outstanding.Exists(r => r.Piece == index && r.Block == b), out piece, out block);
+        return _endgame.TryPick(_active.Values, has, (index, b) => peer.Outstanding.Exists(r => r.Piece == index && r.Block == b), out piece, out block);
     }
 
     private static int FirstUnrequested(PieceDownload piece)

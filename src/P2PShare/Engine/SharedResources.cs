@@ -1,6 +1,7 @@
 using P2PShare.Engine.Disk;
 using P2PShare.Networking;
 using P2PShare.Networking.Dht;
+using P2PShare.Networking.Encryption;
 using P2PShare.Networking.Peers;
 
 namespace P2PShare.Engine;
@@ -20,7 +21,13 @@ public sealed record SharedResources(ConnectionBudget Connections, TokenBucket U
     /// <summary>The engine's DHT node; null when the DHT is off (or no UDP port).</summary>
     public DhtNode? Dht { get; init; }
 
-    /// <summary>No engine around (a torrent alone, in tests): no shared limits, TCP.</summary>
+    /// <summary>
+    /// How dials use Message Stream Encryption (the engine's <see cref="EngineSettings.Encryption"/>; it follows
+    /// <see cref="ClientEngine.ApplySettings"/>). Incoming connections are the engine's.
+    /// </summary>
+    public EncryptionPolicy Encryption { get; set; } = EncryptionPolicy.Prefer;
+
+    /// <summary>No engine around (a torrent alone, in tests): no shared limits, plain TCP (no encryption).</summary>
     public static SharedResources Standalone(TimeProvider time) =>
-        new(ConnectionBudget.Unlimited(), new TokenBucket(0, time), new TokenBucket(0, time), TcpPeerTransport.Instance);
+        new(ConnectionBudget.Unlimited(), new TokenBucket(0, time), new TokenBucket(0, time), TcpPeerTransport.Instance) { Encryption = EncryptionPolicy.Disable };
 }

@@ -67,7 +67,7 @@ public sealed class TorrentSession : ITorrentPeerSink, IAsyncDisposable
         var judge = new BadDataJudge(_gate, _peers, _bans, _dialer, logger);
         _verifier = new PieceVerifier(_gate, torrent, store, have, _peers, _scheduler, _dialer, judge, Track, _lifetime.Token, logger, _shared.Disk);
         _pex = new PeerExchange(torrent, _peers, _dialer, time, logger);
-        _messages = new PeerMessageHandler(_gate, torrent, have, _peers, _scheduler, _verifier, _downloadRate, new MetadataServer(torrent), _pex, options, time);
+        _messages = new PeerMessageHandler(_gate, torrent, have, _peers, _scheduler, _verifier, _downloadRate, new MetadataServer(torrent), _pex, options, time, logger);
     }
 
     public Handshake OurHandshake { get; }
@@ -110,8 +110,8 @@ public sealed class TorrentSession : ITorrentPeerSink, IAsyncDisposable
             return _peers.Select(p => new PeerInfo(
                 p.Name, p.Connection.Remote.PeerId.ClientName, p.DownloadRate.BytesPerSecond, p.UploadRate.BytesPerSecond,
                 p.Has.Length == 0 ? 0 : (double)p.Has.CountSet / p.Has.Length, Flags(p), p.Outstanding.Count, p.HashFailures,
-                PeerRating.Score(p.Record(_time)), p.KnownAddresses.Count > 0 ? p.KnownAddresses[0].Source : PeerSource.Incoming,
-                p.Connection.Transport)).ToList();
+                PeerRating.Score(p.Record(_time)), p.Connection.Transport, p.IsFast,
+                p.KnownAddresses.Count > 0 ? p.KnownAddresses[0].Source : PeerSource.Incoming)).ToList();
         }
     }
 
@@ -204,8 +204,13 @@ public sealed class TorrentSession : ITorrentPeerSink, IAsyncDisposable
                 peer.PeerInterested = p.PeerInterested;
                 if (!peer.PeerChoking)
                     peer.UnchokedAt = _time.GetTimestamp();
-                if (p.Bitfield is { } bits)
+                if (p.HaveAll && peer.IsFast)
+                    _messages.Handle(peer, new PeerMessage(MessageId.HaveAll));
+                else if (p.Bitfield is { } bits)
                     _messages.Handle(peer, new PeerMessage(MessageId.Bitfield, length: bits.Length, payload: new System.Buffers.ReadOnlySequence<byte>(bits)));
+                if (peer.IsFast)
+                    foreach (var index in p.AllowedFast)
+                        _messages.Handle(peer, new PeerMessage(MessageId.AllowedFast, index));
                 foreach (var index in p.Haves)
                     _messages.Handle(peer, new PeerMessage(MessageId.Have, index));
             }, adoptedSlot: true);
@@ -332,7 +337,9 @@ public sealed class TorrentSession : ITorrentPeerSink, IAsyncDisposable
             }
             _peers.Add(peer);
             if (known is null && !connection.IsOutgoing)
-                _logger.LogDebug("Incoming peer {Peer} ({Client})", peer.Name, connection.Remote.PeerId.ClientName);
+                _logger.LogDebug("Incoming peer {Peer} ({Client}) over {Transport}", peer.Name, connection.Remote.PeerId.ClientName, connection.Transport);
+            if (peer.IsFast)
+                _logger.LogDebug("Peer {Peer} speaks the Fast extension", peer.Name);
             if (known is not null)
                 peer.AddKnownAddress(known);
             prepare?.Invoke(peer);
@@ -389,8 +396,7 @@ public sealed class TorrentSession : ITorrentPeerSink, IAsyncDisposable
         {
             if (ExtensionSupport.Supports(peer.Connection.Remote))
                 await peer.Connection.SendAsync(ExtensionSupport.HandshakeFrame(_torrent.InfoBytes.Length, _options.AdvertisedPort, offerPex: _pex.Enabled), token).ConfigureAwait(false);
-            if (!_have.IsEmpty)
-                await SendBitfieldAsync(peer, token).ConfigureAwait(false);
+            await SendFirstMessagesAsync(peer, token).ConfigureAwait(false);
             if (OurHandshake.SupportsDht && peer.Connection.Remote.SupportsDht && _options.AdvertisedPort is { } dhtPort)
                 await SendPortAsync(peer, dhtPort, token).ConfigureAwait(false);
             var sender = peer.RunSenderAsync(_readCache, StillWanted, OnUploaded, _uploadLimit, token);
@@ -444,15 +450,29 @@ public sealed class TorrentSession : ITorrentPeerSink, IAsyncDisposable
         await peer.Connection.SendAsync(message, token).ConfigureAwait(false);
     }
 
-    private async Task SendBitfieldAsync(PeerSession peer, CancellationToken token)
+    /// <summary>
+    /// What we have, first thing after the handshakes: a bitfield (none when we have nothing), or to a fast peer
+    /// (BEP 6) have-all, have-none or a bitfield, then the allowed-fast set for its address (independent of what we
+    /// have, as the BEP and libtorrent do; requests for pieces we lack are rejected).
+    /// </summary>
+    private async Task SendFirstMessagesAsync(PeerSession peer, CancellationToken token)
     {
         byte[] message;
         lock (_gate)
         {
-            message = new byte[MessageWriter.BitfieldLength(_have.Bytes)];
-            MessageWriter.WriteBitfield(message, _have.Bytes);
+            var allowed = peer.IsFast ? AllowedFastSet.Generate(peer.Connection.RemoteEndPoint.Address, _torrent.InfoHash.Span, _torrent.PieceCount) : [];
+            peer.AllowedFastToPeer = allowed.ToHashSet();
+            var sendBitfield = !_have.IsEmpty && !(peer.IsFast && _have.IsComplete);
+            var first = sendBitfield ? MessageWriter.BitfieldLength(_have.Bytes) : peer.IsFast ? 5 : 0;
+            message = new byte[first + allowed.Length * 9];
+            var used = sendBitfield ? MessageWriter.WriteBitfield(message, _have.Bytes)
+                : !peer.IsFast ? 0
+                : _have.IsComplete ? MessageWriter.WriteHaveAll(message) : MessageWriter.WriteHaveNone(message);
+            foreach (var index in allowed)
+                used += MessageWriter.WriteAllowedFast(message.AsSpan(used), index);
         }
-        await peer.Connection.SendAsync(message, token).ConfigureAwait(false);
+        if (message.Length > 0)
+            await peer.Connection.SendAsync(message, token).ConfigureAwait(false);
     }
 
     private void RemovePeer(PeerSession peer, string reason)
@@ -470,7 +490,10 @@ public sealed class TorrentSession : ITorrentPeerSink, IAsyncDisposable
             if (releaseSlot)
                 _shared.Connections.Close();
             _scheduler.DropRequests(peer);
-            _scheduler.Picker.RemovePeer(peer.Has);
+            if (peer.CountedAsSeed)
+                _scheduler.Picker.RemoveSeed();
+            else
+                _scheduler.Picker.RemovePeer(peer.Has);
             foreach (var known in peer.TakeKnownAddresses())
                 _dialer.OnDisconnected(known, stopping: _lifetime.IsCancellationRequested);
             foreach (var other in _peers)
@@ -490,12 +513,12 @@ public sealed class TorrentSession : ITorrentPeerSink, IAsyncDisposable
     private bool StillWanted(PeerSession peer, OutgoingMessage block)
     {
         lock (_gate)
-            return peer.PendingUploads.Remove(BlockRequest.Key(block.Index, block.Begin));
+            return peer.PendingUploads.Remove(BlockRequest.Key(block.Index, block.Begin), out _);
     }
 
     private void OnUploaded(int bytes) => _uploadRate.Add(bytes);
 
     private static string Flags(PeerSession p) =>
         (p.PeerChoking ? "" : "D") + (p.AmChoking ? "" : "U") + (p.AmInterested ? "i" : "") + (p.PeerInterested ? "I" : "")
-        + (p.IsSnubbed ? "S" : "") + (p.Connection.IsOutgoing ? "o" : "x");
+        + (p.IsSnubbed ? "S" : "") + (p.Connection.IsOutgoing ? "o" : "x") + (p.IsFast ? "F" : "");
 }

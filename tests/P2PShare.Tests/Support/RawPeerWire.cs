@@ -22,7 +22,15 @@ public static class RawPeerWire
     public const byte Bitfield = 5;
     public const byte Request = 6;
     public const byte Piece = 7;
+    public const byte Cancel = 8;
     public const byte Extended = 20;
+
+    // BEP 6 (Fast extension).
+    public const byte SuggestPiece = 0x0D;
+    public const byte HaveAll = 0x0E;
+    public const byte HaveNone = 0x0F;
+    public const byte RejectRequest = 0x10;
+    public const byte AllowedFast = 0x11;
 
     /// <summary>The ut_metadata id the raw peers announce in their extended handshake.</summary>
     public const byte RawUtMetadataId = 1;
@@ -41,8 +49,11 @@ public static class RawPeerWire
         return peerId;
     }
 
-    /// <summary>Our handshake: no extension bits set, or only BEP 10's (reserved byte 5, 0x10) when <paramref name="extensionProtocol"/>.</summary>
-    public static byte[] Handshake(ReadOnlySpan<byte> infoHash, ReadOnlySpan<byte> peerId, bool extensionProtocol = false)
+    /// <summary>
+    /// Our handshake: no extension bits set, BEP 10's (reserved byte 5, 0x10) when <paramref name="extensionProtocol"/>,
+    /// the Fast extension's (reserved byte 7, 0x04) when <paramref name="fast"/>.
+    /// </summary>
+    public static byte[] Handshake(ReadOnlySpan<byte> infoHash, ReadOnlySpan<byte> peerId, bool extensionProtocol = false, bool fast = false)
     {
         ArgumentOutOfRangeException.ThrowIfNotEqual(infoHash.Length, 20);
         ArgumentOutOfRangeException.ThrowIfNotEqual(peerId.Length, 20);
@@ -52,6 +63,10 @@ public static class RawPeerWire
         if (extensionProtocol)
         {
             handshake[20 + 5] = 0x10;
+        }
+        if (fast)
+        {
+            handshake[20 + 7] |= 0x04;
         }
         infoHash.CopyTo(handshake.AsSpan(InfoHashOffset));
         peerId.CopyTo(handshake.AsSpan(PeerIdOffset));
@@ -89,6 +104,31 @@ public static class RawPeerWire
         BinaryPrimitives.WriteInt32BigEndian(payload[8..], length);
         return Message(Request, payload);
     }
+
+    /// <summary>A message of (index, begin, length): request, cancel, reject request.</summary>
+    public static byte[] BlockMessage(byte id, int index, int begin, int length)
+    {
+        Span<byte> payload = stackalloc byte[12];
+        BinaryPrimitives.WriteInt32BigEndian(payload, index);
+        BinaryPrimitives.WriteInt32BigEndian(payload[4..], begin);
+        BinaryPrimitives.WriteInt32BigEndian(payload[8..], length);
+        return Message(id, payload);
+    }
+
+    /// <summary>A message carrying one piece index: have, suggest piece, allowed fast.</summary>
+    public static byte[] IndexMessage(byte id, int index)
+    {
+        Span<byte> payload = stackalloc byte[4];
+        BinaryPrimitives.WriteInt32BigEndian(payload, index);
+        return Message(id, payload);
+    }
+
+    /// <summary>(index, begin, length) of a message (id + payload) of that shape with id <paramref name="id"/>, else null.</summary>
+    public static (int Index, int Begin, int Length)? ParseBlockMessage(ReadOnlySpan<byte> message, byte id) =>
+        message.Length == 13 && message[0] == id
+            ? (BinaryPrimitives.ReadInt32BigEndian(message[1..]), BinaryPrimitives.ReadInt32BigEndian(message[5..]),
+                BinaryPrimitives.ReadInt32BigEndian(message[9..]))
+            : null;
 
     /// <summary>A piece message carrying <paramref name="block"/>.</summary>
     public static byte[] PieceMessage(int index, int begin, ReadOnlySpan<byte> block)

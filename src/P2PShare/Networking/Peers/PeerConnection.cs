@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using P2PShare.Metainfo;
+using P2PShare.Networking.Encryption;
 using P2PShare.Protocol.Wire;
 
 namespace P2PShare.Networking.Peers;
@@ -19,6 +20,7 @@ public sealed class PeerConnection : IAsyncDisposable
     private readonly Stream _stream;
     private readonly PipeReader _reader;
     private readonly SemaphoreSlim _sendLock = new(1, 1);
+    private const string ClosedDuringHandshake = "connection closed during the handshake";
     private int _disposed;
 
     private PeerConnection(Stream stream, PipeReader reader, IPEndPoint remoteEndPoint, Handshake remote, bool isOutgoing, string transport)
@@ -69,10 +71,96 @@ public sealed class PeerConnection : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Dials with <paramref name="transport"/> under an encryption policy (MSE first under Prefer and Require, a plain
+    /// BitTorrent dial after a failed MSE handshake under Prefer) and handshakes. Under Prefer the MSE attempt and the
+    /// plain one each get <paramref name="timeout"/>. <see cref="Transport"/> names the method ("tcp+rc4", "tcp").
+    /// </summary>
+    public static async Task<PeerConnection> ConnectAsync(IPeerTransport transport, IPEndPoint endPoint, Handshake ours, EncryptionPolicy encryption,
+        TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (encryption == EncryptionPolicy.Disable)
+        {
+            try
+            {
+                return await ConnectAsync(transport, endPoint, ours, timeout, cancellationToken).ConfigureAwait(false);
+            }
+            catch (PeerProtocolException error) when (error.Message == ClosedDuringHandshake)
+            {
+                throw new PeerProtocolException($"{ClosedDuringHandshake} (the peer may require encryption, which is disabled)");
+            }
+        }
+        using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeoutSource.CancelAfter(encryption == EncryptionPolicy.Prefer ? timeout * 2 : timeout);
+        var options = new MseOptions { StepTimeout = timeout < MseOptions.Default.StepTimeout ? timeout : MseOptions.Default.StepTimeout, HandshakeTimeout = timeout };
+        var handshake = new byte[Handshake.Size];
+        ours.WriteTo(handshake);
+        MseResult? result = null;
+        try
+        {
+            result = await PeerEncryption.ConnectAsync(async token => await transport.ConnectAsync(endPoint, token).ConfigureAwait(false),
+                ours.InfoHash, encryption, handshake, options, timeoutSource.Token).ConfigureAwait(false);
+            // Our handshake went out already (in the MSE handshake's IA, or first on the plain fallback connection).
+            return await ReadOutgoingAnswerAsync(result.Stream, endPoint, ours, TransportName(transport.Name, result.Method), timeoutSource.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            if (result is not null)
+                await result.Stream.DisposeAsync().ConfigureAwait(false);
+            throw new TimeoutException($"no handshake from {endPoint} within {timeout.TotalSeconds:0} s");
+        }
+        catch
+        {
+            if (result is not null)
+                await result.Stream.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Accepts a connection under an encryption policy: sniffs plain BitTorrent or MSE (SKEY matched against
+    /// <paramref name="infoHashes"/>), applies the policy, then reads the BitTorrent handshake over the resulting
+    /// stream and answers with <paramref name="answerFor"/>'s handshake. The whole within <paramref name="timeout"/>;
+    /// on failure <paramref name="stream"/> is disposed.
+    /// </summary>
+    public static async Task<PeerConnection> AcceptAsync(Stream stream, IPEndPoint endPoint, string transport, EncryptionPolicy encryption,
+        Func<IEnumerable<InfoHash>> infoHashes, Func<InfoHash, Handshake?> answerFor, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeoutSource.CancelAfter(timeout);
+        var options = new MseOptions { StepTimeout = timeout < MseOptions.Default.StepTimeout ? timeout : MseOptions.Default.StepTimeout, HandshakeTimeout = timeout };
+        try
+        {
+            var result = await PeerEncryption.AcceptAsync(stream, encryption, infoHashes, options, timeoutSource.Token).ConfigureAwait(false);
+            // Under MSE the torrent is the one whose SKEY matched; the BitTorrent handshake inside must name the same.
+            var skey = result.InfoHash;
+            return await HandshakeIncomingAsync(result.StreamWithInitialPayload(), endPoint,
+                hash => skey is { } chosen && !chosen.Equals(hash) ? null : answerFor(hash), TransportName(transport, result.Method), timeoutSource.Token).ConfigureAwait(false);
+        }
+        catch
+        {
+            await stream.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>"tcp", or with the MSE method: "tcp+rc4", "tcp+mse" (MSE handshake, then plaintext).</summary>
+    public static string TransportName(string transport, EncryptionMethod method) => method switch
+    {
+        EncryptionMethod.Rc4 => transport + "+rc4",
+        EncryptionMethod.Plaintext => transport + "+mse",
+        _ => transport,
+    };
+
     /// <summary>Sends our handshake on an open stream and reads the peer's. The stream is the connection's from here on.</summary>
     public static async Task<PeerConnection> HandshakeOutgoingAsync(Stream stream, IPEndPoint endPoint, Handshake ours, string transport, CancellationToken cancellationToken)
     {
         await SendHandshakeAsync(stream, ours, cancellationToken).ConfigureAwait(false);
+        return await ReadOutgoingAnswerAsync(stream, endPoint, ours, transport, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<PeerConnection> ReadOutgoingAnswerAsync(Stream stream, IPEndPoint endPoint, Handshake ours, string transport, CancellationToken cancellationToken)
+    {
         var reader = PipeReader.Create(stream, ReaderOptions);
         var remote = await ReadHandshakeAsync(reader, cancellationToken).ConfigureAwait(false);
         if (!remote.InfoHash.Equals(ours.InfoHash))
@@ -215,7 +303,7 @@ public sealed class PeerConnection : IAsyncDisposable
             }
             reader.AdvanceTo(buffer.Start, buffer.End);
             if (result.IsCompleted)
-                throw new PeerProtocolException("connection closed during the handshake");
+                throw new PeerProtocolException(ClosedDuringHandshake);
         }
     }
 }
