@@ -99,8 +99,9 @@ public sealed class EngineEncryptionInteropTests
             o => o with { NoTrackers = true, Encryption = "disabled" }, ct);
         var output = temp.CreateSubdirectory("out");
         await using var downloader = P2PShareClient.StartDownload(temp.Path, torrent.TorrentPath, output,
-            "--peer", $"127.0.0.1:{plainSeeder.Port}", "--no-seed", "--give-up-after", "8", "--encryption", "require", "--verbose");
-        Assert.That(await downloader.WaitForExitAsync(TimeSpan.FromSeconds(40), ct), Is.Not.Zero, downloader.Describe());
+            "--peer", $"127.0.0.1:{plainSeeder.Port}", "--no-seed", "--give-up-after", "25", "--encryption", "require", "--verbose");
+        // The dial is retried with back-off (2, 4, 8 s and jitter) before it is given up and logged: give it the time.
+        Assert.That(await downloader.WaitForExitAsync(TimeSpan.FromSeconds(60), ct), Is.Not.Zero, downloader.Describe());
         Assert.That(downloader.ReadLog(), Does.Contain("Could not connect to 127.0.0.1:" + plainSeeder.Port), downloader.Describe());
         Assert.That(downloader.ReadLog(), Does.Not.Contain("Connected to 127.0.0.1:" + plainSeeder.Port));
 
