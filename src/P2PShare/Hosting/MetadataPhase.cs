@@ -129,22 +129,7 @@ internal sealed class MetadataPhase(TorrentRunOptions options, IRunObserver obse
     {
         Directory.CreateDirectory(stateDirectory);
         var path = SavedTorrentPath(stateDirectory, torrent.InfoHash);
-        var temp = $"{path}.{Guid.NewGuid():N}.tmp";
-        try
-        {
-            await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                await stream.WriteAsync(TorrentFileWriter.Encode(torrent), cancellationToken).ConfigureAwait(false);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temp, path, overwrite: true);
-            DirectorySync.Flush(stateDirectory);
-        }
-        finally
-        {
-            if (File.Exists(temp))
-                File.Delete(temp);
-        }
+        await AtomicFile.WriteAsync(path, TorrentFileWriter.Encode(torrent), cancellationToken).ConfigureAwait(false);
         return path;
     }
 

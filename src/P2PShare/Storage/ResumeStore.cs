@@ -34,29 +34,18 @@ public sealed class ResumeStore
         var bytes = ResumeCodec.Encode(data);
         var path = PathFor(data.InfoHash);
         await _saveGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        var temp = $"{path}.{Guid.NewGuid():N}{TempSuffix}";
         try
         {
-            try
-            {
-                CreateStateDirectory();
-                RemoveStaleTemps(data.InfoHash);
-                await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.None))
-                {
-                    await stream.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
-                    stream.Flush(flushToDisk: true);
-                }
-                File.Move(temp, path, overwrite: true);
-                DirectorySync.Flush(StateDirectory);
-            }
-            catch (Exception error) when (StorageErrors.IsIoFailure(error))
-            {
-                throw StorageErrors.Describe(error, "writing", path);
-            }
+            CreateStateDirectory();
+            RemoveStaleTemps(data.InfoHash);
+            await AtomicFile.WriteAsync(path, bytes, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception error) when (StorageErrors.IsIoFailure(error))
+        {
+            throw StorageErrors.Describe(error, "writing", path);
         }
         finally
         {
-            TryDelete(temp);
             _saveGate.Release();
         }
     }

@@ -57,10 +57,9 @@ public sealed class NativeResumeFile(string dataFilePath) : INativeResumeStore
 
     public void Save(NativeResumeState state)
     {
-        var temp = Path + ".tmp";
-        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
         {
-            using (var json = new Utf8JsonWriter(stream))
+            using (var json = new Utf8JsonWriter(buffer))
             {
                 json.WriteStartObject();
                 json.WriteNumber("version", FormatVersion);
@@ -78,9 +77,8 @@ public sealed class NativeResumeFile(string dataFilePath) : INativeResumeStore
                 json.WriteBase64String("have", state.Pieces.ToBytes());
                 json.WriteEndObject();
             }
-            stream.Flush(flushToDisk: true);
         }
-        File.Move(temp, Path, overwrite: true);
+        AtomicFile.Write(Path, buffer.WrittenSpan);
     }
 
     public void Delete()
