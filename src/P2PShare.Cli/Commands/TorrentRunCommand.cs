@@ -39,9 +39,11 @@ internal sealed class TorrentRunCommand
 
     public Option<string[]> DhtBootstrap { get; } = new("--dht-bootstrap") { Description = "Bootstrap the DHT from this node (HOST:PORT; repeat for more); replaces the default routers.", AllowMultipleArgumentsPerToken = false };
 
+    public Option<bool> NoWebSeeds { get; } = new("--no-web-seeds") { Description = "Do not download from the torrent's web seeds (BEP 19 HTTP servers)." };
+
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Port, Bind, Peers, MaxPeers, SeedRatio, SeedTime, StateDir, GiveUpAfter, UploadSlots, MaxUploadRate, MaxDownloadRate, NoDht, DhtBootstrap })
+        foreach (var option in new Option[] { Port, Bind, Peers, MaxPeers, SeedRatio, SeedTime, StateDir, GiveUpAfter, UploadSlots, MaxUploadRate, MaxDownloadRate, NoDht, DhtBootstrap, NoWebSeeds })
             command.Options.Add(option);
     }
 
@@ -99,6 +101,7 @@ internal sealed class TorrentRunCommand
             {
                 MaxPeers = maxPeers,
                 UploadSlots = Math.Max(1, parse.GetValue(UploadSlots)),
+                WebSeeds = new Engine.WebSeeds.WebSeedOptions { Enabled = !parse.GetValue(NoWebSeeds) },
             },
         };
     }
