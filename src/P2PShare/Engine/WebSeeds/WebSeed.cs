@@ -11,6 +11,7 @@ internal sealed class WebSeed : IPieceSender
 {
     private readonly WebSeedOptions _options;
     private readonly TimeProvider _time;
+    private readonly Dictionary<int, TaskCompletionSource<bool>> _verdicts = [];
 
     public WebSeed(Uri url, int pieceCount, WebSeedOptions options, TimeProvider time)
     {
@@ -65,8 +66,18 @@ internal sealed class WebSeed : IPieceSender
         RetryAt = _time.GetTimestamp() + (long)(delay.TotalSeconds * _time.TimestampFrequency);
     }
 
+    /// <summary>A piece it fetched goes to the verifier: the task tells whether it passed (true) or failed its hash (false).</summary>
+    public Task<bool> AwaitVerdict(int pieceIndex)
+    {
+        var verdict = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _verdicts[pieceIndex] = verdict;
+        return verdict.Task;
+    }
+
     public void OnPieceVerified(int pieceIndex, int bytes)
     {
+        if (_verdicts.Remove(pieceIndex, out var verdict))
+            verdict.TrySetResult(true);
         ConsecutiveFailures = 0;
         VerifiedBytes += bytes;
     }
@@ -74,6 +85,8 @@ internal sealed class WebSeed : IPieceSender
     /// <summary>A piece it served failed its hash: it is never asked for that piece again; too many such and it is dropped.</summary>
     public void OnPieceFailed(int pieceIndex)
     {
+        if (_verdicts.Remove(pieceIndex, out var verdict))
+            verdict.TrySetResult(false);
         Has[pieceIndex] = false;
         HashFailures++;
         if (HashFailures >= _options.MaxHashFailures)

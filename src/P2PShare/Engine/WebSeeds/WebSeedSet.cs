@@ -52,7 +52,7 @@ internal sealed class WebSeedSet
         {
             if (WebSeedUrl.TryParseBase(text) is not { } url)
             {
-                logger.LogDebug("Ignoring web seed {Url}: not an http(s) URL", text);
+                logger.LogDebug("Ignoring web seed {Url:l}: not an http(s) URL", text);
                 continue;
             }
             _seeds.Add((new WebSeed(url, torrent.PieceCount, options, time), new WebSeedClient(http, url, torrent, time)));
@@ -116,7 +116,7 @@ internal sealed class WebSeedSet
     private bool Stopped(WebSeed seed)
     {
         if (seed.IsDisabled && _dropReported.Add(seed))
-            _logger.LogWarning("Web seed {Url} dropped: {Reason}", seed.Url, seed.DisabledReason);
+            _logger.LogWarning("Web seed {Url:l} dropped: {Reason:l}", seed.Url.ToString(), seed.DisabledReason);
         return seed.IsDisabled || _have.IsComplete;
     }
 
@@ -153,23 +153,36 @@ internal sealed class WebSeedSet
             // WebSeedException names the URL and what was wrong; anything else is a failure of this seed too.
             failure = error is WebSeedException ? error.Message : $"{seed.Url}: {error.Message}";
         }
-        lock (_gate)
+        if (failure is not null)
         {
-            seed.InFlight--;
-            if (failure is null)
+            lock (_gate)
             {
-                piece.MarkAllReceived(seed);
-            }
-            else
-            {
-                _logger.LogDebug("Web seed {Url} failed on piece {Piece}: {Reason}", seed.Url, piece.Index, failure);
+                seed.InFlight--;
+                _logger.LogDebug("Web seed {Url:l} failed on piece {Piece}: {Reason:l}", seed.Url.ToString(), piece.Index, failure);
                 seed.OnFailure(failure);
             }
-        }
-        if (failure is null)
-            _verifier.Start(piece);
-        else
             Give(seed, piece, failure);
+            return;
+        }
+        Task<bool> verdict;
+        lock (_gate)
+        {
+            piece.MarkAllReceived(seed);
+            verdict = seed.AwaitVerdict(piece.Index);
+        }
+        // The piece stays this seed's until it is checked: its buffer counts against the seed's pieces in flight, and a
+        // bad piece is known before the next one is fetched.
+        _verifier.Start(piece);
+        try
+        {
+            if (!await verdict.WaitAsync(cancellationToken).ConfigureAwait(false))
+                _logger.LogWarning("Piece {Piece} from web seed {Url:l} failed its hash check", piece.Index, seed.Url.ToString());
+        }
+        finally
+        {
+            lock (_gate)
+                seed.InFlight--;
+        }
     }
 
     /// <summary>A piece that was not fetched goes back to the picker, and peers may take it.</summary>
