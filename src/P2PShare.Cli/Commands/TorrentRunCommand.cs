@@ -40,6 +40,8 @@ internal sealed class TorrentRunCommand
 
     public Option<string[]> DhtBootstrap { get; } = new("--dht-bootstrap") { Description = "Bootstrap the DHT from this node (HOST:PORT; repeat for more); replaces the default routers.", AllowMultipleArgumentsPerToken = false };
 
+    public Option<bool> NoWebSeeds { get; } = new("--no-web-seeds") { Description = "Do not download from the torrent's web seeds (BEP 19 HTTP servers)." };
+
     public Option<string> Encryption { get; } = new("--encryption")
     {
         Description = "Message Stream Encryption of peer connections: prefer (encrypt, fall back to plain), require, disable.",
@@ -48,7 +50,7 @@ internal sealed class TorrentRunCommand
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Port, Bind, Peers, MaxPeers, SeedRatio, SeedTime, StateDir, GiveUpAfter, UploadSlots, MaxUploadRate, MaxDownloadRate, Encryption, NoDht, DhtBootstrap })
+        foreach (var option in new Option[] { Port, Bind, Peers, MaxPeers, SeedRatio, SeedTime, StateDir, GiveUpAfter, UploadSlots, MaxUploadRate, MaxDownloadRate, Encryption, NoDht, DhtBootstrap, NoWebSeeds })
             command.Options.Add(option);
     }
 
@@ -106,6 +108,7 @@ internal sealed class TorrentRunCommand
             {
                 MaxPeers = maxPeers,
                 UploadSlots = Math.Max(1, parse.GetValue(UploadSlots)),
+                WebSeeds = new Engine.WebSeeds.WebSeedOptions { Enabled = !parse.GetValue(NoWebSeeds) },
             },
         };
     }

@@ -63,4 +63,7 @@ public sealed record EngineOptions
 
     /// <summary>A peer that has not sent its extended handshake this long after connecting is dropped in the metadata phase.</summary>
     public TimeSpan ExtensionHandshakeTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>BEP 19 web seeds: on or off, pieces in flight per seed, back-off.</summary>
+    public WebSeeds.WebSeedOptions WebSeeds { get; init; } = new();
 }

@@ -17,4 +17,7 @@ public enum PeerSource
 
     /// <summary>It dialled us.</summary>
     Incoming,
+
+    /// <summary>A BEP 19 web seed (an HTTP server), not a peer connection.</summary>
+    WebSeed,
 }

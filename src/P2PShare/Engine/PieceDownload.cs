@@ -66,6 +66,14 @@ internal sealed class PieceDownload
         return true;
     }
 
+    /// <summary>The whole piece arrived at once (a web seed wrote it into <see cref="Buffer"/>).</summary>
+    public void MarkAllReceived(object sender)
+    {
+        Array.Fill(_received, true);
+        Array.Fill(SenderOf, sender);
+        ReceivedCount = BlockCount;
+    }
+
     public void Release()
     {
         if (Buffer.Length == 0)

@@ -137,6 +137,8 @@ internal sealed class PieceVerifier
                     sender.VerifiedBytes += piece.BlockSize(b);
             foreach (var sender in piece.SenderOf.OfType<PeerSession>().Distinct())
                 _dialer.MarkUseful(sender);
+            foreach (var source in piece.SenderOf.OfType<IPieceSender>().Distinct())
+                source.OnPieceVerified(piece.Index, piece.Size);
             foreach (var peer in _peers)
             {
                 peer.Enqueue(new OutgoingMessage(MessageId.Have, piece.Index));
@@ -159,6 +161,8 @@ internal sealed class PieceVerifier
         {
             _scheduler.Release(piece.Index);
             _judge.OnHashFailed(piece.Index, piece.SenderOf.OfType<PeerSession>().Distinct().ToList(), evidence);
+            foreach (var source in piece.SenderOf.OfType<IPieceSender>().Distinct())
+                source.OnPieceFailed(piece.Index);
             foreach (var peer in _peers)
                 _scheduler.FillRequests(peer);
         }

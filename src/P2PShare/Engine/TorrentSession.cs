@@ -31,6 +31,7 @@ public sealed class TorrentSession : ITorrentPeerSink, IAsyncDisposable
     private readonly PieceVerifier _verifier;
     private readonly PeerMessageHandler _messages;
     private readonly PeerExchange _pex;
+    private readonly WebSeeds.WebSeedSet _webSeeds;
     private readonly RateEstimator _downloadRate;
     private readonly RateEstimator _uploadRate;
     private readonly TokenBucket _uploadLimit;
@@ -67,6 +68,8 @@ public sealed class TorrentSession : ITorrentPeerSink, IAsyncDisposable
         var judge = new BadDataJudge(_gate, _peers, _bans, _dialer, logger);
         _verifier = new PieceVerifier(_gate, torrent, store, have, _peers, _scheduler, _dialer, judge, Track, _lifetime.Token, logger, _shared.Disk);
         _pex = new PeerExchange(torrent, _peers, _dialer, time, logger);
+        _webSeeds = new WebSeeds.WebSeedSet(_gate, torrent, have, _peers, _scheduler, _verifier, _downloadLimit, _downloadRate, options.WebSeeds,
+            Networking.WebSeeds.WebSeedHttp.Shared, time, logger, _lifetime.Token);
         _messages = new PeerMessageHandler(_gate, torrent, have, _peers, _scheduler, _verifier, _downloadRate, new MetadataServer(torrent), _pex, options, time, logger);
     }
 
@@ -98,7 +101,7 @@ public sealed class TorrentSession : ITorrentPeerSink, IAsyncDisposable
             return new TorrentProgress(
                 _torrent.PieceCount, _have.CountSet, _torrent.TotalLength, _verifier.VerifiedBytes,
                 _downloadRate.Total, _uploadRate.Total, _downloadRate.BytesPerSecond, _uploadRate.BytesPerSecond,
-                _peers.Count, _peers.Count(p => p.Has.IsComplete), _scheduler.InEndgame, _shared.Dht?.NodeCount,
+                _peers.Count + _webSeeds.ActiveCount, _peers.Count(p => p.Has.IsComplete), _scheduler.InEndgame, _shared.Dht?.NodeCount,
                 _shared.Dht is null ? null : _dialer.CountFrom(PeerSource.Dht));
         }
     }
@@ -111,7 +114,7 @@ public sealed class TorrentSession : ITorrentPeerSink, IAsyncDisposable
                 p.Name, p.Connection.Remote.PeerId.ClientName, p.DownloadRate.BytesPerSecond, p.UploadRate.BytesPerSecond,
                 p.Has.Length == 0 ? 0 : (double)p.Has.CountSet / p.Has.Length, Flags(p), p.Outstanding.Count, p.HashFailures,
                 PeerRating.Score(p.Record(_time)), p.Connection.Transport, p.IsFast,
-                p.KnownAddresses.Count > 0 ? p.KnownAddresses[0].Source : PeerSource.Incoming)).ToList();
+                Source: p.KnownAddresses.Count > 0 ? p.KnownAddresses[0].Source : PeerSource.Incoming)).Concat(_webSeeds.Infos()).ToList();
         }
     }
 
@@ -146,6 +149,7 @@ public sealed class TorrentSession : ITorrentPeerSink, IAsyncDisposable
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _lifetime.Token);
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), _time);
         var failed = _verifier.Failed;
+        Track(_webSeeds.RunAsync(linked.Token));
         try
         {
             while (true)

@@ -66,9 +66,13 @@ public sealed partial class P2PShareClient : IAsyncDisposable
     /// torrent path and its info-hash (parsed from the output). Fails the test when create fails.
     /// </summary>
     public static async Task<P2PShareTorrent> CreateTorrentAsync(string source, string output, IEnumerable<string>? trackers = null,
-        int? pieceSizeKiB = null, string? workDirectory = null, CancellationToken cancellationToken = default)
+        int? pieceSizeKiB = null, string? workDirectory = null, CancellationToken cancellationToken = default, IEnumerable<string>? webSeeds = null)
     {
         var args = new List<string> { "create", source, "-o", output, "--no-date" };
+        foreach (var webSeed in webSeeds ?? [])
+        {
+            args.AddRange(["--web-seed", webSeed]);
+        }
         foreach (var tracker in trackers ?? [])
         {
             args.AddRange(["--tracker", tracker]);

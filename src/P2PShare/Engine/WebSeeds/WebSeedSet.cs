@@ -1,0 +1,201 @@
+using Microsoft.Extensions.Logging;
+using P2PShare.Metainfo;
+using P2PShare.Networking;
+using P2PShare.Networking.WebSeeds;
+using P2PShare.Protocol;
+
+namespace P2PShare.Engine.WebSeeds;
+
+/// <summary>
+/// A torrent's BEP 19 web seeds as sources of whole pieces, beside its peers and under the same rules: each seed
+/// "has" every piece and asks the same picker for a new piece (never one a peer is fetching), pays the torrent's
+/// download limit, and hands the filled piece to the same verifier, which tells the seed how it turned out. Each
+/// seed runs <see cref="WebSeedOptions.PiecesInFlight"/> fetch loops, so its memory is that many piece buffers.
+/// Shares the torrent session's lock.
+/// </summary>
+internal sealed class WebSeedSet
+{
+    private readonly object _gate;
+    private readonly Torrent _torrent;
+    private readonly Bitfield _have;
+    private readonly List<PeerSession> _peers;
+    private readonly RequestScheduler _scheduler;
+    private readonly PieceVerifier _verifier;
+    private readonly TokenBucket _downloadLimit;
+    private readonly RateEstimator _downloadRate;
+    private readonly WebSeedOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly CancellationToken _lifetime;
+    private readonly List<(WebSeed Seed, WebSeedClient Client)> _seeds = [];
+    private readonly HashSet<WebSeed> _dropReported = [];
+
+    public WebSeedSet(object gate, Torrent torrent, Bitfield have, List<PeerSession> peers, RequestScheduler scheduler, PieceVerifier verifier,
+        TokenBucket downloadLimit, RateEstimator downloadRate, WebSeedOptions options, HttpClient http, TimeProvider time, ILogger logger,
+        CancellationToken lifetime)
+    {
+        _gate = gate;
+        _torrent = torrent;
+        _have = have;
+        _peers = peers;
+        _scheduler = scheduler;
+        _verifier = verifier;
+        _downloadLimit = downloadLimit;
+        _downloadRate = downloadRate;
+        _options = options;
+        _time = time;
+        _logger = logger;
+        _lifetime = lifetime;
+        if (!options.Enabled)
+            return;
+        foreach (var text in torrent.WebSeeds.Distinct(StringComparer.Ordinal))
+        {
+            if (WebSeedUrl.TryParseBase(text) is not { } url)
+            {
+                logger.LogDebug("Ignoring web seed {Url:l}: not an http(s) URL", text);
+                continue;
+            }
+            _seeds.Add((new WebSeed(url, torrent.PieceCount, options, time), new WebSeedClient(http, url, torrent, time)));
+        }
+    }
+
+    public int Count => _seeds.Count;
+
+    /// <summary>Web seeds still in use. Read under the lock.</summary>
+    public int ActiveCount => _seeds.Count(s => !s.Seed.IsDisabled);
+
+    /// <summary>The web seeds as rows of the peer list. Call under the lock.</summary>
+    public IEnumerable<PeerInfo> Infos() => _seeds.Select(s => new PeerInfo(
+        s.Seed.Url.ToString(), s.Seed.DisabledReason is { } reason ? $"dropped: {reason}" : "web seed", s.Seed.DownloadRate.BytesPerSecond, 0,
+        s.Seed.Has.Length == 0 ? 0 : (double)s.Seed.Has.CountSet / s.Seed.Has.Length, s.Seed.IsDisabled ? "X" : "W", s.Seed.InFlight,
+        s.Seed.HashFailures, 0, s.Seed.Url.Scheme, Fast: false, Source: PeerSource.WebSeed));
+
+    /// <summary>Fetches until the torrent is complete, every seed is dropped, or the token (or the session) stops.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        if (_seeds.Count == 0)
+            return;
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _lifetime);
+        var loops = _seeds.SelectMany(s => Enumerable.Range(0, Math.Max(1, _options.PiecesInFlight)).Select(_ => FetchLoopAsync(s.Seed, s.Client, linked.Token)));
+        await Task.WhenAll(loops).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+
+    private async Task FetchLoopAsync(WebSeed seed, WebSeedClient client, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (true)
+            {
+                TimeSpan wait;
+                lock (_gate)
+                {
+                    if (Stopped(seed))
+                        return;
+                    wait = seed.WaitTime();
+                }
+                if (wait > TimeSpan.Zero)
+                {
+                    await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+                await _verifier.DiskQueue.WaitForRoomAsync(cancellationToken).ConfigureAwait(false);
+                var piece = Pick(seed);
+                if (piece is null)
+                {
+                    await Task.Delay(_options.IdlePoll, _time, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+                await FetchAsync(seed, client, piece, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private bool Stopped(WebSeed seed)
+    {
+        if (seed.IsDisabled && _dropReported.Add(seed))
+            _logger.LogWarning("Web seed {Url:l} dropped: {Reason:l}", seed.Url.ToString(), seed.DisabledReason);
+        return seed.IsDisabled || _have.IsComplete;
+    }
+
+    private PieceDownload? Pick(WebSeed seed)
+    {
+        lock (_gate)
+        {
+            if (Stopped(seed) || _scheduler.Picker.PickNew(seed.Has, _have) is not { } index)
+                return null;
+            _scheduler.Picker.SetBusy(index, true);
+            seed.InFlight++;
+            return new PieceDownload(index, _torrent.PieceSize(index));
+        }
+    }
+
+    private async Task FetchAsync(WebSeed seed, WebSeedClient client, PieceDownload piece, CancellationToken cancellationToken)
+    {
+        string? failure = null;
+        try
+        {
+            await client.FetchPieceAsync(piece.Index, piece.Buffer.AsMemory(0, piece.Size), _downloadLimit, bytes =>
+            {
+                seed.DownloadRate.Add(bytes);
+                _downloadRate.Add(bytes);
+            }, _options.RequestTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            Give(seed, piece, failure: null);
+            throw;
+        }
+        catch (Exception error)
+        {
+            // WebSeedException names the URL and what was wrong; anything else is a failure of this seed too.
+            failure = error is WebSeedException ? error.Message : $"{seed.Url}: {error.Message}";
+        }
+        if (failure is not null)
+        {
+            lock (_gate)
+            {
+                seed.InFlight--;
+                _logger.LogDebug("Web seed {Url:l} failed on piece {Piece}: {Reason:l}", seed.Url.ToString(), piece.Index, failure);
+                seed.OnFailure(failure);
+            }
+            Give(seed, piece, failure);
+            return;
+        }
+        Task<bool> verdict;
+        lock (_gate)
+        {
+            piece.MarkAllReceived(seed);
+            verdict = seed.AwaitVerdict(piece.Index);
+        }
+        // The piece stays this seed's until it is checked: its buffer counts against the seed's pieces in flight, and a
+        // bad piece is known before the next one is fetched.
+        _verifier.Start(piece);
+        try
+        {
+            if (!await verdict.WaitAsync(cancellationToken).ConfigureAwait(false))
+                _logger.LogWarning("Piece {Piece} from web seed {Url:l} failed its hash check", piece.Index, seed.Url.ToString());
+        }
+        finally
+        {
+            lock (_gate)
+                seed.InFlight--;
+        }
+    }
+
+    /// <summary>A piece that was not fetched goes back to the picker, and peers may take it.</summary>
+    private void Give(WebSeed seed, PieceDownload piece, string? failure)
+    {
+        lock (_gate)
+        {
+            if (failure is null)
+                seed.InFlight--;
+            _scheduler.Release(piece.Index);
+            foreach (var peer in _peers)
+                _scheduler.FillRequests(peer);
+        }
+        piece.Release();
+    }
+}

@@ -1,0 +1,109 @@
+using System.Buffers;
+using System.Net;
+using System.Net.Http.Headers;
+using P2PShare.Metainfo;
+
+namespace P2PShare.Networking.WebSeeds;
+
+/// <summary>
+/// Fetches whole pieces from one web seed: one HTTP range request per file the piece covers, each answer read
+/// straight into the piece's buffer. An answer must be exactly the range asked for: an error status, a range other
+/// than the one asked, fewer bytes or more bytes (the connection is cut at the first extra byte) is a
+/// <see cref="WebSeedException"/>. Received bytes pay the rate limit as they arrive.
+/// </summary>
+public sealed class WebSeedClient(HttpClient http, Uri seed, Torrent torrent, TimeProvider time)
+{
+    private const int ChunkSize = 16 * 1024;
+
+    public Uri Seed { get; } = seed;
+
+    /// <summary>Fills <paramref name="destination"/> (the piece's size) with piece <paramref name="pieceIndex"/>.</summary>
+    /// <param name="onReceived">Called with each chunk's size, for rates.</param>
+    public async Task FetchPieceAsync(int pieceIndex, Memory<byte> destination, TokenBucket? limit, Action<int>? onReceived, TimeSpan timeout,
+        CancellationToken cancellationToken)
+    {
+        if (destination.Length != torrent.PieceSize(pieceIndex))
+            throw new ArgumentException($"buffer of {destination.Length} bytes for a piece of {torrent.PieceSize(pieceIndex)}", nameof(destination));
+        foreach (var range in WebSeedRanges.ForPiece(torrent, pieceIndex))
+        {
+            var target = destination.Slice(range.PieceOffset, range.Length);
+            if (range.IsPadding)
+            {
+                target.Span.Clear();
+                continue;
+            }
+            var url = WebSeedUrl.ForFile(Seed, torrent, torrent.Files[range.FileIndex]);
+            using var deadline = new CancellationTokenSource(timeout, time);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+            try
+            {
+                await FetchRangeAsync(url, range, target, limit, onReceived, linked.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                throw new WebSeedException($"{url}: no complete answer within {timeout.TotalSeconds:0} s");
+            }
+            catch (HttpRequestException error)
+            {
+                throw new WebSeedException($"{url}: {error.Message}", error);
+            }
+            catch (IOException error)
+            {
+                throw new WebSeedException($"{url}: {error.Message}", error);
+            }
+        }
+    }
+
+    private async Task FetchRangeAsync(Uri url, WebSeedRange range, Memory<byte> target, TokenBucket? limit, Action<int>? onReceived, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        request.Headers.Range = new RangeHeaderValue(range.FileOffset, range.FileOffset + range.Length - 1);
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        CheckHeaders(url, range, response);
+        await using var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        var filled = 0;
+        while (filled < target.Length)
+        {
+            var read = await body.ReadAsync(target.Slice(filled, Math.Min(ChunkSize, target.Length - filled)), cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+                throw new WebSeedException($"{url}: answer ended after {filled} of {target.Length} bytes");
+            filled += read;
+            onReceived?.Invoke(read);
+            if (limit is not null)
+                await limit.ConsumeAsync(read, cancellationToken).ConfigureAwait(false);
+        }
+        // Exactly the range, and not a byte more: a server sending more than asked is cut off here.
+        var probe = ArrayPool<byte>.Shared.Rent(1);
+        try
+        {
+            if (await body.ReadAsync(probe.AsMemory(0, 1), cancellationToken).ConfigureAwait(false) != 0)
+                throw new WebSeedException($"{url}: answer is longer than the {target.Length} bytes asked for");
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(probe);
+        }
+    }
+
+    private static void CheckHeaders(Uri url, WebSeedRange range, HttpResponseMessage response)
+    {
+        var length = response.Content.Headers.ContentLength;
+        if (response.StatusCode == HttpStatusCode.PartialContent)
+        {
+            var contentRange = response.Content.Headers.ContentRange;
+            if (contentRange is { From: { } from, To: { } to } && (from != range.FileOffset || to != range.FileOffset + range.Length - 1))
+                throw new WebSeedException($"{url}: asked for {range.HeaderValue}, got bytes {from}-{to}");
+            if (length is { } partLength && partLength != range.Length)
+                throw new WebSeedException($"{url}: asked for {range.Length} bytes, the answer has {partLength}");
+            return;
+        }
+        if (response.StatusCode == HttpStatusCode.OK)
+        {
+            // A server without range support answers with the whole file: usable only if that is exactly the range.
+            if (range.FileOffset == 0 && length == range.Length)
+                return;
+            throw new WebSeedException($"{url}: the server ignored the range request (200 with {length?.ToString() ?? "unknown"} bytes)");
+        }
+        throw new WebSeedException($"{url}: HTTP {(int)response.StatusCode} {response.ReasonPhrase}");
+    }
+}
