@@ -39,9 +39,11 @@ internal sealed class TorrentRunCommand
 
     public Option<string[]> DhtBootstrap { get; } = new("--dht-bootstrap") { Description = "Bootstrap the DHT from this node (HOST:PORT; repeat for more); replaces the default routers.", AllowMultipleArgumentsPerToken = false };
 
+    public Option<PeerTransportMode> Transport { get; } = new("--transport") { Description = "Dial peers over tcp, utp, or both (uTP first, TCP when it does not answer).", DefaultValueFactory = _ => PeerTransportMode.Both };
+
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Port, Bind, Peers, MaxPeers, SeedRatio, SeedTime, StateDir, GiveUpAfter, UploadSlots, MaxUploadRate, MaxDownloadRate, NoDht, DhtBootstrap })
+        foreach (var option in new Option[] { Port, Bind, Peers, MaxPeers, SeedRatio, SeedTime, StateDir, GiveUpAfter, UploadSlots, MaxUploadRate, MaxDownloadRate, NoDht, DhtBootstrap, Transport })
             command.Options.Add(option);
     }
 
@@ -107,6 +109,7 @@ internal sealed class TorrentRunCommand
     public EngineSettings ReadEngineSettings(ParseResult parse, TorrentRunOptions first) => new()
     {
         Dht = !parse.GetValue(NoDht),
+        Transport = parse.GetValue(Transport),
         DhtBootstrap = ReadDhtBootstrap(parse),
         DhtStateFile = Path.Combine(first.StateDirectory ?? Path.Combine(first.DataDirectory, ".p2pshare"), "dht.dat"),
         Port = first.Port,

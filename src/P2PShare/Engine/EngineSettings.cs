@@ -36,6 +36,9 @@ public sealed record EngineSettings
     /// <summary>Open data files of all torrents together.</summary>
     public int MaxOpenFiles { get; init; } = 256;
 
+    /// <summary>Transports peers are dialled over; uTP shares the UDP port with the DHT.</summary>
+    public PeerTransportMode Transport { get; init; } = PeerTransportMode.Both;
+
     /// <summary>Run a mainline DHT node (BEP 5) on the UDP port, for public torrents.</summary>
     public bool Dht { get; init; } = true;
 
