@@ -34,4 +34,23 @@ public sealed class UtpSeedTests
         Assert.That(done.TotalPayloadDownload, Is.GreaterThanOrEqualTo(scenario.Size), "libtorrent must have downloaded everything from us");
         scenario.AssertSameContent(output, "libtorrent", () => leecher.Process.Describe() + Environment.NewLine + seeder.Describe());
     }
+
+    [Test, CancelAfter(90_000)]
+    public async Task TransmissionWithUtpIsDialledOverUtpAndDownloadsEverything(CancellationToken cancellationToken)
+    {
+        RequiredTool.Ensure("transmission-daemon");
+        await using var scenario = await SeedScenario.CreateAsync("trutp", 4 * 1024 * 1024 + 7, seed: 57, pieceSizeKiB: 128,
+            cancellationToken: cancellationToken);
+        await using var transmission = await TransmissionDaemon.StartAsync(scenario.Temp.Path, cancellationToken: cancellationToken, utp: true);
+        var output = scenario.Temp.CreateSubdirectory("tr-out");
+        await transmission.AddTorrentAsync(scenario.Torrent.TorrentPath, output, cancellationToken);
+
+        // Transmission never dials 127.x peers: our seeder dials it, and with --transport utp only over uTP.
+        var (seeder, _) = await scenario.StartSeederAsync(cancellationToken, "--transport", "utp", "--peer", $"127.0.0.1:{transmission.PeerPort}");
+        await using var _s = seeder;
+        await transmission.WaitForStatusAsync(scenario.Torrent.InfoHash, s => s.IsComplete, TimeSpan.FromSeconds(70),
+            "transmission to download everything from our seeder over uTP", cancellationToken);
+
+        scenario.AssertSameContent(output, "transmission", () => transmission.Process.Describe() + Environment.NewLine + seeder.Describe());
+    }
 }
