@@ -9,7 +9,7 @@ usage() {
   cat <<'USAGE'
 Usage:
   transmission.sh run --dir DIR --peer-port P --rpc-port R [--download-dir D] [--upload-limit KBPS]
-                      [--encryption tolerated|preferred|required]
+                      [--encryption tolerated|preferred|required] [--utp]
       Writes DIR/settings.json (DHT, LPD, PEX, port forwarding, uTP off; peers and RPC on 127.0.0.1,
       RPC without auth or whitelist; rename-partial-files false) and execs transmission-daemon in the
       foreground (-f -g DIR): the PID you started is the daemon's. Stop it with SIGTERM.
@@ -26,7 +26,7 @@ cmd="${1:-}"; [ $# -gt 0 ] && shift
 case "$cmd" in
   -h|--help|help) usage; exit 0 ;;
   run)
-    dir=""; peer_port=""; rpc_port=""; download_dir=""; up_kbps=""; enc=0
+    dir=""; peer_port=""; rpc_port=""; download_dir=""; up_kbps=""; enc=0; utp=false
     while [ $# -gt 0 ]; do
       case "$1" in
         --dir) dir="$2"; shift 2 ;;
@@ -34,6 +34,7 @@ case "$cmd" in
         --rpc-port) rpc_port="$2"; shift 2 ;;
         --download-dir) download_dir="$2"; shift 2 ;;
         --upload-limit) up_kbps="$2"; shift 2 ;;
+        --utp) utp=true; shift ;;
         --encryption)
           case "$2" in tolerated) enc=0 ;; preferred) enc=1 ;; required) enc=2 ;; *) die "bad --encryption $2" ;; esac
           shift 2 ;;
@@ -83,7 +84,7 @@ case "$cmd" in
   "start-added-torrents": true,
   "trash-original-torrent-files": false,
   "umask": 18,
-  "utp-enabled": false,
+  "utp-enabled": $utp,
   "watch-dir-enabled": false
 }
 JSON

@@ -48,9 +48,11 @@ internal sealed class TorrentRunCommand
         DefaultValueFactory = _ => "prefer",
     };
 
+    public Option<PeerTransportMode> Transport { get; } = new("--transport") { Description = "Dial peers over tcp, utp, or both (uTP first, TCP when it does not answer).", DefaultValueFactory = _ => PeerTransportMode.Both };
+
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Port, Bind, Peers, MaxPeers, SeedRatio, SeedTime, StateDir, GiveUpAfter, UploadSlots, MaxUploadRate, MaxDownloadRate, Encryption, NoDht, DhtBootstrap, NoWebSeeds })
+        foreach (var option in new Option[] { Port, Bind, Peers, MaxPeers, SeedRatio, SeedTime, StateDir, GiveUpAfter, UploadSlots, MaxUploadRate, MaxDownloadRate, Encryption, NoDht, DhtBootstrap, NoWebSeeds, Transport })
             command.Options.Add(option);
     }
 
@@ -117,6 +119,7 @@ internal sealed class TorrentRunCommand
     public EngineSettings ReadEngineSettings(ParseResult parse, TorrentRunOptions first) => new()
     {
         Dht = !parse.GetValue(NoDht),
+        Transport = parse.GetValue(Transport),
         DhtBootstrap = ReadDhtBootstrap(parse),
         DhtStateFile = Path.Combine(first.StateDirectory ?? Path.Combine(first.DataDirectory, ".p2pshare"), "dht.dat"),
         Port = first.Port,

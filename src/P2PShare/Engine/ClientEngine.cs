@@ -20,7 +20,7 @@ namespace P2PShare.Engine;
 /// connection budget and rate limits, one HTTP client for trackers, and our peer id. Torrents register while they
 /// run; everything per torrent lives in the torrent's own objects.
 /// </summary>
-public sealed class ClientEngine : IAsyncDisposable
+public sealed partial class ClientEngine : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<InfoHash, ITorrentPeerSink> _torrents = new();
     private readonly BackgroundTasks _handshakes = new();
@@ -42,11 +42,12 @@ public sealed class ClientEngine : IAsyncDisposable
         _time = time;
         _logger = loggers.CreateLogger<ClientEngine>();
         PeerId = PeerId.CreateOurs(random);
+        Utp = CreateUtp(settings, udp, time, random, loggers);
         Resources = new SharedResources(
             new ConnectionBudget(settings.MaxConnections, settings.MaxHalfOpen),
             new TokenBucket(settings.MaxUploadRate, time),
             new TokenBucket(settings.MaxDownloadRate, time),
-            TcpPeerTransport.Instance)
+            CreateTransport(settings, Utp))
         {
             Disk = new DiskQueue(new DiskQueueOptions { MemoryBudgetBytes = settings.DiskQueueBytes }, loggers.CreateLogger<DiskQueue>()),
             ReadCache = new SharedReadCache(settings.ReadCacheBytes),
@@ -88,6 +89,7 @@ public sealed class ClientEngine : IAsyncDisposable
         engine._loops.Add(listener.RunAsync(engine.OnAcceptedAsync, engine._lifetime.Token));
         if (udp is not null)
             engine._loops.Add(udp.RunAsync(engine._lifetime.Token));
+        engine.StartUtp();
         if (engine.Resources.Dht is { } dht)
         {
             udp!.AddHandler(dht);
@@ -160,36 +162,44 @@ public sealed class ClientEngine : IAsyncDisposable
 
     private Task OnAcceptedAsync(Socket socket, CancellationToken cancellationToken)
     {
+        IPEndPoint from;
+        try
+        {
+            socket.NoDelay = true;
+            from = (IPEndPoint)socket.RemoteEndPoint!;
+        }
+        catch (Exception error) when (error is SocketException or ObjectDisposedException)
+        {
+            // Reset before we looked at it.
+            socket.Dispose();
+            return Task.CompletedTask;
+        }
+        return OnAcceptedAsync(new NetworkStream(socket, ownsSocket: true), from, TcpPeerTransport.Instance.Name, cancellationToken);
+    }
+
+    /// <summary>An accepted stream (TCP or uTP): handshaken within the pending cap and timeout, then routed by info-hash.</summary>
+    private Task OnAcceptedAsync(Stream stream, IPEndPoint from, string transport, CancellationToken cancellationToken)
+    {
         if (Interlocked.Increment(ref _pendingHandshakes) > _settings.MaxPendingHandshakes)
         {
             Interlocked.Decrement(ref _pendingHandshakes);
             Interlocked.Increment(ref _refusedHandshakes);
-            socket.Dispose();
+            stream.Dispose();
             return Task.CompletedTask;
         }
-        return _handshakes.Track(HandshakeAsync(socket, cancellationToken));
+        return _handshakes.Track(HandshakeAsync(stream, from, transport, cancellationToken));
     }
 
-    private async Task HandshakeAsync(Socket socket, CancellationToken cancellationToken)
+    private async Task HandshakeAsync(Stream stream, IPEndPoint from, string transport, CancellationToken cancellationToken)
     {
         ITorrentPeerSink? sink = null;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_settings.HandshakeTimeout);
         try
         {
             // Plain BitTorrent or MSE (its SKEY matched against every registered torrent), as the policy allows.
-            IPEndPoint remote;
-            try
-            {
-                socket.NoDelay = true;
-                remote = (IPEndPoint)socket.RemoteEndPoint!;
-            }
-            catch
-            {
-                socket.Dispose();
-                throw;
-            }
-            var connection = await PeerConnection.AcceptAsync(new NetworkStream(socket, ownsSocket: true), remote,
-                TcpPeerTransport.Instance.Name, _settings.Encryption, () => _torrents.Keys,
-                hash => _torrents.TryGetValue(hash, out sink) ? sink.OurHandshake : null, _settings.HandshakeTimeout, cancellationToken).ConfigureAwait(false);
+            var connection = await PeerConnection.AcceptAsync(stream, from, transport, _settings.Encryption, () => _torrents.Keys,
+                hash => _torrents.TryGetValue(hash, out sink) ? sink.OurHandshake : null, _settings.HandshakeTimeout, timeout.Token).ConfigureAwait(false);
             _logger.LogDebug("Incoming connection from {Peer} over {Transport}", connection.RemoteEndPoint, connection.Transport);
             sink = _torrents.GetValueOrDefault(connection.Remote.InfoHash);
             if (sink is null)
@@ -199,10 +209,12 @@ public sealed class ClientEngine : IAsyncDisposable
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+            await stream.DisposeAsync().ConfigureAwait(false);
         }
         catch (Exception error)
         {
-            _logger.LogDebug("Incoming connection dropped: {Reason}", error is OperationCanceledException ? "no handshake in time" : error.Message);
+            await stream.DisposeAsync().ConfigureAwait(false);
+            _logger.LogDebug("Incoming {Transport} connection dropped: {Reason}", transport, error is OperationCanceledException ? "no handshake in time" : error.Message);
         }
         finally
         {
@@ -216,6 +228,8 @@ public sealed class ClientEngine : IAsyncDisposable
             return;
         await _lifetime.CancelAsync().ConfigureAwait(false);
         await _listener.DisposeAsync().ConfigureAwait(false);
+        if (Utp is not null)
+            await Utp.DisposeAsync().ConfigureAwait(false);
         if (Udp is not null)
             await Udp.DisposeAsync().ConfigureAwait(false);
         await Task.WhenAll(_loops).WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);

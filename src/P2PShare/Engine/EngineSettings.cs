@@ -43,6 +43,9 @@ public sealed record EngineSettings
     /// <summary>Message Stream Encryption of peer connections, both ways (dials, accepted connections, magnets' metadata phase).</summary>
     public EncryptionPolicy Encryption { get; init; } = EncryptionPolicy.Prefer;
 
+    /// <summary>Transports peers are dialled over; uTP shares the UDP port with the DHT.</summary>
+    public PeerTransportMode Transport { get; init; } = PeerTransportMode.Both;
+
     /// <summary>Run a mainline DHT node (BEP 5) on the UDP port, for public torrents.</summary>
     public bool Dht { get; init; } = true;
 

@@ -67,9 +67,9 @@ public sealed class TransmissionDaemon : IAsyncDisposable
     /// Starts the daemon on free peer and RPC ports and waits until RPC answers. <paramref name="workDirectory"/>
     /// (null = a temp directory deleted on dispose) holds its config. <paramref name="uploadLimitKBps"/> caps upload.
     /// </summary>
-    /// <remarks><paramref name="encryption"/>: transmission.sh's "tolerated", "preferred" (transmission's default) or "required".</remarks>
+    /// <remarks><paramref name="utp"/>: uTP on (TCP stays on). <paramref name="encryption"/>: transmission.sh's "tolerated", "preferred" (transmission's default) or "required".</remarks>
     public static async Task<TransmissionDaemon> StartAsync(string? workDirectory = null, int? uploadLimitKBps = null,
-        CancellationToken cancellationToken = default, string? encryption = null)
+        CancellationToken cancellationToken = default, string? encryption = null, bool utp = false)
     {
         RequiredTool.Ensure("transmission-daemon");
         return await ClientLaunch.WithRetriesAsync<TransmissionDaemon>("transmission-daemon", workDirectory, "p2pshare-transmission-", async (root, owned) =>
@@ -86,6 +86,8 @@ public sealed class TransmissionDaemon : IAsyncDisposable
                 args.AddRange(["--upload-limit", limit.ToString(CultureInfo.InvariantCulture)]);
             if (encryption is not null)
                 args.AddRange(["--encryption", encryption]);
+            if (utp)
+                args.Add("--utp");
             var process = ExternalProcess.Start("/bin/bash", args, name: "transmission-daemon");
             var daemon = new TransmissionDaemon(process, peerPort, rpcPort, configDirectory, owned);
             if (await daemon.WaitForRpcAsync(cancellationToken).ConfigureAwait(false)

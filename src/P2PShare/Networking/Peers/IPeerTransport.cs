@@ -11,5 +11,8 @@ public interface IPeerTransport
     /// <summary>Short name shown per peer ("tcp", "utp").</summary>
     string Name { get; }
 
+    /// <summary>The name of the transport a stream from <see cref="ConnectAsync"/> actually uses (a transport that tries several).</summary>
+    string NameOf(Stream stream) => Name;
+
     ValueTask<Stream> ConnectAsync(IPEndPoint endPoint, CancellationToken cancellationToken);
 }

@@ -55,7 +55,7 @@ public sealed class PeerConnection : IAsyncDisposable
         try
         {
             stream = await transport.ConnectAsync(endPoint, timeoutSource.Token).ConfigureAwait(false);
-            return await HandshakeOutgoingAsync(stream, endPoint, ours, transport.Name, timeoutSource.Token).ConfigureAwait(false);
+            return await HandshakeOutgoingAsync(stream, endPoint, ours, transport.NameOf(stream), timeoutSource.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {

@@ -13,6 +13,9 @@ public sealed class UdpPort : IDatagramSender, IAsyncDisposable
 {
     /// <summary>Larger than any datagram a peer should send (uTP packets stay near the path MTU; KRPC under 1.5 kB).</summary>
     private const int MaxDatagram = 64 * 1024;
+
+    /// <summary>Asked of the kernel for the socket's receive queue (Linux grants up to net.core.rmem_max): a uTP burst must not overflow it.</summary>
+    public const int ReceiveBufferBytes = 4 * 1024 * 1024;
     private readonly Socket _socket;
     private readonly ILogger _logger;
     private volatile IDatagramHandler[] _handlers = [];
@@ -36,12 +39,25 @@ public sealed class UdpPort : IDatagramSender, IAsyncDisposable
         try
         {
             socket.Bind(new IPEndPoint(address, port));
+            TryEnlargeReceiveBuffer(socket, logger);
             return new UdpPort(socket, logger);
         }
         catch
         {
             socket.Dispose();
             throw;
+        }
+    }
+
+    private static void TryEnlargeReceiveBuffer(Socket socket, ILogger logger)
+    {
+        try
+        {
+            socket.ReceiveBufferSize = ReceiveBufferBytes;
+        }
+        catch (SocketException error)
+        {
+            logger.LogDebug("UDP receive buffer stays at {Bytes} bytes: {Error}", socket.ReceiveBufferSize, error.SocketErrorCode);
         }
     }
 
