@@ -17,4 +17,7 @@ public sealed record AdoptedPeer(
 
     /// <summary>The pieces it allowed us to fetch while choked (BEP 6).</summary>
     public IReadOnlyList<int> AllowedFast { get; init; } = [];
+
+    /// <summary>Where the metadata phase learnt of the peer (its address keeps that source in the data phase).</summary>
+    public PeerSource Source { get; init; } = PeerSource.Given;
 }

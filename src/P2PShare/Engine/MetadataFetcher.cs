@@ -242,6 +242,7 @@ public sealed class MetadataFetcher : ITorrentPeerSink, IAsyncDisposable
                     {
                         HaveAll = peer.HaveAll,
                         AllowedFast = [.. peer.AllowedFast],
+                        Source = peer.Known?.Source ?? PeerSource.Incoming,
                     });
                 else
                     _shared.Connections.Close();

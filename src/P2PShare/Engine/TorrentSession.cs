@@ -195,7 +195,7 @@ public sealed class TorrentSession : ITorrentPeerSink, IAsyncDisposable
             {
                 if (p.DialledAddress is { } address)
                 {
-                    _dialer.Add([address]);
+                    _dialer.Add([address], p.Source);
                     known = _dialer.Find(address);
                 }
             }

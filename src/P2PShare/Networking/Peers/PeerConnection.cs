@@ -96,12 +96,15 @@ public sealed class PeerConnection : IAsyncDisposable
         var handshake = new byte[Handshake.Size];
         ours.WriteTo(handshake);
         MseResult? result = null;
+        Stream? raw = null;
         try
         {
-            result = await PeerEncryption.ConnectAsync(async token => await transport.ConnectAsync(endPoint, token).ConfigureAwait(false),
+            // The raw stream (before MSE wraps it) tells which transport carried it (uTP or TCP after a fallback).
+            result = await PeerEncryption.ConnectAsync(async token => raw = await transport.ConnectAsync(endPoint, token).ConfigureAwait(false),
                 ours.InfoHash, encryption, handshake, options, timeoutSource.Token).ConfigureAwait(false);
             // Our handshake went out already (in the MSE handshake's IA, or first on the plain fallback connection).
-            return await ReadOutgoingAnswerAsync(result.Stream, endPoint, ours, TransportName(transport.Name, result.Method), timeoutSource.Token).ConfigureAwait(false);
+            return await ReadOutgoingAnswerAsync(result.Stream, endPoint, ours,
+                TransportName(raw is null ? transport.Name : transport.NameOf(raw), result.Method), timeoutSource.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
