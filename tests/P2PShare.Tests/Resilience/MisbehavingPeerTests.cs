@@ -137,6 +137,9 @@ public sealed class MisbehavingPeerTests
                 scenario.StartedAt = scenario.Bad.Elapsed;
                 scenario.Client = P2PShareClient.StartDownload(scenario.Directory.Path, torrent.TorrentPath, output,
                     "--no-seed", "--verbose", "--give-up-after", "60",
+                    // The raw misbehaving seeder speaks plain BitTorrent over TCP only, and these tests count its connections
+                    // from the first: no MSE attempt and no uTP attempt before the connection under test.
+                    "--encryption", "disable", "--transport", "tcp",
                     "--peer", scenario.Bad.PeerArgument, "--peer", $"127.0.0.1:{scenario.Seeder.Port}");
                 scenario._owned.Add(scenario.Client);
                 scenario.Rss = RssMonitor.Start(scenario.Client.Pid);
