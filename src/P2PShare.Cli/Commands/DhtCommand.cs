@@ -34,8 +34,7 @@ internal static class DhtCommand
             var address = IPAddress.Any;
             if (parse.GetValue(bind) is { } b && !IPAddress.TryParse(b, out address!))
                 throw new UserErrorException($"--bind '{b}' is not an IP address");
-            IReadOnlyList<EndPoint> routers = (parse.GetValue(bootstrap) ?? []).Select(t => TorrentRunCommand.ParsePeer(t) is { } ip ? (EndPoint)ip
-                : new DnsEndPoint(t[..t.LastIndexOf(':')], int.Parse(t[(t.LastIndexOf(':') + 1)..], CultureInfo.InvariantCulture))).ToList();
+            var routers = TorrentRunCommand.ParseDhtNodes(parse.GetValue(bootstrap) ?? []);
             if (routers.Count == 0)
                 routers = EngineSettings.DefaultDhtRouters;
             var loggers = services.GetRequiredService<ILoggerFactory>();

@@ -192,8 +192,12 @@ internal sealed class TorrentRunCommand
     public IReadOnlyList<EndPoint>? ReadDhtBootstrap(ParseResult parse)
     {
         var texts = parse.GetValue(DhtBootstrap) ?? [];
-        if (texts.Length == 0)
-            return null;
+        return texts.Length == 0 ? null : ParseDhtNodes(texts);
+    }
+
+    /// <summary>DHT nodes as IP:PORT, or HOST:PORT left for the DHT to resolve; a bad one is a one-line error.</summary>
+    internal static IReadOnlyList<EndPoint> ParseDhtNodes(IEnumerable<string> texts)
+    {
         return texts.Select(text =>
         {
             try

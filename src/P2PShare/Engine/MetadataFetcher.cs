@@ -35,7 +35,7 @@ public sealed class MetadataFetcher : ITorrentPeerSink, IAsyncDisposable
     private readonly PeerBans _bans;
     private readonly PeerDialer _dialer;
     private readonly CancellationTokenSource _lifetime = new();
-    private readonly List<Task> _background = [];
+    private readonly BackgroundTasks _background = new();
     private readonly TaskCompletionSource<byte[]> _completed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly HashSet<MetadataPeer> _triedSources = [];
     private readonly List<AdoptedPeer> _handedOver = [];
@@ -132,14 +132,12 @@ public sealed class MetadataFetcher : ITorrentPeerSink, IAsyncDisposable
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
             return;
         await _lifetime.CancelAsync().ConfigureAwait(false);
-        Task[] background;
         lock (_gate)
         {
             foreach (var peer in _peers)
                 peer.Lifetime.Cancel();
-            background = [.. _background];
         }
-        await Task.WhenAll(background).WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await _background.WhenAllAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
         List<AdoptedPeer> untaken;
         lock (_gate)
         {
@@ -454,12 +452,5 @@ public sealed class MetadataFetcher : ITorrentPeerSink, IAsyncDisposable
         peer.Lifetime.Cancel();
     }
 
-    private void Track(Task task)
-    {
-        lock (_gate)
-        {
-            _background.RemoveAll(t => t.IsCompleted);
-            _background.Add(task);
-        }
-    }
+    private void Track(Task task) => _background.Track(task);
 }

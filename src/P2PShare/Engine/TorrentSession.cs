@@ -38,7 +38,7 @@ public sealed class TorrentSession : ITorrentPeerSink, IAsyncDisposable
     private readonly TokenBucket _downloadLimit;
     private readonly SharedResources _shared;
     private readonly CancellationTokenSource _lifetime = new();
-    private readonly List<Task> _background = [];
+    private readonly BackgroundTasks _background = new();
     private int _disposed;
     private long _lastRechokeTicks;
 
@@ -231,10 +231,7 @@ public sealed class TorrentSession : ITorrentPeerSink, IAsyncDisposable
             peers = [.. _peers];
         foreach (var peer in peers)
             await peer.Lifetime.CancelAsync().ConfigureAwait(false);
-        Task[] background;
-        lock (_gate)
-            background = [.. _background];
-        await Task.WhenAll(background).WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await _background.WhenAllAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
         lock (_gate)
             _scheduler.ReleaseAll();
         _readCache.Clear();
@@ -505,14 +502,7 @@ public sealed class TorrentSession : ITorrentPeerSink, IAsyncDisposable
         }
     }
 
-    private void Track(Task task)
-    {
-        lock (_gate)
-        {
-            _background.RemoveAll(t => t.IsCompleted);
-            _background.Add(task);
-        }
-    }
+    private void Track(Task task) => _background.Track(task);
 
     private bool StillWanted(PeerSession peer, OutgoingMessage block)
     {
