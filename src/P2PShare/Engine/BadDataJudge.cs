@@ -10,8 +10,13 @@ namespace P2PShare.Engine;
 /// </summary>
 internal sealed class BadDataJudge(object gate, List<PeerSession> peers, PeerBans bans, PeerDialer dialer, ILogger logger)
 {
-    /// <summary>Hash failures a peer may share with other senders before it is banned.</summary>
-    private const int SharedFailuresToBan = 3;
+    // A peer that shares in a failed piece loses trust; one that sends good pieces earns it back, up to a cap.
+    // A fresh peer is banned at its fourth shared failure, but an honest peer that has served many good pieces
+    // survives a run of failures caused by a bad co-sender, which smart ban then catches by its blocks.
+    private const int TrustPerVerifiedPiece = 1;
+    private const int MaxTrust = 8;
+    private const int TrustLostPerFailure = 2;
+    private const int BanBelowTrust = -7;
     private readonly SmartBan _smartBan = new();
 
     /// <summary>Call under the lock, with the distinct senders of the failed piece.</summary>
@@ -24,10 +29,18 @@ internal sealed class BadDataJudge(object gate, List<PeerSession> peers, PeerBan
         foreach (var sender in senders)
         {
             sender.HashFailures++;
-            // A peer that alone sent a bad piece is certainly at fault; one that shares in repeated failures is too.
-            if (senders.Count == 1 || sender.HashFailures >= SharedFailuresToBan)
+            sender.Trust -= TrustLostPerFailure;
+            // A peer that alone sent a bad piece is certainly at fault; one that keeps sharing in failures is too.
+            if (senders.Count == 1 || sender.Trust <= BanBelowTrust)
                 Ban(sender);
         }
+    }
+
+    /// <summary>Call under the lock when a piece verified, with its distinct senders.</summary>
+    public static void OnPieceVerified(IEnumerable<PeerSession> senders)
+    {
+        foreach (var sender in senders)
+            sender.Trust = Math.Min(sender.Trust + TrustPerVerifiedPiece, MaxTrust);
     }
 
     /// <summary>A piece verified: if an earlier copy of it failed, bans the senders of the blocks that differ. Call off the lock, while the buffer is valid.</summary>

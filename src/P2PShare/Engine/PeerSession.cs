@@ -119,6 +119,9 @@ internal sealed class PeerSession
 
     public int HashFailures { get; set; }
 
+    /// <summary>Trust points (as libtorrent keeps them): earned by pieces that verified, lost by failures it shared in.</summary>
+    public int Trust { get; set; }
+
     public int RequestTimeouts { get; set; }
 
     /// <summary>The peer's BEP 10 extended handshake (ut_metadata id, client 'v', listen port 'p'), once received.</summary>

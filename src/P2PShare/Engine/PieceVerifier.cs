@@ -135,8 +135,10 @@ internal sealed class PieceVerifier
             for (var b = 0; b < piece.BlockCount; b++)
                 if (piece.SenderOf[b] is PeerSession sender)
                     sender.VerifiedBytes += piece.BlockSize(b);
-            foreach (var sender in piece.SenderOf.OfType<PeerSession>().Distinct())
+            var senders = piece.SenderOf.OfType<PeerSession>().Distinct().ToList();
+            foreach (var sender in senders)
                 _dialer.MarkUseful(sender);
+            BadDataJudge.OnPieceVerified(senders);
             foreach (var source in piece.SenderOf.OfType<IPieceSender>().Distinct())
                 source.OnPieceVerified(piece.Index, piece.Size);
             foreach (var peer in _peers)

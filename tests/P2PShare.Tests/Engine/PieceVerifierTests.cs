@@ -240,6 +240,36 @@ public class PieceVerifierTests
     }
 
     [Test, CancelAfter(30_000)]
+    public async Task An_honest_peer_with_good_pieces_behind_it_survives_failures_it_shares_with_a_liar_who_is_banned()
+    {
+        // Six pieces. The honest peer first serves two good pieces alone; then four pieces mix its blocks with the
+        // liar's bad ones. A fixed count of shared failures would ban both (and a two-peer swarm would stall); trust
+        // earned by verified pieces keeps the honest one, while the liar, who never sent a good piece, is banned.
+        var swarm = new Swarm(RandomData(6 * PieceLength, seed: 7));
+        var honest = await ConnectPeerAsync(swarm, seed: 1);
+        var liar = await ConnectPeerAsync(swarm, seed: 2);
+        await swarm.VerifyAsync(0, [honest, honest, honest, honest]);
+        await swarm.VerifyAsync(1, [honest, honest, honest, honest]);
+
+        for (var index = 2; index < 6; index++)
+        {
+            lock (swarm.Gate)
+                Assert.That(swarm.Bans.IsBanned(liar.Connection.RemoteEndPoint, liar.Connection.Remote.PeerId), Is.False, $"liar banned before failure {index - 1}");
+            await swarm.VerifyAsync(index, [honest, liar, honest, liar], corruptBlock: 1);
+        }
+
+        lock (swarm.Gate)
+        {
+            Assert.That(honest.HashFailures, Is.EqualTo(4));
+            Assert.That(liar.HashFailures, Is.EqualTo(4));
+            Assert.That(swarm.Bans.IsBanned(liar.Connection.RemoteEndPoint, liar.Connection.Remote.PeerId), Is.True, "liar banned at its fourth shared failure");
+            Assert.That(liar.Lifetime.IsCancellationRequested, Is.True);
+            Assert.That(swarm.Bans.IsBanned(honest.Connection.RemoteEndPoint, honest.Connection.Remote.PeerId), Is.False, "honest peer kept");
+            Assert.That(honest.Lifetime.IsCancellationRequested, Is.False);
+        }
+    }
+
+    [Test, CancelAfter(30_000)]
     public async Task A_storage_failure_fails_the_verifier()
     {
         var data = RandomData(PieceLength, seed: 5);
