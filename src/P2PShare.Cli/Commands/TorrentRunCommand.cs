@@ -48,7 +48,7 @@ internal sealed class TorrentRunCommand
         DefaultValueFactory = _ => "prefer",
     };
 
-    public Option<PeerTransportMode> Transport { get; } = new("--transport") { Description = "Dial peers over tcp, utp, or both (uTP first, TCP when it does not answer).", DefaultValueFactory = _ => PeerTransportMode.Both };
+    public Option<PeerTransportMode> Transport { get; } = new("--transport") { Description = "Dial peers over tcp, utp, or both (a race: TCP at once, uTP 250 ms later or when TCP fails).", DefaultValueFactory = _ => PeerTransportMode.Both };
 
     public void AddTo(Command command)
     {

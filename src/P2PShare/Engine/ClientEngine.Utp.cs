@@ -9,8 +9,8 @@ namespace P2PShare.Engine;
 /// <summary>uTP (BEP 29) in the engine: one manager on the shared UDP port, its accepted streams go through the same handshake routing as TCP.</summary>
 public sealed partial class ClientEngine
 {
-    /// <summary>How long a dial of a peer of unknown transport waits for uTP before trying TCP (libtorrent: 3 s).</summary>
-    public static readonly TimeSpan UtpAnswerTimeout = TimeSpan.FromSeconds(3);
+    /// <summary>TCP's head start when a peer of unknown transport is dialled over both (RFC 8305's connection attempt delay).</summary>
+    public static readonly TimeSpan UtpDialDelay = TimeSpan.FromMilliseconds(250);
 
     /// <summary>The uTP manager on <see cref="Udp"/>; null when <see cref="EngineSettings.Transport"/> is TCP or there is no UDP port.</summary>
     public UtpSocketManager? Utp { get; }
@@ -24,7 +24,7 @@ public sealed partial class ClientEngine
     {
         (_, null) => TcpPeerTransport.Instance,
         (PeerTransportMode.Utp, _) => new UtpPeerTransport(utp),
-        _ => new UtpThenTcpTransport(utp, TcpPeerTransport.Instance, UtpAnswerTimeout),
+        _ => new TcpAndUtpTransport(utp, TcpPeerTransport.Instance, UtpDialDelay),
     };
 
     private void StartUtp()
@@ -53,7 +53,7 @@ public sealed partial class ClientEngine
                 return;
             }
             // A peer that reached us over uTP listens for uTP at that very address (the UDP port is its listen port).
-            (Resources.Transport as UtpThenTcpTransport)?.Remember(stream.RemoteEndPoint, usesUtp: true);
+            (Resources.Transport as TcpAndUtpTransport)?.Remember(stream.RemoteEndPoint, usesUtp: true);
             _ = OnAcceptedAsync(stream, stream.RemoteEndPoint, UtpPeerTransport.TransportName, cancellationToken);
         }
     }

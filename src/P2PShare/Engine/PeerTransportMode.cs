@@ -3,7 +3,7 @@ namespace P2PShare.Engine;
 /// <summary>Which transports peers are dialled over and accepted on (<c>--transport</c>).</summary>
 public enum PeerTransportMode
 {
-    /// <summary>uTP first for a peer of unknown transport, TCP when uTP does not answer soon; both accepted.</summary>
+    /// <summary>A staggered race for a peer of unknown transport (TCP first, uTP shortly after); both accepted.</summary>
     Both,
 
     /// <summary>TCP only: no uTP on the UDP port.</summary>

@@ -12,7 +12,7 @@ public static class PeerEncryption
     /// <summary>
     /// Opens an outgoing connection with <paramref name="connect"/> and sends <paramref name="bitTorrentHandshake"/>
     /// (our 68-byte handshake) on it: under <see cref="EncryptionPolicy.Disable"/> in the clear; otherwise inside
-    /// an MSE handshake offering RC4 only (as IA). With <see cref="EncryptionPolicy.Prefer"/>, when the MSE
+    /// an MSE handshake (as IA) offering RC4 only under Require, RC4 or plaintext under Prefer. With <see cref="EncryptionPolicy.Prefer"/>, when the MSE
     /// handshake fails (the peer closes, resets, times out or answers nonsense), the connection is closed and a
     /// new one opened with <paramref name="connect"/> for plain BitTorrent. The caller then reads the peer's
     /// handshake from the result's stream. Throws the connect error, or <see cref="MseHandshakeException"/> when
@@ -28,7 +28,11 @@ public static class PeerEncryption
         var stream = await connect(cancellationToken).ConfigureAwait(false);
         try
         {
-            return await MseHandshake.InitiateAsync(stream, infoHash, EncryptionMethod.Rc4, bitTorrentHandshake, options, cancellationToken).ConfigureAwait(false);
+            // Prefer offers plaintext beside RC4, as libtorrent does with its defaults: the handshake is always
+            // obfuscated, and a peer that would rather not pay for RC4 on the payload (libtorrent's default) picks
+            // plaintext, while one that insists (Transmission's "prefer", any "require") picks RC4.
+            var provide = policy == EncryptionPolicy.Require ? EncryptionMethod.Rc4 : EncryptionMethod.Rc4 | EncryptionMethod.Plaintext;
+            return await MseHandshake.InitiateAsync(stream, infoHash, provide, bitTorrentHandshake, options, cancellationToken).ConfigureAwait(false);
         }
         catch (IOException) when (policy == EncryptionPolicy.Prefer && !cancellationToken.IsCancellationRequested)
         {
