@@ -9,4 +9,13 @@ namespace P2PShare.Networking.Udp;
 public interface IDatagramHandler
 {
     bool TryHandle(ReadOnlySpan<byte> datagram, IPEndPoint from);
+
+    /// <summary>
+    /// Called on the receive loop once the socket's receive queue is empty, after a burst of datagrams: the moment
+    /// to send what was deferred while they came in (uTP's acknowledgements). Only a sender whose
+    /// <see cref="IDatagramSender.ReportsDrains"/> is true calls it.
+    /// </summary>
+    void OnReceiveQueueDrained()
+    {
+    }
 }

@@ -7,5 +7,8 @@ public interface IDatagramSender
 {
     int Port { get; }
 
+    /// <summary>Whether the receive side calls <see cref="IDatagramHandler.OnReceiveQueueDrained"/> after each burst.</summary>
+    bool ReportsDrains => false;
+
     ValueTask SendAsync(ReadOnlyMemory<byte> datagram, IPEndPoint to, CancellationToken cancellationToken);
 }

@@ -30,6 +30,8 @@ public sealed class UdpPort : IDatagramSender, IAsyncDisposable
 
     public int Port { get; }
 
+    public bool ReportsDrains => true;
+
     /// <summary>Datagrams no handler recognised (counted, then dropped).</summary>
     public long Unclaimed => Interlocked.Read(ref _unclaimed);
 
@@ -107,6 +109,23 @@ public sealed class UdpPort : IDatagramSender, IAsyncDisposable
                 continue;
             }
             Dispatch(buffer.AsSpan(0, received.ReceivedBytes), (IPEndPoint)received.RemoteEndPoint);
+            if (_socket.Available == 0)
+                NotifyDrained();
+        }
+    }
+
+    private void NotifyDrained()
+    {
+        foreach (var handler in _handlers)
+        {
+            try
+            {
+                handler.OnReceiveQueueDrained();
+            }
+            catch (Exception error)
+            {
+                _logger.LogWarning(error, "UDP handler {Handler} failed after a burst", handler.GetType().Name);
+            }
         }
     }
 

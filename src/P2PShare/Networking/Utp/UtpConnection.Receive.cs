@@ -77,8 +77,28 @@ internal sealed partial class UtpConnection
                 return;
             SendPending(now);
             if (_ackPending)
-                SendState(now);
+            {
+                // In-order data is acknowledged once per burst; anything else (out-of-order data whose selective
+                // ACK drives the sender's fast retransmit, a FIN, a duplicate) at once.
+                if (header.Type == UtpPacketType.Data && _reorderCount == 0 && _manager.DefersAcks)
+                    _manager.DeferAck(this);
+                else
+                    SendState(now);
+            }
             FinishIfDone();
+        }
+    }
+
+    /// <summary>Set while the manager holds this connection in its deferred-ACK list (guarded by the manager).</summary>
+    internal bool AckDeferred { get; set; }
+
+    /// <summary>Sends the ACK deferred during a burst, unless a packet we sent since carried it.</summary>
+    internal void FlushDeferredAck()
+    {
+        lock (_lock)
+        {
+            if (_ackPending && _state == UtpConnectionState.Connected)
+                SendState(_manager.Now);
         }
     }
 

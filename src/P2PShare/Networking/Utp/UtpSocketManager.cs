@@ -24,6 +24,9 @@ public sealed class UtpSocketManager : IDatagramHandler, IAsyncDisposable
     private readonly long _startedAt;
     private readonly ITimer _timer;
     private readonly List<UtpConnection> _tickList = [];
+    private readonly Lock _deferredLock = new();
+    private List<UtpConnection> _deferredAcks = [];
+    private List<UtpConnection> _flushing = [];
     private int _ticking;
     private long _malformed;
     private long _refusedSyns;
@@ -51,6 +54,12 @@ public sealed class UtpSocketManager : IDatagramHandler, IAsyncDisposable
     public UtpOptions Options { get; }
     internal IDatagramSender Sender { get; }
     internal ILogger Logger => _logger;
+
+    /// <summary>
+    /// Whether a connection may hold the ACK of in-order data until the receive queue is drained: one STATE then
+    /// covers a whole burst (libtorrent defers them the same way), instead of one STATE per DATA packet.
+    /// </summary>
+    internal bool DefersAcks => Sender.ReportsDrains;
 
     /// <summary>Per-packet trace logging (checked once per packet so the hot path pays nothing when off).</summary>
     internal bool TracePackets { get; }
@@ -159,6 +168,37 @@ public sealed class UtpSocketManager : IDatagramHandler, IAsyncDisposable
                 SendReset(from, header.ConnectionId, header.SequenceNumber);
         }
         return true;
+    }
+
+    /// <summary>Queues <paramref name="connection"/>'s ACK for <see cref="OnReceiveQueueDrained"/> (once per burst; one entry per connection).</summary>
+    internal void DeferAck(UtpConnection connection)
+    {
+        lock (_deferredLock)
+        {
+            if (connection.AckDeferred)
+                return;
+            connection.AckDeferred = true;
+            _deferredAcks.Add(connection);
+        }
+    }
+
+    /// <summary>Sends the ACKs deferred during the burst that just ended.</summary>
+    public void OnReceiveQueueDrained()
+    {
+        List<UtpConnection> batch;
+        lock (_deferredLock)
+        {
+            if (_deferredAcks.Count == 0)
+                return;
+            batch = _deferredAcks;
+            _deferredAcks = _flushing;
+            _flushing = batch;
+            foreach (var connection in batch)
+                connection.AckDeferred = false;
+        }
+        foreach (var connection in batch)
+            connection.FlushDeferredAck();
+        batch.Clear();
     }
 
     private UtpConnection? Find(IPEndPoint from, in UtpHeader header)
