@@ -21,7 +21,11 @@ public sealed class TcpAndUtpTransportTests
         var peer = pair.Link.B.EndPoint;
 
         await using (var stream = await transport.ConnectAsync(peer, ct))
+        {
             Assert.That(transport.NameOf(stream), Is.EqualTo("tcp"));
+            Assert.That(transport.Known(peer), Is.Null, "nothing is learnt before the BitTorrent handshake");
+            transport.OnHandshakeResult(peer, stream, succeeded: true);
+        }
 
         Assert.That(transport.Known(peer), Is.False);
         Assert.That(tcp.Dials, Is.EqualTo(1));
@@ -40,7 +44,10 @@ public sealed class TcpAndUtpTransportTests
 
         await using (var stream = await transport.ConnectAsync(peer, ct))
         await using (await pair.B.AcceptAsync(ct))
+        {
             Assert.That(stream, Is.InstanceOf<UtpStream>());
+            transport.OnHandshakeResult(peer, stream, succeeded: true);
+        }
         Assert.That(transport.Known(peer), Is.True);
         Assert.That(transport.UtpWins, Is.EqualTo(1));
 
@@ -64,6 +71,31 @@ public sealed class TcpAndUtpTransportTests
 
         Assert.That(DateTime.UtcNow - started, Is.GreaterThanOrEqualTo(Delay - TimeSpan.FromMilliseconds(20)), "uTP waited for TCP's head start");
         await Eventually.UntilAsync(() => tcp.Cancelled == 1, TimeSpan.FromSeconds(5), "the hanging TCP dial was cancelled");
+    }
+
+    [Test]
+    public async Task PeerWhoseTcpOpensButFailsTheHandshakeIsDialledOverUtpNext(CancellationToken ct)
+    {
+        // A uTP-only libtorrent accepts TCP connections and closes them: TCP wins the race but is no use.
+        await using var pair = Pair.Create(new InMemoryDatagramLink());
+        var tcp = new FakeTcp();
+        var transport = new TcpAndUtpTransport(pair.A, tcp, TimeSpan.FromSeconds(30));
+        var peer = pair.Link.B.EndPoint;
+
+        await using (var first = await transport.ConnectAsync(peer, ct))
+        {
+            Assert.That(transport.NameOf(first), Is.EqualTo("tcp"));
+            transport.OnHandshakeResult(peer, first, succeeded: false);
+        }
+        await using (var second = await transport.ConnectAsync(peer, ct))
+        await using (await pair.B.AcceptAsync(ct))
+        {
+            Assert.That(second, Is.InstanceOf<UtpStream>());
+            transport.OnHandshakeResult(peer, second, succeeded: true);
+        }
+
+        Assert.That(tcp.Dials, Is.EqualTo(1));
+        Assert.That(transport.Known(peer), Is.True);
     }
 
     [Test]

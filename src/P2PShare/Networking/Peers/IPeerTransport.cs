@@ -15,4 +15,12 @@ public interface IPeerTransport
     string NameOf(Stream stream) => Name;
 
     ValueTask<Stream> ConnectAsync(IPEndPoint endPoint, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Told after the BitTorrent handshake over <paramref name="stream"/> (one that <see cref="ConnectAsync"/> opened,
+    /// before any encryption wrapped it) succeeded or failed: a transport that chooses among several learns which
+    /// one really works for the address, since a port that accepts a connection may still refuse the protocol.
+    /// Returns true when, after a failure, the next dial will go another way (worth one more attempt at once).
+    /// </summary>
+    bool OnHandshakeResult(IPEndPoint endPoint, Stream stream, bool succeeded) => false;
 }

@@ -46,8 +46,32 @@ public sealed class PeerConnection : IAsyncDisposable
     public static Task<PeerConnection> ConnectAsync(IPEndPoint endPoint, Handshake ours, TimeSpan timeout, CancellationToken cancellationToken) =>
         ConnectAsync(TcpPeerTransport.Instance, endPoint, ours, timeout, cancellationToken);
 
-    /// <summary>Opens a stream with <paramref name="transport"/> and handshakes; the whole within <paramref name="timeout"/>.</summary>
+    /// <summary>
+    /// Opens a stream with <paramref name="transport"/> and handshakes; the whole within <paramref name="timeout"/>. When
+    /// the handshake fails and the transport says another of its ways may work (<see cref="IPeerTransport.OnHandshakeResult"/>),
+    /// dials once more.
+    /// </summary>
     public static async Task<PeerConnection> ConnectAsync(IPeerTransport transport, IPEndPoint endPoint, Handshake ours, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var first = new DialAttempt();
+        try
+        {
+            return await ConnectOnceAsync(transport, endPoint, ours, timeout, first, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception error) when (first.SwitchedTransport && !cancellationToken.IsCancellationRequested)
+        {
+            return await RetryOrRethrowAsync(() => ConnectOnceAsync(transport, endPoint, ours, timeout, new DialAttempt(), cancellationToken), error).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Whether a failed attempt's transport switched to another way of reaching the peer.</summary>
+    private sealed class DialAttempt
+    {
+        public bool SwitchedTransport { get; set; }
+    }
+
+    private static async Task<PeerConnection> ConnectOnceAsync(IPeerTransport transport, IPEndPoint endPoint, Handshake ours, TimeSpan timeout, DialAttempt attempt,
+        CancellationToken cancellationToken)
     {
         using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeoutSource.CancelAfter(timeout);
@@ -55,18 +79,26 @@ public sealed class PeerConnection : IAsyncDisposable
         try
         {
             stream = await transport.ConnectAsync(endPoint, timeoutSource.Token).ConfigureAwait(false);
-            return await HandshakeOutgoingAsync(stream, endPoint, ours, transport.NameOf(stream), timeoutSource.Token).ConfigureAwait(false);
+            var connection = await HandshakeOutgoingAsync(stream, endPoint, ours, transport.NameOf(stream), timeoutSource.Token).ConfigureAwait(false);
+            transport.OnHandshakeResult(endPoint, stream, succeeded: true);
+            return connection;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             if (stream is not null)
+            {
+                attempt.SwitchedTransport = transport.OnHandshakeResult(endPoint, stream, succeeded: false);
                 await stream.DisposeAsync().ConfigureAwait(false);
+            }
             throw new TimeoutException($"no handshake from {endPoint} within {timeout.TotalSeconds:0} s");
         }
         catch
         {
             if (stream is not null)
+            {
+                attempt.SwitchedTransport = transport.OnHandshakeResult(endPoint, stream, succeeded: false);
                 await stream.DisposeAsync().ConfigureAwait(false);
+            }
             throw;
         }
     }
@@ -80,16 +112,52 @@ public sealed class PeerConnection : IAsyncDisposable
         TimeSpan timeout, CancellationToken cancellationToken)
     {
         if (encryption == EncryptionPolicy.Disable)
+            return await ConnectPlainAsync(transport, endPoint, ours, timeout, cancellationToken).ConfigureAwait(false);
+        var first = new DialAttempt();
+        try
         {
-            try
-            {
-                return await ConnectAsync(transport, endPoint, ours, timeout, cancellationToken).ConfigureAwait(false);
-            }
-            catch (PeerProtocolException error) when (error.Message == ClosedDuringHandshake)
-            {
-                throw new PeerProtocolException($"{ClosedDuringHandshake} (the peer may require encryption, which is disabled)");
-            }
+            return await ConnectEncryptedOnceAsync(transport, endPoint, ours, encryption, timeout, first, cancellationToken).ConfigureAwait(false);
         }
+        catch (Exception error) when (first.SwitchedTransport && !cancellationToken.IsCancellationRequested)
+        {
+            return await RetryOrRethrowAsync(() => ConnectEncryptedOnceAsync(transport, endPoint, ours, encryption, timeout, new DialAttempt(), cancellationToken), error)
+                .ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// The one speculative retry over the transport's other way: when it fails too, the first attempt's error is the
+    /// one that says why (a peer that closed our handshake says more than a uTP SYN nobody answered).
+    /// </summary>
+    private static async Task<PeerConnection> RetryOrRethrowAsync(Func<Task<PeerConnection>> retry, Exception firstError)
+    {
+        try
+        {
+            return await retry().ConfigureAwait(false);
+        }
+        catch (Exception) when (firstError is not OperationCanceledException)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(firstError);
+            throw;
+        }
+    }
+
+    private static async Task<PeerConnection> ConnectPlainAsync(IPeerTransport transport, IPEndPoint endPoint, Handshake ours, TimeSpan timeout,
+        CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ConnectAsync(transport, endPoint, ours, timeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PeerProtocolException error) when (error.Message == ClosedDuringHandshake)
+        {
+            throw new PeerProtocolException($"{ClosedDuringHandshake} (the peer may require encryption, which is disabled)");
+        }
+    }
+
+    private static async Task<PeerConnection> ConnectEncryptedOnceAsync(IPeerTransport transport, IPEndPoint endPoint, Handshake ours, EncryptionPolicy encryption,
+        TimeSpan timeout, DialAttempt attempt, CancellationToken cancellationToken)
+    {
         using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeoutSource.CancelAfter(encryption == EncryptionPolicy.Prefer ? timeout * 2 : timeout);
         var options = new MseOptions { StepTimeout = timeout < MseOptions.Default.StepTimeout ? timeout : MseOptions.Default.StepTimeout, HandshakeTimeout = timeout };
@@ -103,17 +171,24 @@ public sealed class PeerConnection : IAsyncDisposable
             result = await PeerEncryption.ConnectAsync(async token => raw = await transport.ConnectAsync(endPoint, token).ConfigureAwait(false),
                 ours.InfoHash, encryption, handshake, options, timeoutSource.Token).ConfigureAwait(false);
             // Our handshake went out already (in the MSE handshake's IA, or first on the plain fallback connection).
-            return await ReadOutgoingAnswerAsync(result.Stream, endPoint, ours,
+            var connection = await ReadOutgoingAnswerAsync(result.Stream, endPoint, ours,
                 TransportName(raw is null ? transport.Name : transport.NameOf(raw), result.Method), timeoutSource.Token).ConfigureAwait(false);
+            if (raw is not null)
+                transport.OnHandshakeResult(endPoint, raw, succeeded: true);
+            return connection;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
+            if (raw is not null)
+                attempt.SwitchedTransport = transport.OnHandshakeResult(endPoint, raw, succeeded: false);
             if (result is not null)
                 await result.Stream.DisposeAsync().ConfigureAwait(false);
             throw new TimeoutException($"no handshake from {endPoint} within {timeout.TotalSeconds:0} s");
         }
         catch
         {
+            if (raw is not null)
+                attempt.SwitchedTransport = transport.OnHandshakeResult(endPoint, raw, succeeded: false);
             if (result is not null)
                 await result.Stream.DisposeAsync().ConfigureAwait(false);
             throw;

@@ -8,9 +8,10 @@ namespace P2PShare.Networking.Peers;
 /// as Happy Eyeballs (RFC 8305) does for address families: TCP starts at once, uTP after <see cref="UtpDelay"/> or
 /// as soon as TCP fails, and the first connection that opens wins; the other attempt is cancelled (or closed, if it
 /// opened too). TCP gets the head start because the kernel's TCP moves bulk data with less CPU than our uTP, while a
-/// uTP-only peer costs only the delay. Which one won is remembered per address, so a redial goes straight to it; a
-/// remembered transport that then fails is forgotten. The memory is bounded (oldest out first): tracker, DHT and
-/// PEX peers are remote input.
+/// uTP-only peer costs only the delay. What carried a successful BitTorrent handshake is remembered per address, so a
+/// redial goes straight to it; a TCP connection that opened but whose handshake failed (a peer that accepts TCP and
+/// closes it, as a uTP-only libtorrent does) sends the next dial to uTP; a remembered transport that then fails is
+/// forgotten. The memory is bounded (oldest out first): tracker, DHT and PEX peers are remote input.
 /// </summary>
 public sealed class TcpAndUtpTransport : IPeerTransport
 {
@@ -88,11 +89,28 @@ public sealed class TcpAndUtpTransport : IPeerTransport
             }
         }
         var stream = await RaceAsync(endPoint, cancellationToken).ConfigureAwait(false);
-        var isUtp = stream is UtpStream;
-        if (isUtp)
+        if (stream is UtpStream)
             Interlocked.Increment(ref _utpWins);
-        Remember(endPoint, isUtp);
         return stream;
+    }
+
+    public bool OnHandshakeResult(IPEndPoint endPoint, Stream stream, bool succeeded)
+    {
+        var isUtp = stream is UtpStream;
+        if (succeeded)
+        {
+            Remember(endPoint, isUtp);
+            return false;
+        }
+        if (isUtp)
+        {
+            Forget(endPoint);
+            return false;
+        }
+        // TCP opened but the handshake failed: uTP next, unless uTP is what failed before this TCP dial.
+        var switched = Known(endPoint) is null;
+        Remember(endPoint, usesUtp: true);
+        return switched;
     }
 
     private async Task<Stream> RaceAsync(IPEndPoint endPoint, CancellationToken cancellationToken)

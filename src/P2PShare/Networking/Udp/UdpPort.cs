@@ -86,13 +86,15 @@ public sealed class UdpPort : IDatagramSender, IAsyncDisposable
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         var buffer = GC.AllocateUninitializedArray<byte>(MaxDatagram, pinned: true);
-        EndPoint any = new IPEndPoint(_socket.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
+        // The SocketAddress overload fills one reused address instead of allocating an endpoint per datagram.
+        var from = new SocketAddress(_socket.AddressFamily);
+        var endPoints = new SenderEndPoints();
         while (!cancellationToken.IsCancellationRequested)
         {
-            SocketReceiveFromResult received;
+            int received;
             try
             {
-                received = await _socket.ReceiveFromAsync(buffer, SocketFlags.None, any, cancellationToken).ConfigureAwait(false);
+                received = await _socket.ReceiveFromAsync(buffer, SocketFlags.None, from, cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -108,7 +110,7 @@ public sealed class UdpPort : IDatagramSender, IAsyncDisposable
                 _logger.LogTrace("UDP receive: {Error}", error.SocketErrorCode);
                 continue;
             }
-            Dispatch(buffer.AsSpan(0, received.ReceivedBytes), (IPEndPoint)received.RemoteEndPoint);
+            Dispatch(buffer.AsSpan(0, received), endPoints.For(from));
             if (_socket.Available == 0)
                 NotifyDrained();
         }

@@ -21,7 +21,8 @@ public sealed record UtpOptions
     /// <summary>Upper bound of the congestion window in bytes.</summary>
     public int MaxWindow { get; init; } = 1024 * 1024;
 
-    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>How long a SYN (and its resends) may go unanswered: libtorrent's utp_connect_timeout.</summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(3);
 
     /// <summary>Consecutive retransmission timeouts after which a connection is given up (0.5+1+2+4+8+16 s at the minimum RTO).</summary>
     public int MaxConsecutiveTimeouts { get; init; } = 6;
