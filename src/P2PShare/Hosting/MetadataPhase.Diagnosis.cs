@@ -15,7 +15,7 @@ internal sealed partial class MetadataPhase
     private volatile DhtNode? _dht;
 
     /// <summary>Null when no fetch is running (the metadata was read from the state directory, or the fetch ended).</summary>
-    public Diagnosis? Diagnose() =>
+    public TorrentDiagnosis? Diagnose() =>
         _fetcher is { } fetcher ? RunDiagnosis.Build(DiagnosisPhase.FetchingMetadata, fetcher.DiagnosisFacts(), _trackers, _dht, _dhtFinder, _history, time) : null;
 
     private string DiagnosisSuffix() => Diagnose() is { } diagnosis ? $"; diagnosis: {diagnosis.OneLine()}" : "";

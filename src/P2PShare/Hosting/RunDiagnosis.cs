@@ -8,7 +8,7 @@ namespace P2PShare.Hosting;
 /// <summary>Puts a run's parts together into a <see cref="DiagnosisSnapshot"/> and analyses it.</summary>
 internal static class RunDiagnosis
 {
-    public static Diagnosis Build(DiagnosisPhase phase, SwarmFacts swarm, TrackerManager? trackers, DhtNode? dht, DhtPeerFinder? finder,
+    public static TorrentDiagnosis Build(DiagnosisPhase phase, SwarmFacts swarm, TrackerManager? trackers, DhtNode? dht, DhtPeerFinder? finder,
         RunHistory history, TimeProvider time) =>
         DiagnosisAnalyzer.Analyze(new DiagnosisSnapshot(phase, swarm, Trackers(trackers), Dht(dht, finder), history.Running(time), history.SinceProgress(time),
             history.SinceSeedSeen(time)), time);

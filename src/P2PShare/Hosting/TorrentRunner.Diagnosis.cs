@@ -18,7 +18,7 @@ public sealed partial class TorrentRunner
     /// Why the torrent is where it is (findings with their evidence, most severe first); null before the metadata phase
     /// or the data phase started (queued, checking). Cheap enough to call every second; safe from any thread.
     /// </summary>
-    public Diagnosis? Diagnose()
+    public TorrentDiagnosis? Diagnose()
     {
         var history = _history;
         if (_session is { } session && history is not null)

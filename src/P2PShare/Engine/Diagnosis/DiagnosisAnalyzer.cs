@@ -9,7 +9,7 @@ namespace P2PShare.Engine.Diagnosis;
 /// </summary>
 public static partial class DiagnosisAnalyzer
 {
-    public static Diagnosis Analyze(DiagnosisSnapshot snapshot, TimeProvider time, DiagnosisOptions? options = null)
+    public static TorrentDiagnosis Analyze(DiagnosisSnapshot snapshot, TimeProvider time, DiagnosisOptions? options = null)
     {
         options ??= DiagnosisOptions.Default;
         var findings = new List<Finding>();
@@ -29,7 +29,7 @@ public static partial class DiagnosisAnalyzer
         if (!findings.Any(f => f.Severity != FindingSeverity.Info))
             Healthy(snapshot, options, findings);
         var ordered = findings.OrderByDescending(f => f.Severity).ToList();
-        return new Diagnosis(time.GetUtcNow(), ordered);
+        return new TorrentDiagnosis(time.GetUtcNow(), ordered);
     }
 
     private static void Metadata(DiagnosisSnapshot snapshot, DiagnosisOptions options, List<Finding> findings)
