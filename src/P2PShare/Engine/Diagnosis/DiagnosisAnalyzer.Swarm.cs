@@ -30,9 +30,7 @@ public static partial class DiagnosisAnalyzer
             bytes += PieceSize(swarm, piece);
         var files = FilesAffected(swarm, missing);
         var evidence = new List<string>();
-        if (swarm.Peers.Count == 0)
-            evidence.Add("no peer is connected");
-        else
+        if (swarm.Peers.Count > 0)
             evidence.Add($"{swarm.Peers.Count} peer{Plural(swarm.Peers.Count)} connected, {swarm.Peers.Count(p => p.IsSeed)} seeds");
         if (snapshot.SinceSeedSeen is { } since)
             evidence.Add($"the last seed left {Seconds(since)} ago");
