@@ -12,8 +12,9 @@ internal static class DownloadCommand
         var noSeed = new Option<bool>("--no-seed") { Description = "Exit as soon as the data is complete and verified." };
         var recheck = new Option<bool>("--recheck") { Description = "Check all existing data, ignoring resume data." };
         var showPeers = new Option<bool>("--peers") { Description = "List the connected peers (client, rates, score, flags) every 5 s." };
+        var why = new Option<bool>("--why") { Description = "Say why a torrent is slow or stuck: print its diagnosis whenever it changes (on a terminal, the 'w' key prints it too)." };
         var shared = new TorrentRunCommand();
-        var command = new Command("download", "Download torrents into DIR/<name>, verifying every piece, then keep seeding.") { torrent, output, noSeed, recheck, showPeers };
+        var command = new Command("download", "Download torrents into DIR/<name>, verifying every piece, then keep seeding.") { torrent, output, noSeed, recheck, showPeers, why };
         shared.AddTo(command);
         command.SetAction((parse, cancellationToken) => CliHost.RunAsync(parse, cancellationToken, (services, ct) =>
         {
@@ -22,8 +23,10 @@ internal static class DownloadCommand
                 SeedAfterDownload = !parse.GetValue(noSeed),
                 Recheck = parse.GetValue(recheck),
                 ShowPeers = parse.GetValue(showPeers),
+                // Given explicitly, --give-up-after also bounds the time without progress; the default only the time without peers.
+                GiveUpWithoutProgress = parse.GetResult(shared.GiveUpAfter) is { Implicit: false } ? DurationText.Parse(parse.GetValue(shared.GiveUpAfter), "--give-up-after") : null,
             }).ToList();
-            return TorrentRunCommand.RunAsync(services, all, shared.ReadEngineSettings(parse, all[0]), ct);
+            return TorrentRunCommand.RunAsync(services, all, shared.ReadEngineSettings(parse, all[0]), ct, why: parse.GetValue(why));
         }));
         return command;
     }

@@ -28,7 +28,11 @@ internal sealed class TorrentRunCommand
 
     public Option<string?> StateDir { get; } = new("--state-dir") { Description = "Where resume data is kept (default: DIR/.p2pshare)." };
 
-    public Option<int> GiveUpAfter { get; } = new("--give-up-after") { Description = "Exit with an error after this many seconds without any peer.", DefaultValueFactory = _ => 300 };
+    public Option<string> GiveUpAfter { get; } = new("--give-up-after")
+    {
+        Description = "Exit with an error after this long without any peer (default 300 s); when given, also after this long without progress, with the diagnosis (seconds, or 90s, 5m, 1h).",
+        DefaultValueFactory = _ => "300",
+    };
 
     public Option<int> UploadSlots { get; } = new("--upload-slots") { Description = "Peers uploaded to at once (plus one optimistic).", DefaultValueFactory = _ => 4 };
 
@@ -105,7 +109,7 @@ internal sealed class TorrentRunCommand
             ExtraPeerTexts = named,
             SeedRatio = parse.GetValue(SeedRatio),
             SeedTime = seedTime is { } minutes ? TimeSpan.FromMinutes(minutes) : null,
-            GiveUpWithoutPeers = TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(GiveUpAfter))),
+            GiveUpWithoutPeers = DurationText.Parse(parse.GetValue(GiveUpAfter), "--give-up-after"),
             Engine = new EngineOptions
             {
                 MaxPeers = maxPeers,
@@ -139,7 +143,9 @@ internal sealed class TorrentRunCommand
     };
 
     /// <summary>Runs the torrents in one engine until all are done (or Ctrl+C); a torrent that fails makes the exit code 1.</summary>
-    public static async Task<int> RunAsync(IServiceProvider services, IReadOnlyList<TorrentRunOptions> torrents, EngineSettings settings, CancellationToken cancellationToken)
+    /// <param name="why">Print each torrent's diagnosis whenever its causes change (--why).</param>
+    public static async Task<int> RunAsync(IServiceProvider services, IReadOnlyList<TorrentRunOptions> torrents, EngineSettings settings, CancellationToken cancellationToken,
+        bool why = false)
     {
         var time = services.GetRequiredService<TimeProvider>();
         var loggers = services.GetRequiredService<ILoggerFactory>();
@@ -150,7 +156,9 @@ internal sealed class TorrentRunCommand
             if (torrents.Count == 1)
             {
                 // One torrent: the single status line (and peer table) as always.
-                var single = host.Add(torrents[0], new ConsoleProgress(Console.Out, !Console.IsOutputRedirected, time));
+                var console = new ConsoleProgress(Console.Out, !Console.IsOutputRedirected, time);
+                var single = host.Add(torrents[0], console);
+                await using var printer = DiagnosisPrinter.Start([(null, single)], console.Message, why, time, cancellationToken);
                 await WaitAsync(single.Run!, cancellationToken).ConfigureAwait(false);
                 return CliHost.ExitOk;
             }
@@ -158,6 +166,7 @@ internal sealed class TorrentRunCommand
             display.Message($"{torrents.Count} torrents, listening on port {engine.Port}");
             var added = torrents.Select(t => host.Add(t, display.For(t.Magnet?.DisplayName ?? Path.GetFileName(t.TorrentPath)))).ToList();
             var all = Task.WhenAll(added.Select(t => t.Completion));
+            await using var diagnoses = DiagnosisPrinter.Start([.. added.Select(t => ((string?)t.Name, t))], display.Message, why, time, cancellationToken);
             using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
             while (!all.IsCompleted && !cancellationToken.IsCancellationRequested)
             {

@@ -16,9 +16,13 @@ public sealed class DhtPeerFinder(DhtNode dht, InfoHash infoHash, int port, Time
     private static readonly TimeSpan Eager = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan Relaxed = TimeSpan.FromMinutes(15);
     private int _peersFound;
+    private int _lookups;
 
     /// <summary>Peer addresses the DHT has given so far (with repeats).</summary>
     public int PeersFound => Volatile.Read(ref _peersFound);
+
+    /// <summary>Lookups (get_peers and announce) finished so far.</summary>
+    public int Lookups => Volatile.Read(ref _lookups);
 
     public async Task RunAsync(Action<IReadOnlyList<IPEndPoint>> onPeers, Func<bool> wantsPeers, CancellationToken cancellationToken)
     {
@@ -34,6 +38,7 @@ public sealed class DhtPeerFinder(DhtNode dht, InfoHash infoHash, int port, Time
                 }
                 var result = await dht.AnnounceAsync(infoHash, port, cancellationToken).ConfigureAwait(false);
                 Interlocked.Add(ref _peersFound, result.Peers.Count);
+                Interlocked.Increment(ref _lookups);
                 if (result.Peers.Count > 0)
                     logger.LogInformation("DHT lookup for {InfoHash}: {Peers} peers, announced to {Nodes} nodes", infoHash, result.Peers.Count, result.Acknowledged);
                 else

@@ -26,4 +26,10 @@ internal sealed class KnownPeer(IPEndPoint endPoint, PeerSource source = PeerSou
     public int DialFailures { get; set; }
 
     public long LastFailureTicks { get; set; }
+
+    /// <summary>Why the last dial failed (null: it has not failed, or the last one succeeded).</summary>
+    public Diagnosis.DialFailureKind? LastFailureKind { get; set; }
+
+    /// <summary>The last failed dial's error text.</summary>
+    public string? LastFailureMessage { get; set; }
 }

@@ -14,7 +14,7 @@ namespace P2PShare.Engine;
 /// again after an exponential back-off with jitter. Guarded by the torrent session's lock, which it
 /// shares: a finished dial takes it itself.
 /// </summary>
-internal sealed class PeerDialer
+internal sealed partial class PeerDialer
 {
     private readonly object _gate;
     private readonly Handshake _ourHandshake;
@@ -172,6 +172,7 @@ internal sealed class PeerDialer
     private async Task DialAsync(KnownPeer known, CancellationToken cancellationToken)
     {
         PeerConnection? connection = null;
+        Exception? failure = null;
         try
         {
             connection = await _pipeline.ExecuteAsync(
@@ -181,6 +182,7 @@ internal sealed class PeerDialer
         catch (Exception error) when (error is not OperationCanceledException)
         {
             _logger.LogDebug("Could not connect to {Peer}: {Reason}", known.EndPoint, error.Message);
+            failure = error;
         }
         catch (OperationCanceledException)
         {
@@ -195,10 +197,14 @@ internal sealed class PeerDialer
                 known.GivenUp = true;
                 known.DialFailures++;
                 known.LastFailureTicks = _time.GetTimestamp();
+                if (failure is not null)
+                    RecordFailure(known, failure);
             }
             else
             {
                 known.DialFailures = 0;
+                known.LastFailureKind = null;
+                known.LastFailureMessage = null;
             }
         }
         if (connection is not null)

@@ -36,6 +36,12 @@ public sealed class ManagedTorrent
     /// <summary>Why the torrent is in <see cref="TorrentState.Error"/>.</summary>
     public string? Error => Runner?.Error;
 
+    /// <summary>
+    /// Why the torrent is slow or stuck (or that it is fine): findings with their evidence, most severe first. Null while
+    /// queued, paused or checking. For the CLI's --why, the RPC and the web UI.
+    /// </summary>
+    public Engine.Diagnosis.TorrentDiagnosis? Diagnose() => Run is { IsCompleted: false } ? Runner?.Diagnose() : null;
+
     /// <summary>Completes when the current run ends (normally or with an error, never throwing).</summary>
     public Task Completion => Run is null ? Task.CompletedTask : Run.ContinueWith(_ => { }, TaskScheduler.Default);
 }

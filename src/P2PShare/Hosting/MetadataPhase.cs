@@ -14,7 +14,7 @@ namespace P2PShare.Hosting;
 /// metadata fetched from peers (the link's trackers, its x.pe addresses and --peer, and peers that dial us),
 /// checked against the info-hash and saved there as &lt;info-hash&gt;.torrent so a restart skips this phase.
 /// </summary>
-internal sealed class MetadataPhase(TorrentRunOptions options, IRunObserver observer, ILoggerFactory loggers, TimeProvider time)
+internal sealed partial class MetadataPhase(TorrentRunOptions options, IRunObserver observer, ILoggerFactory loggers, TimeProvider time)
 {
     /// <summary>The 'left' we announce before the size is known (as libtorrent does): non-zero, so trackers count us as a leecher.</summary>
     private const long UnknownLeft = 16 * 1024;
@@ -55,6 +55,7 @@ internal sealed class MetadataPhase(TorrentRunOptions options, IRunObserver obse
         MagnetLink magnet, IReadOnlyList<IPEndPoint> peers, ClientEngine engine, Random random, string stateDirectory, CancellationToken cancellationToken)
     {
         var listener = engine;
+        _dht = engine.Dht;
         var peerId = engine.PeerId;
         var label = magnet.DisplayName is { Length: > 0 } name ? $"{name} ({magnet.InfoHash})" : magnet.InfoHash.ToString();
         observer.Message($"Fetching metadata for {label} from peers, listening on port {listener.Port}");
@@ -63,8 +64,10 @@ internal sealed class MetadataPhase(TorrentRunOptions options, IRunObserver obse
         var engineOptions = options.Engine with { AdvertisedPort = listener.Port };
         await using var fetcher = new MetadataFetcher(magnet, peerId, engineOptions, time, loggers.CreateLogger<MetadataFetcher>(), engine.Resources);
         fetcher.AddPeers(peers);
+        _fetcher = fetcher;
         await using var trackers = new TrackerManager(magnet.Trackers.Select(url => (IReadOnlyList<string>)[url]).ToList(), options.Trackers,
             loggers.CreateLogger<TrackerManager>(), time, random, engine.TrackerHttp);
+        _trackers = trackers;
         engine.Register(magnet.InfoHash, fetcher);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var fetch = fetcher.RunAsync(stop.Token);
@@ -74,7 +77,7 @@ internal sealed class MetadataPhase(TorrentRunOptions options, IRunObserver obse
             AnnounceAsync(trackers, fetcher, peerId, listener.Port, stop.Token),
         };
         if (engine.Dht is { } dht)
-            tasks.Add(new DhtPeerFinder(dht, magnet.InfoHash, listener.Port, time, _logger).RunAsync(
+            tasks.Add((_dhtFinder = new DhtPeerFinder(dht, magnet.InfoHash, listener.Port, time, _logger)).RunAsync(
                 found => fetcher.AddPeers(found, PeerSource.Dht), () => fetcher.Progress().PeersWithMetadata == 0, stop.Token));
         try
         {
@@ -82,6 +85,7 @@ internal sealed class MetadataPhase(TorrentRunOptions options, IRunObserver obse
         }
         finally
         {
+            _fetcher = null;
             engine.Unregister(magnet.InfoHash, fetcher);
             await stop.CancelAsync().ConfigureAwait(false);
             await Task.WhenAll(tasks).WaitAsync(TimeSpan.FromSeconds(10), CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
@@ -117,10 +121,11 @@ internal sealed class MetadataPhase(TorrentRunOptions options, IRunObserver obse
             await tick.ConfigureAwait(false);
             var progress = fetcher.Progress();
             observer.FetchingMetadata(progress);
+            _history.ObserveMetadata(progress);
             if (progress.PeersWithMetadata > 0)
                 lastPeerAt = time.GetUtcNow();
             else if (time.GetUtcNow() - lastPeerAt > options.GiveUpWithoutPeers)
-                throw new TimeoutException($"no peer gave the metadata for {options.GiveUpWithoutPeers.TotalSeconds:0} s ({progress.Peers} connected; trackers: {TorrentRunner.DescribeTrackers(trackers)})");
+                throw new TimeoutException($"no peer gave the metadata for {options.GiveUpWithoutPeers.TotalSeconds:0} s ({progress.Peers} connected; trackers: {TorrentRunner.DescribeTrackers(trackers)}){DiagnosisSuffix()}");
         }
         await fetch.ConfigureAwait(false);
     }

@@ -47,6 +47,9 @@ public sealed record TorrentRunOptions
     /// <summary>Give up with an error when no peer has been connected for this long.</summary>
     public TimeSpan GiveUpWithoutPeers { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>Give up with an error (carrying the diagnosis) when the download made no progress for this long; null: never.</summary>
+    public TimeSpan? GiveUpWithoutProgress { get; init; }
+
     /// <summary>Show the peer list (client, rates, score, state) every few seconds.</summary>
     public bool ShowPeers { get; init; }
 

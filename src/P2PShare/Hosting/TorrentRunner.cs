@@ -15,7 +15,7 @@ namespace P2PShare.Hosting;
 /// downloads, saves resume data atomically while it goes, then seeds until the limits or cancellation,
 /// and always leaves the data flushed, the resume data saved and the trackers told we stopped.
 /// </summary>
-public sealed class TorrentRunner
+public sealed partial class TorrentRunner
 {
     private readonly TorrentRunOptions options;
     private readonly IRunObserver observer;
@@ -106,6 +106,7 @@ public sealed class TorrentRunner
             {
                 extraPeers = [.. extraPeers, .. await PeerAddresses.ResolveAsync(magnet.PeerAddresses, _logger, cancellationToken).ConfigureAwait(false)];
                 var phase = new MetadataPhase(options, observer, loggers, time);
+                _metadataPhase = phase;
                 var saved = await phase.LoadSavedAsync(magnet, resumeStore.StateDirectory, cancellationToken).ConfigureAwait(false);
                 if (saved is not null)
                 {
@@ -173,6 +174,7 @@ public sealed class TorrentRunner
             torrent.Name, torrent.InfoHash, have.CountSet, torrent.PieceCount, port, adopted.Count);
 
         await using var trackers = new TrackerManager(torrent.AnnounceTiers, options.Trackers, loggers.CreateLogger<TrackerManager>(), time, random, engine.TrackerHttp);
+        _trackers = trackers;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var baseline = previous;
         var saver = new ResumeSaver(torrent, options.DataDirectory, resumeStore, storage, session, baseline, _logger, time);
@@ -186,6 +188,7 @@ public sealed class TorrentRunner
         if (engine.Dht is { } dht && !torrent.IsPrivate)
         {
             var finder = new DhtPeerFinder(dht, torrent.InfoHash, port, time, _logger);
+            (_dht, _dhtFinder) = (dht, finder);
             tasks.Add(finder.RunAsync(peers => session.AddPeers(peers, PeerSource.Dht),
                 () => { var p = session.Progress(); return !p.IsComplete && p.Peers < options.Engine.MaxPeers / 2; }, stop.Token));
         }
@@ -218,6 +221,7 @@ public sealed class TorrentRunner
         var lastPeerAt = time.GetUtcNow();
         var seedingSince = wasComplete ? time.GetUtcNow() : (DateTimeOffset?)null;
         var ticks = 0;
+        var history = _history = new RunHistory(time);
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
         Task<bool>? tick = null;
         // Completion is acted on at once, not at the next tick: a --no-seed download would otherwise idle for up
@@ -241,6 +245,7 @@ public sealed class TorrentRunner
                 await faulted.ConfigureAwait(false);
             var progress = session.Progress();
             var complete = progress.IsComplete;
+            CheckProgress(history, progress);
             observer.Progress(complete ? RunPhase.Seeding : RunPhase.Downloading, progress, port);
             if (options.ShowPeers && ++ticks % 5 == 0)
                 observer.Peers(session.PeerList());
@@ -262,7 +267,7 @@ public sealed class TorrentRunner
             if (progress.Peers > 0 || complete)
                 lastPeerAt = time.GetUtcNow();
             else if (time.GetUtcNow() - lastPeerAt > options.GiveUpWithoutPeers)
-                throw new TimeoutException($"no peer could be reached for {options.GiveUpWithoutPeers.TotalSeconds:0} s (trackers: {DescribeTrackers(trackers)})");
+                throw new TimeoutException($"no peer could be reached for {options.GiveUpWithoutPeers.TotalSeconds:0} s (trackers: {DescribeTrackers(trackers)}){DiagnosisSuffix()}");
         }
     }
 

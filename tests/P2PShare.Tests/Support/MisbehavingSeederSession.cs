@@ -103,7 +103,8 @@ internal sealed class MisbehavingSeederSession(MisbehavingSeeder seeder, int num
             bitfield[i / 8] |= (byte)(0x80 >> (i % 8));
         }
         await stream.WriteAsync(RawPeerWire.Message(RawPeerWire.Bitfield, bitfield), token).ConfigureAwait(false);
-        await stream.WriteAsync(RawPeerWire.Message(RawPeerWire.Unchoke, []), token).ConfigureAwait(false);
+        if (Behaviour != SeederMisbehaviour.NeverUnchoke)
+            await stream.WriteAsync(RawPeerWire.Message(RawPeerWire.Unchoke, []), token).ConfigureAwait(false);
 
         if (Behaviour == SeederMisbehaviour.UnrequestedPiece)
         {

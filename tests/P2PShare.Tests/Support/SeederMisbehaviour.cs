@@ -29,4 +29,7 @@ public enum SeederMisbehaviour
 
     /// <summary>Offers ut_metadata with a metadata_size of 1 TiB; data blocks are honest.</summary>
     AbsurdMetadataSize,
+
+    /// <summary>Has every piece (bitfield) but never unchokes: connected, useless.</summary>
+    NeverUnchoke,
 }

@@ -24,6 +24,8 @@ public sealed class DiskQueue : IAsyncDisposable
     private readonly ILogger _logger;
     private long _held;
     private long _highWater;
+    private double _averageJobMilliseconds;
+    private long _jobs;
     private int _largestJob;
     private int _running;
     private bool _disposed;
@@ -70,6 +72,16 @@ public sealed class DiskQueue : IAsyncDisposable
         {
             lock (_lock)
                 return _waiting.Count;
+        }
+    }
+
+    /// <summary>Mean time a job (hash and write of a piece) took recently, in milliseconds (a moving average); null before the first.</summary>
+    public double? AverageJobMilliseconds
+    {
+        get
+        {
+            lock (_lock)
+                return _jobs == 0 ? null : _averageJobMilliseconds;
         }
     }
 
@@ -190,6 +202,7 @@ public sealed class DiskQueue : IAsyncDisposable
         await foreach (var job in _admitted.Reader.ReadAllAsync().ConfigureAwait(false))
         {
             Interlocked.Increment(ref _running);
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
             try
             {
                 await job.RunAsync(_stopping.Token).ConfigureAwait(false);
@@ -200,6 +213,7 @@ public sealed class DiskQueue : IAsyncDisposable
                 _logger.LogError(error, "Disk job failed outside its work");
             }
             Interlocked.Decrement(ref _running);
+            RecordJobTime(System.Diagnostics.Stopwatch.GetElapsedTime(started));
             Release(job);
             job.Complete();
         }
@@ -242,6 +256,16 @@ public sealed class DiskQueue : IAsyncDisposable
         foreach (var room in _roomWaiters)
             room.TrySetResult();
         _roomWaiters.Clear();
+    }
+
+    private void RecordJobTime(TimeSpan took)
+    {
+        lock (_lock)
+        {
+            // An exponential moving average over about the last 16 jobs.
+            _averageJobMilliseconds = _jobs == 0 ? took.TotalMilliseconds : _averageJobMilliseconds + (took.TotalMilliseconds - _averageJobMilliseconds) / 16;
+            _jobs++;
+        }
     }
 
     private bool FitsLocked(int bytes) => _held == 0 || _held + bytes <= Options.MemoryBudgetBytes;

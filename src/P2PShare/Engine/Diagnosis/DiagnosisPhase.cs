@@ -1,0 +1,9 @@
+namespace P2PShare.Engine.Diagnosis;
+
+/// <summary>What the torrent is doing when it is diagnosed.</summary>
+public enum DiagnosisPhase
+{
+    FetchingMetadata,
+    Downloading,
+    Seeding,
+}

@@ -1,0 +1,9 @@
+namespace P2PShare.Engine.Diagnosis;
+
+/// <summary>How much a finding matters: a problem stops the download, a warning slows it, info explains.</summary>
+public enum FindingSeverity
+{
+    Info,
+    Warning,
+    Problem,
+}
