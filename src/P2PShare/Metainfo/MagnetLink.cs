@@ -81,7 +81,7 @@ public sealed record MagnetLink(
         }
         infoHash ??= infoHashV2?.Truncated;
         if (infoHash is null)
-            throw new MetainfoException("magnet link has no 'xt=urn:btih:' or 'xt=urn:btmh:' info-hash");
+            throw new MetainfoException("magnet link has no 'xt=urn:btih:' info-hash (nor a v2 'xt=urn:btmh:1220' one)");
         return new MagnetLink(infoHash, name, trackers, webSeeds, peers) { InfoHashV2 = infoHashV2 };
     }
 
