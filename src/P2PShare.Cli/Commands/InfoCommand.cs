@@ -40,6 +40,9 @@ internal static class InfoCommand
         w.WriteLine($"Name:        {OneLine(torrent.Name)}");
         w.WriteLine($"Info-hash:   {torrent.InfoHash.Hex}");
         w.WriteLine($"             {torrent.InfoHash.Base32} (base32)");
+        if (torrent.V2 is { } v2)
+            w.WriteLine($"Info-hash v2: {v2.InfoHash.Hex}");
+        w.WriteLine($"Version:     {VersionText(torrent.Version)}");
         w.WriteLine($"Total size:  {ByteSize.Format(torrent.TotalLength)} ({torrent.TotalLength} bytes)");
         w.WriteLine($"Pieces:      {torrent.PieceCount} × {ByteSize.Format(torrent.PieceLength)} ({torrent.PieceLength} bytes)");
         w.WriteLine($"Private:     {(torrent.IsPrivate ? "yes" : "no")}");
@@ -67,9 +70,18 @@ internal static class InfoCommand
         {
             var path = torrent.IsMultiFile ? torrent.Name + "/" + file.DisplayPath : file.DisplayPath;
             w.WriteLine($"  {OneLine(path)}  {ByteSize.Format(file.Length)} ({file.Length} bytes)");
+            if (file.PiecesRoot is { } root)
+                w.WriteLine($"    pieces root {Convert.ToHexStringLower(root)}");
         }
         return w.ToString();
     }
+
+    private static string VersionText(TorrentVersion version) => version switch
+    {
+        TorrentVersion.V2 => "v2 (BEP 52)",
+        TorrentVersion.Hybrid => "hybrid (v1 + v2)",
+        _ => "v1",
+    };
 
     internal static string TorrentJson(Torrent torrent) => WriteJson(writer =>
     {
@@ -77,6 +89,8 @@ internal static class InfoCommand
         writer.WriteString("name", torrent.Name);
         writer.WriteString("infoHash", torrent.InfoHash.Hex);
         writer.WriteString("infoHashBase32", torrent.InfoHash.Base32);
+        WriteNullable(writer, "infoHashV2", torrent.V2?.InfoHash.Hex);
+        writer.WriteString("version", torrent.Version.ToString().ToLowerInvariant());
         writer.WriteNumber("totalSize", torrent.TotalLength);
         writer.WriteNumber("pieceLength", torrent.PieceLength);
         writer.WriteNumber("pieceCount", torrent.PieceCount);
@@ -112,6 +126,7 @@ internal static class InfoCommand
             writer.WriteNumber("length", file.Length);
             writer.WriteNumber("offset", file.Offset);
             writer.WriteBoolean("padding", file.IsPadding);
+            WriteNullable(writer, "piecesRoot", file.PiecesRoot is { } root ? Convert.ToHexStringLower(root) : null);
             writer.WriteEndObject();
         }
         writer.WriteEndArray();
@@ -124,6 +139,8 @@ internal static class InfoCommand
         w.WriteLine($"Name:        {OneLine(magnet.DisplayName ?? "(none given)")}");
         w.WriteLine($"Info-hash:   {magnet.InfoHash.Hex}");
         w.WriteLine($"             {magnet.InfoHash.Base32} (base32)");
+        if (magnet.InfoHashV2 is { } v2)
+            w.WriteLine($"Info-hash v2: {v2.Hex}");
         w.WriteLine("(a magnet link: sizes and files are known only after fetching the metadata from peers)");
         w.WriteLine(magnet.Trackers.Count == 0 ? "Trackers:    none" : "Trackers:");
         foreach (var tracker in magnet.Trackers)
@@ -149,6 +166,7 @@ internal static class InfoCommand
         WriteNullable(writer, "name", magnet.DisplayName);
         writer.WriteString("infoHash", magnet.InfoHash.Hex);
         writer.WriteString("infoHashBase32", magnet.InfoHash.Base32);
+        WriteNullable(writer, "infoHashV2", magnet.InfoHashV2?.Hex);
         WriteStrings(writer, "trackers", magnet.Trackers);
         WriteStrings(writer, "webSeeds", magnet.WebSeeds);
         WriteStrings(writer, "peers", magnet.PeerAddresses);

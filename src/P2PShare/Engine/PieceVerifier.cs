@@ -98,9 +98,7 @@ internal sealed class PieceVerifier
         {
             cancellationToken.ThrowIfCancellationRequested();
             var data = piece.Buffer.AsMemory(0, piece.Size);
-            Span<byte> hash = stackalloc byte[20];
-            SHA1.HashData(data.Span, hash);
-            if (!hash.SequenceEqual(_torrent.PieceHash(piece.Index)))
+            if (!IsGood(piece, data.Span))
             {
                 OnHashFailed(piece, SmartBan.Collect(piece));
                 return;
@@ -120,6 +118,32 @@ internal sealed class PieceVerifier
         finally
         {
             piece.Release();
+        }
+    }
+
+    /// <summary>
+    /// SHA-1 for v1 (the hot path as it was); v2 and hybrid pieces go through <see cref="Torrent.CheckPiece"/>, and a
+    /// hybrid whose two hashes disagree stops the download: the torrent itself is inconsistent.
+    /// </summary>
+    private bool IsGood(PieceDownload piece, ReadOnlySpan<byte> data)
+    {
+        if (_torrent.V2 is null)
+        {
+            Span<byte> hash = stackalloc byte[20];
+            SHA1.HashData(data, hash);
+            return hash.SequenceEqual(_torrent.PieceHash(piece.Index));
+        }
+        switch (_torrent.CheckPiece(piece.Index, data))
+        {
+            case PieceCheckResult.Good:
+                return true;
+            case PieceCheckResult.Inconsistent:
+                throw new MetainfoException(
+                    $"torrent {_torrent.Name} is inconsistent: piece {piece.Index} matches one of its v1 (SHA-1) and v2 (merkle) hashes but not the other");
+            case PieceCheckResult.HashesUnknown:
+                throw new InvalidOperationException($"piece {piece.Index} completed before its file's piece layer is known");
+            default:
+                return false;
         }
     }
 

@@ -1,7 +1,7 @@
 namespace P2PShare.Metainfo;
 
-/// <summary>A parsed BitTorrent v1 metainfo (a .torrent), validated and safe to map onto disk.</summary>
-public sealed class Torrent
+/// <summary>A parsed BitTorrent metainfo (a .torrent: v1, v2 or hybrid), validated and safe to map onto disk.</summary>
+public sealed partial class Torrent
 {
     public const int PieceHashLength = 20;
 
@@ -22,7 +22,8 @@ public sealed class Torrent
         Files = files;
         IsMultiFile = isMultiFile;
         TotalLength = files.Count == 0 ? 0 : files[^1].EndOffset;
-        PieceCount = pieceHashes.Length / PieceHashLength;
+        // A v2-only torrent has no SHA-1 list: its pieces follow from the (padded) length.
+        PieceCount = pieceHashes.IsEmpty ? (int)((TotalLength + pieceLength - 1) / pieceLength) : pieceHashes.Length / PieceHashLength;
     }
 
     public InfoHash InfoHash { get; }
@@ -82,6 +83,7 @@ public sealed class Torrent
             CreationDate = CreationDate,
             Comment = Comment,
             CreatedBy = CreatedBy,
+            V2 = V2,
         };
     }
 
@@ -96,5 +98,5 @@ public sealed class Torrent
 
     public long PieceOffset(int index) => (long)index * PieceLength;
 
-    public MagnetLink ToMagnetLink() => new(InfoHash, Name, [.. Trackers], WebSeeds, []);
+    public MagnetLink ToMagnetLink() => new(InfoHash, Name, [.. Trackers], WebSeeds, []) { InfoHashV2 = V2?.InfoHash };
 }

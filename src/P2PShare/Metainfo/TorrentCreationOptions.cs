@@ -22,6 +22,9 @@ public sealed record TorrentCreationOptions
     /// <summary>'creation date'; null writes none.</summary>
     public DateTimeOffset? CreationDate { get; init; }
 
+    /// <summary>BEP 52: <see cref="TorrentVersion.V2"/> or <see cref="TorrentVersion.Hybrid"/> (v1 and v2 in one, as libtorrent makes by default).</summary>
+    public TorrentVersion Version { get; init; } = TorrentVersion.V1;
+
     /// <summary>A file to leave out of a directory (the output torrent itself when it is written inside the source).</summary>
     public string? ExcludePath { get; init; }
 }

@@ -5,7 +5,7 @@ using P2PShare.Metainfo.Hashing;
 namespace P2PShare.Metainfo;
 
 /// <summary>Makes BitTorrent v1 .torrent files from a file or a directory.</summary>
-public static class TorrentCreator
+public static partial class TorrentCreator
 {
     public static string DefaultCreatedBy { get; } = "P2PShare/" + ProductVersion();
 
@@ -56,6 +56,8 @@ public static class TorrentCreator
         TorrentPlan plan, TorrentCreationOptions options, IProgress<long>? bytesHashed, CancellationToken cancellationToken,
         int? degreeOfParallelism = null)
     {
+        if (options.Version != TorrentVersion.V1)
+            return await CreateV2Async(plan, options, bytesHashed, cancellationToken, degreeOfParallelism).ConfigureAwait(false);
         var pieces = new byte[plan.PieceCount * Torrent.PieceHashLength];
         var sources = plan.Files.Select(f => new HashSource(f.FullPath, f.Length)).ToList();
         await ParallelPieceHasher.HashAsync(sources, plan.PieceLength,
@@ -84,10 +86,18 @@ public static class TorrentCreator
         {
             info["length"] = new BInteger(plan.Files[0].Length);
         }
+        return EncodeTop(info, options, null);
+    }
+
+    /// <summary>The whole torrent around an info dictionary: the private flag, trackers, web seeds, comment, dates.</summary>
+    private static byte[] EncodeTop(BDictionary info, TorrentCreationOptions options, BDictionary? pieceLayers)
+    {
         if (options.IsPrivate)
             info["private"] = new BInteger(1);
 
         var top = new BDictionary { ["info"] = info };
+        if (pieceLayers is { Count: > 0 })
+            top["piece layers"] = pieceLayers;
         var trackers = options.Trackers.Select(t => t.Trim()).Where(t => t.Length > 0).Distinct(StringComparer.Ordinal).ToList();
         if (trackers.Count > 0)
             top["announce"] = new BString(trackers[0]);

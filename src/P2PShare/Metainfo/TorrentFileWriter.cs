@@ -11,7 +11,7 @@ public static class TorrentFileWriter
         ArgumentNullException.ThrowIfNull(torrent);
         var writer = new ArrayBufferWriter<byte>();
         writer.Write("d"u8);
-        // Keys in bencode's sorted order: announce, announce-list, info, url-list.
+        // Keys in bencode's sorted order: announce, announce-list, info, piece layers, url-list.
         if (torrent.AnnounceTiers.Count > 0)
         {
             Pair(writer, "announce", new BString(torrent.AnnounceTiers[0][0]));
@@ -19,6 +19,13 @@ public static class TorrentFileWriter
         }
         BencodeEncoder.Encode(new BString("info"), writer);
         writer.Write(torrent.InfoBytes.Span);
+        if (torrent.V2 is { PieceLayers.Count: > 0 } v2)
+        {
+            var layers = new BDictionary();
+            foreach (var (root, layer) in v2.PieceLayers)
+                layers.Set(new BString(Convert.FromHexString(root)), new BString(layer));
+            Pair(writer, "piece layers", layers);
+        }
         if (torrent.WebSeeds.Count > 0)
             Pair(writer, "url-list", new BList(torrent.WebSeeds.Select(url => (BValue)new BString(url))));
         writer.Write("e"u8);

@@ -4,7 +4,7 @@ using P2PShare.Bencode;
 namespace P2PShare.Metainfo;
 
 /// <summary>Reads .torrent files, refusing anything that is malformed or unsafe to map onto disk.</summary>
-public static class TorrentParser
+public static partial class TorrentParser
 {
     /// <summary>Real torrents are far smaller; a larger file is refused before it is read.</summary>
     public const long MaxTorrentFileSize = 64L * 1024 * 1024;
@@ -46,6 +46,7 @@ public static class TorrentParser
         var torrent = ParseInfo(info);
         return new Torrent(torrent.InfoHash, torrent.InfoBytes, torrent.Name, torrent.PieceLength, torrent.PieceHashes, torrent.Files, torrent.IsMultiFile)
         {
+            V2 = torrent.V2 is null ? null : ReadPieceLayers(torrent, top),
             AnnounceTiers = ReadAnnounceTiers(top),
             WebSeeds = ReadWebSeeds(top),
             IsPrivate = info.Get<BInteger>("private")?.Value == 1,
@@ -77,6 +78,7 @@ public static class TorrentParser
             throw new MetainfoException($"metadata has info-hash {torrent.InfoHash}, the magnet link {magnet.InfoHash}");
         return new Torrent(torrent.InfoHash, torrent.InfoBytes, torrent.Name, torrent.PieceLength, torrent.PieceHashes, torrent.Files, torrent.IsMultiFile)
         {
+            V2 = torrent.V2,
             AnnounceTiers = magnet.Trackers.Select(url => (IReadOnlyList<string>)[url]).ToList(),
             WebSeeds = magnet.WebSeeds,
             IsPrivate = info.Get<BInteger>("private")?.Value == 1,
@@ -86,9 +88,9 @@ public static class TorrentParser
     /// <summary>Parses a bare info dictionary (as received by metadata exchange) into a torrent without trackers.</summary>
     public static Torrent ParseInfo(BDictionary info)
     {
-        var isV1 = info.ContainsKey("pieces");
-        if (!isV1 && (info.ContainsKey("file tree") || info.Get<BInteger>("meta version")?.Value == 2))
-            throw new MetainfoException("BitTorrent v2 is not supported yet (this torrent has no v1 part)");
+        var isV2 = IsV2(info);
+        if (isV2 && !info.ContainsKey("pieces"))
+            return ParseV2Only(info);
 
         var name = ReadName(info);
         var pieceLengthValue = info.Get<BInteger>("piece length")?.Value
@@ -113,7 +115,8 @@ public static class TorrentParser
 
         var infoHash = new InfoHash(SHA1.HashData(info.Raw.Span.IsEmpty ? BencodeEncoder.Encode(info) : info.Raw.Span));
         var infoBytes = info.Raw.IsEmpty ? BencodeEncoder.Encode(info) : info.Raw;
-        return new Torrent(infoHash, infoBytes, name, pieceLength, pieces.Bytes, files, isMultiFile);
+        var v1 = new Torrent(infoHash, infoBytes, name, pieceLength, pieces.Bytes, files, isMultiFile);
+        return isV2 ? AttachHybrid(v1, info) : v1;
     }
 
     private static string ReadName(BDictionary info)

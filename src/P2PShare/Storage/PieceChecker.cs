@@ -31,9 +31,15 @@ public static class PieceChecker
             throw new ArgumentException($"the piece set has {only.Length} bits, the torrent {torrent.PieceCount} pieces", nameof(only));
         var paths = new ContentPaths(torrent, directory);
         var matches = new bool[torrent.PieceCount];
-        if (only is null || only.IsComplete)
+        if (torrent.V2 is not null && only is null)
+        {
+            // v2 and hybrid pieces are checked against the merkle trees too, which needs each piece's data.
+            only = new Bitfield(torrent.PieceCount);
+            only.SetAll();
+        }
+        if (torrent.V2 is null && (only is null || only.IsComplete))
             await CheckAllAsync(torrent, paths, matches, progress, cancellationToken, degreeOfParallelism).ConfigureAwait(false);
-        else if (!only.IsEmpty)
+        else if (only is { IsEmpty: false })
             await CheckSomeAsync(torrent, paths, only, matches, progress, cancellationToken, degreeOfParallelism).ConfigureAwait(false);
 
         var verified = new Bitfield(torrent.PieceCount);
@@ -87,9 +93,7 @@ public static class PieceChecker
             {
                 if (await TryReadPieceAsync(layout, paths, handles, piece, buffer.AsMemory(0, size), token).ConfigureAwait(false))
                 {
-                    Span<byte> hash = stackalloc byte[SHA1.HashSizeInBytes];
-                    SHA1.HashData(buffer.AsSpan(0, size), hash);
-                    matches[piece] = hash.SequenceEqual(torrent.PieceHash(piece));
+                    matches[piece] = torrent.CheckPiece(piece, buffer.AsSpan(0, size)) == PieceCheckResult.Good;
                 }
             }
             finally

@@ -41,8 +41,8 @@ public sealed class MagnetLinkTests
     }
 
     [TestCase("http://example.com/?xt=urn:btih:" + Hex, "not a magnet link (it must start with 'magnet:?')")]
-    [TestCase("magnet:?dn=x", "magnet link has no 'xt=urn:btih:' info-hash (BitTorrent v2-only magnets are not supported yet)")]
-    [TestCase("magnet:?xt=urn:btmh:1220aaaa", "magnet link has no 'xt=urn:btih:' info-hash (BitTorrent v2-only magnets are not supported yet)")]
+    [TestCase("magnet:?dn=x", "magnet link has no 'xt=urn:btih:' info-hash (nor a v2 'xt=urn:btmh:1220' one)")]
+    [TestCase("magnet:?xt=urn:btmh:1220aaaa", "magnet link v2 info-hash 'aaaa' is not 64 hex characters")]
     [TestCase("magnet:?xt=urn:btih:1234", "magnet link info-hash '1234' is neither 40 hex nor 32 base32 characters")]
     [TestCase("magnet:?xt=urn:btih:zz474e86c95b19b8bcfdb92bc12c9d44667cfa36", "magnet link info-hash 'zz474e86c95b19b8bcfdb92bc12c9d44667cfa36' is neither 40 hex nor 32 base32 characters")]
     [TestCase("magnet:?xt=urn:btih:2JDU5BWJLMM3RPH5XEV4CLE5IRTHZ6R1", "magnet link info-hash '2JDU5BWJLMM3RPH5XEV4CLE5IRTHZ6R1' is neither 40 hex nor 32 base32 characters")]

@@ -119,7 +119,7 @@ public sealed class TorrentParserTests
             ["piece length"] = new BInteger(16384),
             ["meta version"] = new BInteger(2),
             ["file tree"] = new BDictionary { ["a"] = new BDictionary { [""] = new BDictionary { ["length"] = new BInteger(5) } } },
-        }), "BitTorrent v2 is not supported yet (this torrent has no v1 part)");
+        }), "file 'a' has no 'pieces root'");
     }
 
     [TestCaseSource(nameof(Hostile))]
@@ -135,8 +135,12 @@ public sealed class TorrentParserTests
     {
         var info = TorrentBuilder.SingleFileInfo(length: 5, name: "a");
         info["meta version"] = new BInteger(2);
-        info["file tree"] = new BDictionary { ["a"] = new BDictionary { [""] = new BDictionary { ["length"] = new BInteger(5) } } };
+        info["file tree"] = new BDictionary
+        {
+            ["a"] = new BDictionary { [""] = new BDictionary { ["length"] = new BInteger(5), ["pieces root"] = new BString(new byte[32]) } },
+        };
         var torrent = TorrentParser.Parse(TorrentBuilder.Torrent(info, top => top["piece layers"] = new BDictionary()));
+        Assert.That(torrent.Version, Is.EqualTo(TorrentVersion.Hybrid));
         Assert.That(torrent.InfoHash.Hex, Is.EqualTo(TorrentBuilder.InfoHashHex(info)));
         Assert.That(torrent.TotalLength, Is.EqualTo(5));
         Assert.That(torrent.Files.Single().DisplayPath, Is.EqualTo("a"));

@@ -3,7 +3,9 @@ using System.Text.Json;
 namespace P2PShare.Tests.Support;
 
 /// <summary>What lt_create.py reports about a torrent it made.</summary>
-public sealed record CreatedTorrent(string TorrentPath, string InfoHash, string Name, int PieceLength, int NumPieces, long TotalSize, int Files);
+/// <param name="InfoHashV2">The SHA-256 info-hash of a v2 or hybrid torrent; empty for v1.</param>
+public sealed record CreatedTorrent(string TorrentPath, string InfoHash, string Name, int PieceLength, int NumPieces, long TotalSize, int Files,
+    string InfoHashV2 = "");
 
 /// <summary>Makes .torrent files with libtorrent (scripts/swarm/lt_create.py).</summary>
 public static class LibtorrentTorrent
@@ -41,6 +43,7 @@ public static class LibtorrentTorrent
             json.GetProperty("piece_length").GetInt32(),
             json.GetProperty("num_pieces").GetInt32(),
             json.GetProperty("total_size").GetInt64(),
-            json.GetProperty("files").GetInt32());
+            json.GetProperty("files").GetInt32(),
+            json.TryGetProperty("info_hash_v2", out var v2) ? v2.GetString() ?? "" : "");
     }
 }

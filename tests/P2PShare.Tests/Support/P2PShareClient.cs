@@ -66,9 +66,14 @@ public sealed partial class P2PShareClient : IAsyncDisposable
     /// torrent path and its info-hash (parsed from the output). Fails the test when create fails.
     /// </summary>
     public static async Task<P2PShareTorrent> CreateTorrentAsync(string source, string output, IEnumerable<string>? trackers = null,
-        int? pieceSizeKiB = null, string? workDirectory = null, CancellationToken cancellationToken = default, IEnumerable<string>? webSeeds = null)
+        int? pieceSizeKiB = null, string? workDirectory = null, CancellationToken cancellationToken = default, IEnumerable<string>? webSeeds = null,
+        string? format = null)
     {
         var args = new List<string> { "create", source, "-o", output, "--no-date" };
+        if (format is "v2" or "hybrid")
+        {
+            args.Add("--" + format);
+        }
         foreach (var webSeed in webSeeds ?? [])
         {
             args.AddRange(["--web-seed", webSeed]);
