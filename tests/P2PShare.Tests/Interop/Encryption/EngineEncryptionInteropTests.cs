@@ -89,6 +89,42 @@ public sealed class EngineEncryptionInteropTests
     }
 
     [Test]
+    public async Task Downloads_from_and_seeds_to_qBittorrent_with_encryption_forced(CancellationToken ct)
+    {
+        // One qBittorrent ("encryption": 1 = forced): it seeds torrent A to our download and leeches torrent B from our
+        // seeder; both our ends run --encryption require, so neither side would accept a plaintext connection.
+        RequiredTool.Ensure("qbittorrent-nox");
+        var (temp, source, torrent) = await CreateAsync("qbt-forced-a", 2 * 1024 * 1024 + 5, 68, ct);
+        await using var _t = temp;
+        var sourceB = TestData.CreateFile(temp.Combine("seed-b", "qbt-forced-b.bin"), 2 * 1024 * 1024 + 7, 69);
+        var torrentB = await P2PShareClient.CreateTorrentAsync(sourceB, temp.Combine("qbt-forced-b.torrent"), pieceSizeKiB: PieceSizeKiB, cancellationToken: ct);
+        await using var qbittorrent = await QbittorrentPeer.StartAsync(temp.CreateSubdirectory("qbt"), ct);
+        await qbittorrent.SetPreferencesAsync(new System.Text.Json.Nodes.JsonObject { ["encryption"] = 1 }, ct);
+        var forced = await qbittorrent.GetPreferencesAsync(ct);
+        Assert.That(forced.GetProperty("encryption").GetInt32(), Is.EqualTo(1), "qBittorrent took encryption = forced");
+        await qbittorrent.AddTorrentAsync(torrent.TorrentPath, temp.Combine("seed"), torrent.InfoHash, cancellationToken: ct);
+        await qbittorrent.WaitForInfoAsync(torrent.InfoHash, i => i.IsComplete, TimeSpan.FromSeconds(30), "qBittorrent to verify its data and seed", ct);
+
+        var output = temp.CreateSubdirectory("out");
+        await using (var downloader = P2PShareClient.StartDownload(temp.Path, torrent.TorrentPath, output,
+            "--peer", $"127.0.0.1:{qbittorrent.PeerPort}", "--no-seed", "--give-up-after", "30", "--encryption", "require", "--verbose"))
+        {
+            await downloader.WaitForSuccessAsync(TimeSpan.FromSeconds(40), ct);
+            DownloadCheck.SameContent(source, output, downloader);
+            Assert.That(downloader.ReadLog(), Does.Contain($"Connected to 127.0.0.1:{qbittorrent.PeerPort} over tcp+rc4"), downloader.Describe());
+        }
+
+        await using var seeder = P2PShareClient.StartSeed(temp.Path, torrentB.TorrentPath, temp.Combine("seed-b"), "--encryption", "require", "--verbose");
+        var port = await seeder.WaitUntilListeningAsync(TimeSpan.FromSeconds(30), ct);
+        var qbOut = temp.CreateSubdirectory("qbt-out");
+        await qbittorrent.AddTorrentAsync(torrentB.TorrentPath, qbOut, torrentB.InfoHash, cancellationToken: ct);
+        await qbittorrent.AddPeersAsync(torrentB.InfoHash, [SeedScenarioLoopback(port)], ct);
+        await qbittorrent.WaitForInfoAsync(torrentB.InfoHash, i => i.IsComplete, TimeSpan.FromSeconds(40), "qBittorrent to download B from our seeder", ct);
+        Assert.That(TestData.Sha256File(Path.Combine(qbOut, Path.GetFileName(sourceB))), Is.EqualTo(TestData.Sha256File(sourceB)), seeder.Describe());
+        Assert.That(seeder.ReadLog(), Does.Match(@"(Incoming connection from|Connected to) 127\.0\.0\.1:\d+ over ""?tcp\+rc4"), seeder.Describe());
+    }
+
+    [Test]
     public async Task Require_refuses_a_plaintext_only_libtorrent_peer_both_ways(CancellationToken ct)
     {
         RequiredTool.EnsureLibtorrent();
