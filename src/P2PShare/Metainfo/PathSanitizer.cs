@@ -8,6 +8,9 @@ namespace P2PShare.Metainfo;
 /// </summary>
 internal static class PathSanitizer
 {
+    /// <summary>What a control character in a name becomes on disk (as libtorrent does).</summary>
+    public const char ControlReplacement = '_';
+
     public static IReadOnlyList<string> ReadPath(BDictionary entry, int fileIndex)
     {
         var pathValue = entry["path.utf-8"] as BList ?? entry["path"] as BList
@@ -39,6 +42,7 @@ internal static class PathSanitizer
             throw new MetainfoException($"{where} component contains a NUL byte");
         if (text.Length > 255)
             throw new MetainfoException($"{where} component is longer than 255 characters");
-        return text;
+        // Newlines, tabs, ESC, BEL, DEL... in a file name reach terminals and scripts that list the directory.
+        return DisplayText.OneLine(text, ControlReplacement);
     }
 }
