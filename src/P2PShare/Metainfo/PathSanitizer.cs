@@ -17,6 +17,8 @@ internal static class PathSanitizer
             ?? throw new MetainfoException($"file {fileIndex} has no 'path' list");
         if (pathValue.Count == 0)
             throw new MetainfoException($"file {fileIndex} has an empty path");
+        if (pathValue.Count > MetainfoLimits.MaxPathDepth)
+            throw new MetainfoException($"file {fileIndex} path has {pathValue.Count} components; the limit is {MetainfoLimits.MaxPathDepth}");
         var segments = new List<string>(pathValue.Count);
         foreach (var component in pathValue)
         {
@@ -24,6 +26,9 @@ internal static class PathSanitizer
                 throw new MetainfoException($"file {fileIndex} has a path component that is not a string");
             segments.Add(CheckComponent(text, $"file {fileIndex} path"));
         }
+        var length = segments.Sum(segment => segment.Length + 1) - 1;
+        if (length > MetainfoLimits.MaxPathLength)
+            throw new MetainfoException($"file {fileIndex} path is {length} characters long; the limit is {MetainfoLimits.MaxPathLength}");
         return segments;
     }
 
