@@ -11,6 +11,7 @@ internal static class CliApplication
         var root = BuildRoot();
         var parse = root.Parse(RewriteDefaultCommand(args, root));
         var invocation = new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(15) };
+        using var hangup = HangupAsTerminate.Register();
         return await parse.InvokeAsync(invocation).ConfigureAwait(false);
     }
 

@@ -202,6 +202,5 @@ internal static class InfoCommand
     }
 
     /// <summary>Comments may hold newlines or terminal escapes; keep the listing one line per field.</summary>
-    private static string OneLine(string text) =>
-        new(text.Select(c => char.IsControl(c) ? ' ' : c).ToArray());
+    private static string OneLine(string text) => DisplayText.OneLine(text);
 }

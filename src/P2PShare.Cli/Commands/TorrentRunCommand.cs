@@ -76,6 +76,8 @@ internal sealed class TorrentRunCommand
         }
         else if (!File.Exists(torrentPath))
             throw new UserErrorException($"torrent file not found: {torrentPath}");
+        if (File.Exists(dataDirectory))
+            throw new UserErrorException($"{dataDirectory} is a file: the output must be a directory");
         var port = parse.GetValue(Port);
         if (port is < 0 or > IPEndPoint.MaxPort)
             throw new UserErrorException($"--port {port}: must be from 0 to {IPEndPoint.MaxPort}");

@@ -63,7 +63,7 @@ internal static class CliHost
             var exitCode = ErrorReporter.ExitCodeFor(error);
             Console.Error.WriteLine($"p2pshare: error: {ErrorReporter.OneLine(error)}");
             if (verbose)
-                Console.Error.WriteLine(error);
+                Console.Error.WriteLine(string.Join('\n', error.ToString().Split('\n').Select(line => P2PShare.Metainfo.DisplayText.OneLine(line))));
             return exitCode;
         }
         finally
@@ -80,14 +80,14 @@ internal static class CliHost
         try
         {
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(logFile))!);
-            configuration.WriteTo.File(logFile, fileSizeLimitBytes: 50 * 1024 * 1024, rollOnFileSizeLimit: true, retainedFileCountLimit: 3);
+            configuration.WriteTo.File(new SafeTextFormatter(SafeTextFormatter.FileTemplate), logFile, fileSizeLimitBytes: 50 * 1024 * 1024, rollOnFileSizeLimit: true, retainedFileCountLimit: 3);
         }
         catch (Exception error) when (error is IOException or UnauthorizedAccessException)
         {
             // A log that cannot be written must not stop the user's download.
         }
         if (verbose)
-            configuration.WriteTo.Console(standardErrorFromLevel: LogEventLevel.Verbose);
+            configuration.WriteTo.Console(new SafeTextFormatter(SafeTextFormatter.ConsoleTemplate), standardErrorFromLevel: LogEventLevel.Verbose);
         return configuration.CreateLogger();
     }
 

@@ -16,6 +16,6 @@ internal static class ErrorReporter
             FileNotFoundException notFound when notFound.FileName is not null => $"file not found: {notFound.FileName}",
             _ => error.Message,
         };
-        return message.ReplaceLineEndings(" ").Trim();
+        return P2PShare.Metainfo.DisplayText.OneLine(message.ReplaceLineEndings(" ")).Trim();
     }
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using P2PShare.Engine;
 using P2PShare.Cli.Output;
 using P2PShare.Hosting;
+using P2PShare.Metainfo;
 
 namespace P2PShare.Cli.Progress;
 
@@ -21,7 +22,7 @@ internal sealed class ConsoleProgress(TextWriter output, bool isTerminal, TimePr
         lock (_gate)
         {
             ClearLine();
-            output.WriteLine(text);
+            output.WriteLine(DisplayText.OneLine(text));
         }
     }
 
@@ -61,7 +62,7 @@ internal sealed class ConsoleProgress(TextWriter output, bool isTerminal, TimePr
         {
             ClearLine();
             foreach (var line in lines)
-                output.WriteLine(line);
+                output.WriteLine(DisplayText.OneLine(line));
         }
     }
 
@@ -73,6 +74,7 @@ internal sealed class ConsoleProgress(TextWriter output, bool isTerminal, TimePr
         {
             if (isTerminal)
             {
+                line = DisplayText.OneLine(line);
                 var padded = line.PadRight(_lastWidth);
                 _lastWidth = line.Length;
                 output.Write('\r' + padded);
@@ -83,7 +85,7 @@ internal sealed class ConsoleProgress(TextWriter output, bool isTerminal, TimePr
             if (!force && now - _lastPlain < PlainInterval)
                 return;
             _lastPlain = now;
-            output.WriteLine(line);
+            output.WriteLine(DisplayText.OneLine(line));
         }
     }
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using P2PShare.Cli.Output;
 using P2PShare.Engine;
 using P2PShare.Hosting;
+using P2PShare.Metainfo;
 
 namespace P2PShare.Cli.Progress;
 
@@ -26,7 +27,7 @@ internal sealed class MultiTorrentProgress(TextWriter output, bool isTerminal, T
         lock (_gate)
         {
             Erase();
-            output.WriteLine(text);
+            output.WriteLine(DisplayText.OneLine(text));
         }
     }
 
@@ -35,7 +36,7 @@ internal sealed class MultiTorrentProgress(TextWriter output, bool isTerminal, T
         // Many torrents (a seedbox): the busiest few, then a count of the rest, so a redraw stays one screen.
         var shown = torrents.Count <= MaxLines ? torrents
             : torrents.OrderByDescending(t => t.State == TorrentState.Error).ThenByDescending(t => t.Runner?.Progress() is { } p ? p.DownloadRate + p.UploadRate : 0).Take(MaxLines).ToList();
-        var lines = shown.Select(Line).ToList();
+        var lines = shown.Select(t => DisplayText.OneLine(Line(t))).ToList();
         if (shown.Count < torrents.Count)
             lines.Add($"... and {torrents.Count - shown.Count} more");
         var progress = torrents.Select(t => t.Runner?.Progress()).OfType<TorrentProgress>().ToList();

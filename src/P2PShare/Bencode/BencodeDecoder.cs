@@ -43,6 +43,7 @@ public static class BencodeDecoder
     {
         private readonly ReadOnlyMemory<byte> _input = input;
         private readonly BencodeOptions _options = options;
+        private int _tokens;
 
         public int Position { get; private set; }
 
@@ -50,6 +51,8 @@ public static class BencodeDecoder
         {
             if (Position >= _input.Length)
                 throw new BencodeException("unexpected end of input, a value was expected", Position);
+            if (++_tokens > _options.MaxTokens)
+                throw new BencodeException($"more than {_options.MaxTokens} values", Position);
             var start = Position;
             BValue value = _input.Span[Position] switch
             {

@@ -12,4 +12,10 @@ public sealed record BencodeOptions
     /// unsorted keys, and the raw bytes are kept, so hashes stay right either way.
     /// </summary>
     public bool RequireSortedKeys { get; init; }
+
+    /// <summary>
+    /// Most values (integers, strings, lists, dictionaries) in one input. Each costs an object however short its bytes,
+    /// so this bounds the memory a small input can make the decoder allocate (a 20 MB list of one-byte strings).
+    /// </summary>
+    public int MaxTokens { get; init; } = int.MaxValue;
 }

@@ -7,7 +7,7 @@ namespace P2PShare.Metainfo;
 public static partial class TorrentParser
 {
     /// <summary>Real torrents are far smaller; a larger file is refused before it is read.</summary>
-    public const long MaxTorrentFileSize = 64L * 1024 * 1024;
+    public const long MaxTorrentFileSize = MetainfoLimits.MaxTorrentFileSize;
 
     public static async Task<Torrent> LoadAsync(string path, CancellationToken cancellationToken)
     {
@@ -15,7 +15,7 @@ public static partial class TorrentParser
         if (!info.Exists)
             throw new FileNotFoundException($"torrent file not found: {path}", path);
         if (info.Length > MaxTorrentFileSize)
-            throw new MetainfoException($"{path}: {info.Length} bytes is too large for a torrent file");
+            throw new MetainfoException($"{path}: {info.Length} bytes is too large for a torrent file (the limit is {MaxTorrentFileSize / (1024 * 1024)} MiB)");
         var bytes = await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
         try
         {
@@ -32,7 +32,9 @@ public static partial class TorrentParser
         BValue root;
         try
         {
-            root = BencodeDecoder.Decode(bytes);
+            if (bytes.Length > MaxTorrentFileSize)
+                throw new MetainfoException($"{bytes.Length} bytes is too large for a torrent file (the limit is {MaxTorrentFileSize / (1024 * 1024)} MiB)");
+            root = BencodeDecoder.Decode(bytes, MetainfoLimits.DecodeOptions);
         }
         catch (BencodeException error)
         {
@@ -51,8 +53,8 @@ public static partial class TorrentParser
             WebSeeds = ReadWebSeeds(top),
             IsPrivate = info.Get<BInteger>("private")?.Value == 1,
             CreationDate = ReadCreationDate(top),
-            Comment = ReadText(top, "comment"),
-            CreatedBy = ReadText(top, "created by"),
+            Comment = ReadLimitedText(top, "comment"),
+            CreatedBy = ReadLimitedText(top, "created by"),
         };
     }
 
@@ -65,7 +67,7 @@ public static partial class TorrentParser
         BValue value;
         try
         {
-            value = BencodeDecoder.Decode(infoBytes);
+            value = BencodeDecoder.Decode(infoBytes, MetainfoLimits.DecodeOptions);
         }
         catch (BencodeException error)
         {
@@ -138,6 +140,8 @@ public static partial class TorrentParser
     {
         if (info["files"] is not BList list)
             throw new MetainfoException("'files' is not a list");
+        if (list.Count > MetainfoLimits.MaxFiles)
+            throw new MetainfoException($"torrent lists {list.Count} files; the limit is {MetainfoLimits.MaxFiles}");
         var files = new List<TorrentFile>(list.Count);
         var seenPaths = new HashSet<string>(StringComparer.Ordinal);
         var directories = new HashSet<string>(StringComparer.Ordinal);
@@ -185,15 +189,43 @@ public static partial class TorrentParser
         // BEP 12: with an announce-list, 'announce' is ignored.
         if (tiers.Count == 0 && ReadText(top, "announce") is { Length: > 0 } announce)
             tiers.Add([announce.Trim()]);
+        CheckUrls(tiers.SelectMany(t => t), "tracker");
         return tiers;
     }
 
-    private static List<string> ReadWebSeeds(BDictionary top) => top["url-list"] switch
+    private static List<string> ReadWebSeeds(BDictionary top)
     {
-        BString single when single.Bytes.Length > 0 => [single.Text],
-        BList list => list.OfType<BString>().Select(s => s.Text).Where(s => s.Length > 0).ToList(),
-        _ => [],
-    };
+        List<string> seeds = top["url-list"] switch
+        {
+            BString single when single.Bytes.Length > 0 => [single.Text],
+            BList list => list.OfType<BString>().Select(s => s.Text).Where(s => s.Length > 0).ToList(),
+            _ => [],
+        };
+        CheckUrls(seeds, "web seed");
+        return seeds;
+    }
+
+    private static void CheckUrls(IEnumerable<string> urls, string what)
+    {
+        var count = 0;
+        foreach (var url in urls)
+        {
+            if (++count > MetainfoLimits.MaxUrls)
+                throw new MetainfoException($"torrent lists more than {MetainfoLimits.MaxUrls} {what} URLs");
+            if (url.Length > MetainfoLimits.MaxUrlLength)
+                throw new MetainfoException($"a {what} URL is {url.Length} characters long; the limit is {MetainfoLimits.MaxUrlLength}");
+        }
+    }
+
+    private static string? ReadLimitedText(BDictionary dictionary, string key)
+    {
+        var value = dictionary.Get<BString>(key);
+        if (value is null)
+            return null;
+        if (value.Bytes.Length > MetainfoLimits.MaxTextLength)
+            throw new MetainfoException($"'{key}' is {value.Bytes.Length} bytes long; the limit is {MetainfoLimits.MaxTextLength}");
+        return value.Text;
+    }
 
     private static DateTimeOffset? ReadCreationDate(BDictionary top)
     {

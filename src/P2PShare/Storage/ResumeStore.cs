@@ -23,8 +23,23 @@ public sealed class ResumeStore
     public string StateDirectory { get; }
 
     /// <summary>The default state directory: DIR/.p2pshare, next to the download.</summary>
-    public static ResumeStore ForDownloadDirectory(string downloadDirectory) =>
-        new(Path.Combine(downloadDirectory, StateDirectoryName));
+    /// A symbolic link planted at DIR/.p2pshare is refused (resume data and a magnet's metadata stay inside DIR).
+    public static ResumeStore ForDownloadDirectory(string downloadDirectory)
+    {
+        var store = new ResumeStore(Path.Combine(downloadDirectory, StateDirectoryName)) { ContainingDirectory = Path.GetFullPath(downloadDirectory) };
+        store.EnsureNotLinked();
+        return store;
+    }
+
+    /// <summary>The download directory this state directory must stay inside (the default DIR/.p2pshare); null for one the user named.</summary>
+    public string? ContainingDirectory { get; private init; }
+
+    /// <summary>Throws <see cref="IOException"/> when the default state directory is a symbolic link.</summary>
+    public void EnsureNotLinked()
+    {
+        if (ContainingDirectory is { } root)
+            LinkGuard.EnsureNoLinks(root, StateDirectory);
+    }
 
     public string PathFor(InfoHash infoHash) => Path.Combine(StateDirectory, infoHash.Hex + Extension);
 
@@ -36,6 +51,7 @@ public sealed class ResumeStore
         await _saveGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            EnsureNotLinked();
             CreateStateDirectory();
             RemoveStaleTemps(data.InfoHash);
             await AtomicFile.WriteAsync(path, bytes, cancellationToken).ConfigureAwait(false);

@@ -159,6 +159,7 @@ public sealed class TorrentStorage : IPieceStore
             if (file.Length != 0 || file.IsPadding)
                 continue;
             var path = _paths[i]!;
+            LinkGuard.EnsureNoLinks(_paths.Directory, path);
             if (File.Exists(path))
                 continue;
             CreateDirectoryFor(path);
@@ -206,6 +207,7 @@ public sealed class TorrentStorage : IPieceStore
             }
         }
 
+        LinkGuard.EnsureNoLinks(_paths.Directory, path);
         var existed = File.Exists(path);
         if (!existed)
             CreateDirectoryFor(path);
@@ -241,6 +243,7 @@ public sealed class TorrentStorage : IPieceStore
         var directory = Path.GetDirectoryName(path)!;
         if (Directory.Exists(directory))
             return;
+        LinkGuard.EnsureNoLinks(_paths.Directory, directory);
         try
         {
             Directory.CreateDirectory(directory);

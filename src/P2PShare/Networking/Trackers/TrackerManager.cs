@@ -139,16 +139,22 @@ public sealed class TrackerManager : IAsyncDisposable
             return;
         }
         var request = makeRequest(AnnounceEvent.Completed);
-        var current = _current;
-        if (current is not null && await TryAnnounceAsync(current, request, ct).ConfigureAwait(false) is not null)
-            return;
+        using var timeout = new CancellationTokenSource(_options.CompletedTimeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, timeout.Token);
         try
         {
-            await AnnounceAnyAsync(request, skip: current, ct).ConfigureAwait(false);
+            var current = _current;
+            if (current is not null && await TryAnnounceAsync(current, request, linked.Token).ConfigureAwait(false) is not null)
+                return;
+            await AnnounceAnyAsync(request, skip: current, linked.Token).ConfigureAwait(false);
         }
         catch (AllTrackersFailedException error)
         {
             _logger.LogWarning("Could not announce 'completed': {Error}", error.Message);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            _logger.LogWarning("Could not announce 'completed': no tracker answered within {Seconds:0.#} s", _options.CompletedTimeout.TotalSeconds);
         }
     }
 

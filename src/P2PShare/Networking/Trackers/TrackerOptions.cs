@@ -60,7 +60,13 @@ public sealed record TrackerOptions
     public TimeSpan PeersWantedPollInterval { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Bound on the 'stopped' announce so that shutting down stays quick.</summary>
-    public TimeSpan StoppedTimeout { get; init; } = TimeSpan.FromSeconds(5);
+    public TimeSpan StoppedTimeout { get; init; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// Bound on the 'completed' announce (fall-over included): with a dead tracker it would otherwise hold up a
+    /// --no-seed exit (or the first seeding tick) for every timeout and retry. Later announces still report left=0.
+    /// </summary>
+    public TimeSpan CompletedTimeout { get; init; } = TimeSpan.FromSeconds(3);
 
     public string UserAgent { get; init; } = "P2PShare/0.1";
 }

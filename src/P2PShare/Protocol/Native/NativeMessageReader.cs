@@ -40,6 +40,12 @@ public static class NativeMessageReader
             fields.ReleaseData();
             return Fail($"invalid JSON: {jsonError.Message}", out error);
         }
+        catch (InvalidOperationException utf8Error)
+        {
+            // A string value that is not valid UTF-8 (found by the fuzz smoke): the reader throws this, not JsonException.
+            fields.ReleaseData();
+            return Fail($"invalid JSON: {utf8Error.Message}", out error);
+        }
         var outcome = Build(ref fields, limits, out message, out error);
         if (message is not NativePiece)
             fields.ReleaseData();
