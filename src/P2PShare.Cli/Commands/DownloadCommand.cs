@@ -15,6 +15,8 @@ internal static class DownloadCommand
         var shared = new TorrentRunCommand();
         var command = new Command("download", "Download torrents into DIR/<name>, verifying every piece, then keep seeding.") { torrent, output, noSeed, recheck, showPeers };
         shared.AddTo(command);
+        var scripting = new ScriptingOptions();
+        scripting.AddTo(command);
         command.SetAction((parse, cancellationToken) => CliHost.RunAsync(parse, cancellationToken, (services, ct) =>
         {
             var all = parse.GetValue(torrent)!.Select(path => shared.Read(parse, path, parse.GetValue(output)!) with
@@ -23,7 +25,7 @@ internal static class DownloadCommand
                 Recheck = parse.GetValue(recheck),
                 ShowPeers = parse.GetValue(showPeers),
             }).ToList();
-            return TorrentRunCommand.RunAsync(services, all, shared.ReadEngineSettings(parse, all[0]), ct);
+            return TorrentRunCommand.RunAsync(services, all, shared.ReadEngineSettings(parse, all[0]), ct, scripting.Read(parse));
         }));
         return command;
     }

@@ -30,9 +30,15 @@ public static class TorrentParser
     public static Torrent Parse(ReadOnlyMemory<byte> bytes)
     {
         BValue root;
+        int trailing;
         try
         {
-            root = BencodeDecoder.Decode(bytes);
+            root = BencodeDecoder.DecodePrefix(bytes, out var consumed);
+            trailing = bytes.Length - consumed;
+            // libtorrent, transmission-show and aria2 accept whitespace after the dictionary (an editor's newline);
+            // anything else after it is still refused.
+            if (trailing > 0 && !IsWhitespace(bytes.Span[consumed..]))
+                throw new BencodeException($"{trailing} trailing byte(s) after the value", consumed);
         }
         catch (BencodeException error)
         {
@@ -52,7 +58,16 @@ public static class TorrentParser
             CreationDate = ReadCreationDate(top),
             Comment = ReadText(top, "comment"),
             CreatedBy = ReadText(top, "created by"),
+            Warnings = trailing > 0 ? [$"{trailing} byte(s) of whitespace after the torrent's dictionary (ignored)"] : [],
         };
+    }
+
+    private static bool IsWhitespace(ReadOnlySpan<byte> bytes)
+    {
+        foreach (var b in bytes)
+            if (b is not ((byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n'))
+                return false;
+        return true;
     }
 
     /// <summary>
