@@ -10,7 +10,9 @@ internal static class ParseErrors
 {
     public static int Report(ParseResult parse, TextWriter error)
     {
-        var first = (parse.Errors.Count > 0 ? parse.Errors[0].Message : "invalid command line").TrimEnd('.');
+        // A word that matched nothing says most ("Unrecognized command or argument 'x'"), before what is then missing.
+        var best = parse.Errors.FirstOrDefault(e => parse.UnmatchedTokens.Any(t => e.Message.Contains(t, StringComparison.Ordinal))) ?? parse.Errors.FirstOrDefault();
+        var first = (best?.Message ?? "invalid command line").TrimEnd('.');
         var more = parse.Errors.Count > 1 ? $" (and {parse.Errors.Count - 1} more)" : "";
         var command = string.Join(' ', CommandPath(parse.CommandResult.Command));
         error.WriteLine($"p2pshare: error: {first.ReplaceLineEndings(" ").Trim()}{more}; see '{command} --help'");
