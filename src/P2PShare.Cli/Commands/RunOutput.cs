@@ -13,6 +13,7 @@ namespace P2PShare.Cli.Commands;
 internal sealed class RunOutput
 {
     private readonly List<Tracked> _tracked = [];
+    private (int Code, string Reason)? _exit;
 
     /// <summary>--json: JSON lines on stdout instead of the status line.</summary>
     public bool Json { get; init; }
@@ -63,9 +64,19 @@ internal sealed class RunOutput
         var (code, reason) = failed && !cancelled ? (ExitCodes.Failure, "failed")
             : cancelled && incomplete && !SeedOnly ? (ExitCodes.Interrupted, "interrupted before complete")
             : (ExitCodes.Ok, cancelled ? "stopped" : "complete");
-        if (Json)
-            JsonProgress.Exit(Output, time, code, reason);
+        _exit = (code, reason);
         return code;
+    }
+
+    /// <summary>The run ended with <paramref name="error"/>: the exit line carries the code the process exits with.</summary>
+    public void Failed(Exception error) => _exit = (ErrorReporter.ExitCodeFor(error), "failed: " + ErrorReporter.OneLine(error));
+
+    /// <summary>--json: the last line, with the exit code; written once the torrents have stopped (after their "stopping" lines).</summary>
+    public void WriteExit(TimeProvider time)
+    {
+        if (Json && _exit is var (code, reason))
+            JsonProgress.Exit(Output, time, code, reason);
+        _exit = null;
     }
 
     private static bool IsComplete(ManagedTorrent torrent, Tracked? tracked) =>

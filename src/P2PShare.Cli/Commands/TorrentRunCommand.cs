@@ -150,6 +150,20 @@ internal sealed class TorrentRunCommand
         var loggers = services.GetRequiredService<ILoggerFactory>();
         var logger = loggers.CreateLogger<TorrentRunCommand>();
         await using var engine = ClientEngine.Start(settings, time, loggers);
+        try
+        {
+            return await RunInHostAsync(engine, loggers, logger, time, torrents, cancellationToken, output).ConfigureAwait(false);
+        }
+        finally
+        {
+            // After the host has stopped every torrent: their last lines come before the exit line.
+            output.WriteExit(time);
+        }
+    }
+
+    private static async Task<int> RunInHostAsync(ClientEngine engine, ILoggerFactory loggers, ILogger logger, TimeProvider time, IReadOnlyList<TorrentRunOptions> torrents,
+        CancellationToken cancellationToken, RunOutput output)
+    {
         var host = new TorrentHost(engine, loggers, time);
         await using (host.ConfigureAwait(false))
         {
@@ -166,6 +180,7 @@ internal sealed class TorrentRunCommand
                 {
                     output.Failed(0, error.Message);
                     await output.FinishAsync([single], cancelled: false, time).ConfigureAwait(false);
+                    output.Failed(error);
                     throw;
                 }
                 return await output.FinishAsync([single], cancellationToken.IsCancellationRequested, time).ConfigureAwait(false);
