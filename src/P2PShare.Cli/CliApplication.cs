@@ -10,6 +10,8 @@ internal static class CliApplication
     {
         var root = BuildRoot();
         var parse = root.Parse(RewriteDefaultCommand(args, root));
+        if (parse.Action is System.CommandLine.Invocation.ParseErrorAction)
+            return ParseErrors.Report(parse, Console.Error);
         var invocation = new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(15) };
         using var hangup = HangupAsTerminate.Register();
         return await parse.InvokeAsync(invocation).ConfigureAwait(false);

@@ -21,7 +21,19 @@ internal static class CreateCommand
         };
         var pieceSize = new Option<int?>("--piece-size", "-p")
         {
-            Description = "Piece size in KiB, a power of two from 16 to 65536 (default: chosen for 1,000–2,000 pieces).",
+            Description = "Piece size, a power of two from 16K to 64M: a unit (256K, 1M) or a plain number of KiB (default: chosen for 1,000–2,000 pieces).",
+            HelpName = "SIZE",
+            // A plain number stays KiB (as before units were accepted): a piece of fewer than 16384 bytes is not allowed anyway.
+            CustomParser = result =>
+            {
+                var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+                if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var plainKiB))
+                    return plainKiB;
+                if (SizeParser.TryParse(text, out var bytes, out var problem) && bytes % 1024 == 0 && bytes / 1024 <= int.MaxValue)
+                    return (int)(bytes / 1024);
+                result.AddError($"--piece-size '{text}': {problem ?? "must be a whole number of KiB"}");
+                return null;
+            },
         };
         var isPrivate = new Option<bool>("--private") { Description = "Mark the torrent private (BEP 27): peers from trackers only." };
         var comment = new Option<string?>("--comment", "-c") { Description = "A comment stored in the torrent." };

@@ -16,6 +16,8 @@ internal static class DownloadCommand
         var shared = new TorrentRunCommand();
         var command = new Command("download", "Download torrents into DIR/<name>, verifying every piece, then keep seeding.") { torrent, output, noSeed, recheck, showPeers, why };
         shared.AddTo(command);
+        var scripting = new ScriptingOptions();
+        scripting.AddTo(command);
         command.SetAction((parse, cancellationToken) => CliHost.RunAsync(parse, cancellationToken, (services, ct) =>
         {
             var all = parse.GetValue(torrent)!.Select(path => shared.Read(parse, path, parse.GetValue(output)!) with
@@ -26,7 +28,7 @@ internal static class DownloadCommand
                 // Given explicitly, --give-up-after also bounds the time without progress; the default only the time without peers.
                 GiveUpWithoutProgress = parse.GetResult(shared.GiveUpAfter) is { Implicit: false } ? DurationText.Parse(parse.GetValue(shared.GiveUpAfter), "--give-up-after") : null,
             }).ToList();
-            return TorrentRunCommand.RunAsync(services, all, shared.ReadEngineSettings(parse, all[0]), ct, why: parse.GetValue(why));
+            return TorrentRunCommand.RunAsync(services, all, shared.ReadEngineSettings(parse, all[0]), ct, scripting.Read(parse), why: parse.GetValue(why));
         }));
         return command;
     }

@@ -26,6 +26,8 @@ internal static class InfoCommand
             else
             {
                 var torrent = await TorrentParser.LoadAsync(text, ct).ConfigureAwait(false);
+                foreach (var warning in torrent.Warnings)
+                    Console.Error.WriteLine($"p2pshare: warning: {text}: {warning}");
                 Console.Out.Write(asJson ? TorrentJson(torrent) : TorrentText(torrent));
             }
             await Console.Out.FlushAsync(ct).ConfigureAwait(false);

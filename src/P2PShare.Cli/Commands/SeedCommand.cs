@@ -29,7 +29,7 @@ internal static class SeedCommand
                 Recheck = parse.GetValue(recheck),
                 GiveUpWithoutPeers = TimeSpan.MaxValue,
             }).ToList();
-            return TorrentRunCommand.RunAsync(services, all, shared.ReadEngineSettings(parse, all[0]), ct);
+            return TorrentRunCommand.RunAsync(services, all, shared.ReadEngineSettings(parse, all[0]), ct, new RunOutput { SeedOnly = true });
         }));
         return command;
     }

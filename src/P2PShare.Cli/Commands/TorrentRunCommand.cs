@@ -36,9 +36,9 @@ internal sealed class TorrentRunCommand
 
     public Option<int> UploadSlots { get; } = new("--upload-slots") { Description = "Peers uploaded to at once (plus one optimistic).", DefaultValueFactory = _ => 4 };
 
-    public Option<long?> MaxUploadRate { get; } = new("--max-upload-rate") { Description = "Upload limit for all peers together, in KiB/s." };
+    public Option<long?> MaxUploadRate { get; } = Output.SizeOption.Create("--max-upload-rate", "Upload limit for all peers together, per second: bytes or with a unit (500K, 2M, 1.5MiB).");
 
-    public Option<long?> MaxDownloadRate { get; } = new("--max-download-rate") { Description = "Download limit for all peers together, in KiB/s." };
+    public Option<long?> MaxDownloadRate { get; } = Output.SizeOption.Create("--max-download-rate", "Download limit for all peers together, per second: bytes or with a unit (500K, 2M, 1.5MiB).");
 
     public Option<bool> NoDht { get; } = new("--no-dht") { Description = "Do not use the DHT (BEP 5) to find peers or be found." };
 
@@ -130,8 +130,8 @@ internal sealed class TorrentRunCommand
         DhtStateFile = Path.Combine(first.StateDirectory ?? Path.Combine(first.DataDirectory, ".p2pshare"), "dht.dat"),
         Port = first.Port,
         ListenAddress = first.ListenAddress,
-        MaxUploadRate = KiBPerSecond(parse.GetValue(MaxUploadRate), "--max-upload-rate") ?? 0,
-        MaxDownloadRate = KiBPerSecond(parse.GetValue(MaxDownloadRate), "--max-download-rate") ?? 0,
+        MaxUploadRate = parse.GetValue(MaxUploadRate) ?? 0,
+        MaxDownloadRate = parse.GetValue(MaxDownloadRate) ?? 0,
         MaxConnections = Math.Max(500, first.Engine.MaxPeers),
         Encryption = ParseEncryption(parse.GetValue(Encryption)),
     };
@@ -144,43 +144,78 @@ internal sealed class TorrentRunCommand
         _ => throw new UserErrorException($"--encryption '{text}': must be prefer, require or disable"),
     };
 
-    /// <summary>Runs the torrents in one engine until all are done (or Ctrl+C); a torrent that fails makes the exit code 1.</summary>
+    /// <summary>
+    /// Runs the torrents in one engine until all are done (or Ctrl+C). Exit code (<see cref="RunOutput.FinishAsync"/>):
+    /// 0 complete or stopped while seeding, 3 stopped before complete, 1 a torrent failed.
+    /// </summary>
     /// <param name="why">Print each torrent's diagnosis whenever its causes change (--why).</param>
     public static async Task<int> RunAsync(IServiceProvider services, IReadOnlyList<TorrentRunOptions> torrents, EngineSettings settings, CancellationToken cancellationToken,
-        bool why = false)
+        RunOutput? output = null, bool why = false)
     {
+        output ??= new RunOutput();
         var time = services.GetRequiredService<TimeProvider>();
         var loggers = services.GetRequiredService<ILoggerFactory>();
+        var logger = loggers.CreateLogger<TorrentRunCommand>();
         await using var engine = ClientEngine.Start(settings, time, loggers);
+        try
+        {
+            return await RunInHostAsync(engine, loggers, logger, time, torrents, cancellationToken, output, why).ConfigureAwait(false);
+        }
+        finally
+        {
+            // After the host has stopped every torrent: their last lines come before the exit line.
+            output.WriteExit(time);
+        }
+    }
+
+    private static async Task<int> RunInHostAsync(ClientEngine engine, ILoggerFactory loggers, ILogger logger, TimeProvider time, IReadOnlyList<TorrentRunOptions> torrents,
+        CancellationToken cancellationToken, RunOutput output, bool why)
+    {
+        // Diagnoses go to the display's message line, or to stderr when stdout carries JSON.
+        Action<string> diagnosisOut = output.Json ? Console.Error.WriteLine : _ => { };
         var host = new TorrentHost(engine, loggers, time);
         await using (host.ConfigureAwait(false))
         {
             if (torrents.Count == 1)
             {
                 // One torrent: the single status line (and peer table) as always.
-                var console = new ConsoleProgress(Console.Out, !Console.IsOutputRedirected, time);
-                var single = host.Add(torrents[0], console);
-                await using var printer = DiagnosisPrinter.Start([(null, single)], console.Message, why, time, cancellationToken);
-                await WaitAsync(single.Run!, cancellationToken).ConfigureAwait(false);
-                return CliHost.ExitOk;
+                var display = output.Json ? null : new ConsoleProgress(Console.Out, !Console.IsOutputRedirected, time);
+                var single = host.Add(torrents[0], output.For(torrents[0], display, time, logger));
+                await using var printer = DiagnosisPrinter.Start([(null, single)], display is null ? diagnosisOut : display.Message, why, time, cancellationToken);
+                try
+                {
+                    await WaitAsync(single.Run!, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception error) when (!cancellationToken.IsCancellationRequested)
+                {
+                    output.Failed(0, error.Message);
+                    await output.FinishAsync([single], cancelled: false, time).ConfigureAwait(false);
+                    output.Failed(error);
+                    throw;
+                }
+                return await output.FinishAsync([single], cancellationToken.IsCancellationRequested, time).ConfigureAwait(false);
             }
-            var display = new MultiTorrentProgress(Console.Out, !Console.IsOutputRedirected, time);
-            display.Message($"{torrents.Count} torrents, listening on port {engine.Port}");
-            var added = torrents.Select(t => host.Add(t, display.For(t.Magnet?.DisplayName ?? Path.GetFileName(t.TorrentPath)))).ToList();
+            var multi = output.Json ? null : new MultiTorrentProgress(Console.Out, !Console.IsOutputRedirected, time);
+            multi?.Message($"{torrents.Count} torrents, listening on port {engine.Port}");
+            var added = torrents.Select(t => host.Add(t, output.For(t, multi?.For(t.Magnet?.DisplayName ?? Path.GetFileName(t.TorrentPath)), time, logger))).ToList();
             var all = Task.WhenAll(added.Select(t => t.Completion));
-            await using var diagnoses = DiagnosisPrinter.Start([.. added.Select(t => ((string?)t.Name, t))], display.Message, why, time, cancellationToken);
+            await using var diagnoses = DiagnosisPrinter.Start([.. added.Select(t => ((string?)t.Name, t))], multi is null ? diagnosisOut : multi.Message, why, time, cancellationToken);
             using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
             while (!all.IsCompleted && !cancellationToken.IsCancellationRequested)
             {
                 var tick = timer.WaitForNextTickAsync(cancellationToken).AsTask();
                 await Task.WhenAny(tick, all).ConfigureAwait(false);
-                display.Render(added);
+                multi?.Render(added);
             }
-            display.Render(added, force: true);
+            multi?.Render(added, force: true);
             var failed = added.Where(t => t.State == TorrentState.Error).ToList();
+            for (var i = 0; i < added.Count; i++)
+                if (added[i].State == TorrentState.Error)
+                    output.Failed(i, added[i].Error ?? "failed");
+            var code = await output.FinishAsync(added, cancellationToken.IsCancellationRequested, time).ConfigureAwait(false);
             if (failed.Count > 0 && !cancellationToken.IsCancellationRequested)
                 throw new IOException(string.Join("; ", failed.Select(t => $"{t.Name}: {t.Error}")));
-            return CliHost.ExitOk;
+            return code;
         }
     }
 
@@ -191,13 +226,6 @@ internal sealed class TorrentRunCommand
         if (run.IsCompleted)
             await run.ConfigureAwait(false);
     }
-
-    private static long? KiBPerSecond(long? value, string option) => value switch
-    {
-        null or 0 => null,
-        < 0 => throw new UserErrorException($"{option} {value}: must be a positive number of KiB/s"),
-        _ => value * 1024,
-    };
 
     /// <summary>--dht-bootstrap nodes (IP:PORT or HOST:PORT, resolved by the DHT without delaying start-up); null when none given.</summary>
     public IReadOnlyList<EndPoint>? ReadDhtBootstrap(ParseResult parse)

@@ -33,6 +33,8 @@ internal static class VerifyCommand
             if (threads is <= 0)
                 throw new UserErrorException("--threads must be at least 1");
             var torrent = await TorrentParser.LoadAsync(parse.GetValue(torrentArgument)!, ct).ConfigureAwait(false);
+            foreach (var warning in torrent.Warnings)
+                Console.Error.WriteLine($"p2pshare: warning: {warning}");
             var directory = parse.GetValue(dataOption) ?? Directory.GetCurrentDirectory();
             if (!Directory.Exists(directory))
                 throw new DirectoryNotFoundException($"data directory not found: {directory}");

@@ -13,9 +13,9 @@ namespace P2PShare.Cli;
 /// </summary>
 internal static class CliHost
 {
-    public const int ExitOk = 0;
-    public const int ExitFailure = 1;
-    public const int ExitBadInput = 2;
+    public const int ExitOk = ExitCodes.Ok;
+    public const int ExitFailure = ExitCodes.Failure;
+    public const int ExitBadInput = ExitCodes.BadInput;
 
     public static Task<int> RunAsync(
         ParseResult parse,
@@ -54,7 +54,8 @@ internal static class CliHost
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            return ExitOk;
+            // Stopped (Ctrl+C, SIGTERM) before the command's work was done.
+            return ExitCodes.Interrupted;
         }
         catch (Exception error)
         {

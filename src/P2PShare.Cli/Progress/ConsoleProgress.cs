@@ -43,14 +43,26 @@ internal sealed class ConsoleProgress(TextWriter output, bool isTerminal, TimePr
             RunPhase.Stopping => "Stopping",
             _ => progress.InEndgame ? "Endgame" : "Downloading",
         };
+        var rates = Rates(phase, progress);
         var line = string.Create(CultureInfo.InvariantCulture,
-            $"{state} {progress.Fraction * 100,5:0.0}%  {ByteSize.Format(progress.VerifiedBytes)}/{ByteSize.Format(progress.TotalLength)}  "
-            + $"down {ByteSize.Format((long)progress.DownloadRate)}/s  up {ByteSize.Format((long)progress.UploadRate)}/s  "
+            $"{state} {progress.Fraction * 100,5:0.0}%  {ByteSize.Format(progress.VerifiedBytes)}/{ByteSize.Format(progress.TotalLength)}  {rates}"
             + $"peers {progress.Peers} ({progress.Seeds} seeds)  ETA {Eta(progress)}{(progress.DhtNodes is { } nodes ? $"  dht {nodes} nodes, {progress.DhtPeers ?? 0} peers" : "")}");
         Write(line, force: phase == RunPhase.Stopping);
         if (phase == RunPhase.Stopping && isTerminal)
             lock (_gate)
                 output.WriteLine();
+    }
+
+    /// <summary>
+    /// Live rates only: while seeding there is nothing to download, so only the upload rate is shown (the download
+    /// rate's window would otherwise show the last seconds of the download); with no peer connected, no rates at all.
+    /// </summary>
+    internal static string Rates(RunPhase phase, TorrentProgress progress)
+    {
+        if (progress.Peers == 0)
+            return "idle  ";
+        var up = $"up {ByteSize.Format((long)progress.UploadRate)}/s  ";
+        return phase == RunPhase.Seeding || progress.IsComplete ? up : $"down {ByteSize.Format((long)progress.DownloadRate)}/s  " + up;
     }
 
     public void Peers(IReadOnlyList<PeerInfo> peers)

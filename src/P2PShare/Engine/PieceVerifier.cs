@@ -63,6 +63,13 @@ internal sealed class PieceVerifier
     /// <summary>Bytes of the pieces we have. Read under the lock.</summary>
     public long VerifiedBytes { get; private set; }
 
+    // Verified bytes of this run by where their sender came from (index: PeerSource), under the session's lock.
+    private readonly long[] _verifiedBySource = new long[Enum.GetValues<PeerSource>().Length];
+
+    /// <summary>Verified bytes of this run per source of their senders (under the session's lock).</summary>
+    public IReadOnlyDictionary<PeerSource, long> VerifiedBySource() =>
+        Enum.GetValues<PeerSource>().Where(s => _verifiedBySource[(int)s] > 0).ToDictionary(s => s, s => _verifiedBySource[(int)s]);
+
     /// <summary>Raised (outside the lock) after a piece is verified and written.</summary>
     public event Action<int>? PieceVerified;
 
@@ -157,8 +164,17 @@ internal sealed class PieceVerifier
             VerifiedBytes += piece.Size;
             // Each sender is credited with the blocks it sent: peer rating counts verified data.
             for (var b = 0; b < piece.BlockCount; b++)
+            {
                 if (piece.SenderOf[b] is PeerSession sender)
+                {
                     sender.VerifiedBytes += piece.BlockSize(b);
+                    _verifiedBySource[(int)(sender.KnownAddresses.Count > 0 ? sender.KnownAddresses[0].Source : PeerSource.Incoming)] += piece.BlockSize(b);
+                }
+                else if (piece.SenderOf[b] is IPieceSender)
+                {
+                    _verifiedBySource[(int)PeerSource.WebSeed] += piece.BlockSize(b);
+                }
+            }
             var senders = piece.SenderOf.OfType<PeerSession>().Distinct().ToList();
             foreach (var sender in senders)
                 _dialer.MarkUseful(sender);

@@ -16,6 +16,11 @@ public interface IRunObserver
 
     void Progress(RunPhase phase, TorrentProgress progress, int listenPort);
 
+    /// <summary>The data became complete and verified in this run (once per run; not for data complete at start).</summary>
+    void DownloadCompleted(DownloadCompletion completion)
+    {
+    }
+
     /// <summary>The connected peers, when the user asked to see them.</summary>
     void Peers(IReadOnlyList<PeerInfo> peers);
 }

@@ -26,6 +26,7 @@ public sealed partial class TorrentRunner
     private readonly ILogger _logger;
     private volatile TorrentSession? _session;
     private volatile Torrent? _torrent;
+    private DateTimeOffset _startedAt;
 
     /// <summary>A run with an engine of its own (one torrent per process), listening on the options' port.</summary>
     public TorrentRunner(TorrentRunOptions options, IRunObserver observer, ILoggerFactory loggers, TimeProvider time)
@@ -88,6 +89,7 @@ public sealed partial class TorrentRunner
 
     private async Task RunCoreAsync(CancellationToken cancellationToken)
     {
+        _startedAt = time.GetUtcNow();
         Directory.CreateDirectory(options.DataDirectory);
         var resumeStore = options.StateDirectory is null ? ResumeStore.ForDownloadDirectory(options.DataDirectory) : new ResumeStore(options.StateDirectory);
         var random = new Random();
@@ -124,6 +126,11 @@ public sealed partial class TorrentRunner
             else
             {
                 torrent = await TorrentParser.LoadAsync(options.TorrentPath, cancellationToken).ConfigureAwait(false);
+                foreach (var warning in torrent.Warnings)
+                {
+                    observer.Message($"warning: {options.TorrentPath}: {warning}");
+                    _logger.LogWarning("{Path}: {Warning}", options.TorrentPath, warning);
+                }
             }
             _torrent = torrent;
             InfoHash = torrent.InfoHash;
@@ -255,6 +262,8 @@ public sealed partial class TorrentRunner
                 State = TorrentState.Seeding;
                 seedingSince = time.GetUtcNow();
                 observer.Message($"Download complete and verified: {torrent.Name}");
+                observer.DownloadCompleted(new DownloadCompletion(torrent.Name, torrent.InfoHash, new ContentPaths(torrent, options.DataDirectory).Root,
+                    torrent.TotalLength, time.GetUtcNow() - _startedAt, progress.DownloadedPayload, progress.UploadedPayload, session.DownloadedBySource()));
                 await trackers.AnnounceCompletedAsync(cancellationToken).ConfigureAwait(false);
             }
             if (complete && !options.SeedAfterDownload)

@@ -62,6 +62,9 @@ public sealed partial class Torrent
 
     public string? CreatedBy { get; internal init; }
 
+    /// <summary>What was accepted although not strictly valid (whitespace after the dictionary), for the user to see.</summary>
+    public IReadOnlyList<string> Warnings { get; internal init; } = [];
+
     public IEnumerable<string> Trackers => AnnounceTiers.SelectMany(tier => tier);
 
     /// <summary>

@@ -30,11 +30,17 @@ public static partial class TorrentParser
     public static Torrent Parse(ReadOnlyMemory<byte> bytes)
     {
         BValue root;
+        int trailing;
         try
         {
             if (bytes.Length > MaxTorrentFileSize)
                 throw new MetainfoException($"{bytes.Length} bytes is too large for a torrent file (the limit is {MaxTorrentFileSize / (1024 * 1024)} MiB)");
-            root = BencodeDecoder.Decode(bytes, MetainfoLimits.DecodeOptions);
+            root = BencodeDecoder.DecodePrefix(bytes, out var consumed, MetainfoLimits.DecodeOptions);
+            trailing = bytes.Length - consumed;
+            // libtorrent, transmission-show and aria2 accept whitespace after the dictionary (an editor's newline);
+            // anything else after it is still refused.
+            if (trailing > 0 && !IsWhitespace(bytes.Span[consumed..]))
+                throw new BencodeException($"{trailing} trailing byte(s) after the value", consumed);
         }
         catch (BencodeException error)
         {
@@ -55,7 +61,16 @@ public static partial class TorrentParser
             CreationDate = ReadCreationDate(top),
             Comment = ReadLimitedText(top, "comment"),
             CreatedBy = ReadLimitedText(top, "created by"),
+            Warnings = trailing > 0 ? [$"{trailing} byte(s) of whitespace after the torrent's dictionary (ignored)"] : [],
         };
+    }
+
+    private static bool IsWhitespace(ReadOnlySpan<byte> bytes)
+    {
+        foreach (var b in bytes)
+            if (b is not ((byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n'))
+                return false;
+        return true;
     }
 
     /// <summary>

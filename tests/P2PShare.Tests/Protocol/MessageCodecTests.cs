@@ -87,7 +87,7 @@ public class MessageCodecTests
             Assert.That(back.InfoHash, Is.EqualTo(ours.InfoHash));
             Assert.That(back.PeerId, Is.EqualTo(ours.PeerId));
             Assert.That(back.Reserved, Is.EqualTo(ours.Reserved));
-            Assert.That(back.PeerId.ClientName, Does.StartWith("P2PShare 0001"));
+            Assert.That(back.PeerId.ClientName, Is.EqualTo("P2PShare 0.0.0.1"));
         });
         bytes[1] = (byte)'X';
         Assert.Throws<PeerProtocolException>(() => Handshake.Parse(bytes));

@@ -31,7 +31,7 @@ public sealed class RateLimitTests
         var output = temp.CreateSubdirectory("out");
         var clock = Stopwatch.StartNew();
         await using var downloader = P2PShareClient.StartDownload(temp.Path, torrent.TorrentPath, output,
-            "--peer", $"127.0.0.1:{seeder.Port}", "--no-seed", "--max-download-rate", LimitKiB.ToString(CultureInfo.InvariantCulture));
+            "--peer", $"127.0.0.1:{seeder.Port}", "--no-seed", "--max-download-rate", LimitKiB.ToString(CultureInfo.InvariantCulture) + "K");
         var cpu = CpuWatcher.Follow(downloader.Pid, cancellationToken);
         await downloader.WaitForSuccessAsync(TimeSpan.FromSeconds(60), cancellationToken);
         var elapsed = clock.Elapsed;
@@ -50,7 +50,7 @@ public sealed class RateLimitTests
         var source = TestData.CreateFile(temp.Combine("seed", "limited.bin"), SizeBytes, seed: 32);
         var torrent = await P2PShareClient.CreateTorrentAsync(source, temp.Combine("limited.torrent"), pieceSizeKiB: 64, cancellationToken: cancellationToken);
         await using var seeder = P2PShareClient.StartSeed(temp.Path, torrent.TorrentPath, temp.Combine("seed"),
-            "--max-upload-rate", LimitKiB.ToString(CultureInfo.InvariantCulture));
+            "--max-upload-rate", LimitKiB.ToString(CultureInfo.InvariantCulture) + "KiB");
         var port = await seeder.WaitUntilListeningAsync(TimeSpan.FromSeconds(30), cancellationToken);
 
         var clock = Stopwatch.StartNew();
