@@ -55,7 +55,7 @@ public sealed class DiagnosisInteropTests
         await using var seeder = await LibtorrentPeer.StartSeedAsync(torrent.TorrentPath, work.Combine("seed"), o => o with { NoTrackers = true }, ct);
         var started = DateTime.UtcNow;
         await using var client = P2PShareClient.StartDownload(work.Path, torrent.TorrentPath, work.CreateSubdirectory("out"),
-            "--peer", $"127.0.0.1:{seeder.Port}", "--max-download-rate", "256", "--why", "--no-seed", "--give-up-after", "30");
+            "--peer", $"127.0.0.1:{seeder.Port}", "--max-download-rate", "256K", "--why", "--no-seed", "--give-up-after", "30");
 
         await Eventually.UntilAsync(() => client.Process.StdoutTail.Contains("[rate-limited]"), TimeSpan.FromSeconds(25),
             "the diagnosis names the rate limit", client.Describe, cancellationToken: ct);
