@@ -15,7 +15,7 @@ namespace P2PShare.Hosting;
 /// downloads, saves resume data atomically while it goes, then seeds until the limits or cancellation,
 /// and always leaves the data flushed, the resume data saved and the trackers told we stopped.
 /// </summary>
-public sealed class TorrentRunner
+public sealed partial class TorrentRunner
 {
     private readonly TorrentRunOptions options;
     private readonly IRunObserver observer;
@@ -156,14 +156,19 @@ public sealed class TorrentRunner
             throw new InvalidDataException($"{torrent.PieceCount - have.CountSet} of {torrent.PieceCount} pieces are missing or damaged in {options.DataDirectory}; use --partial to seed what is there");
 
         await using var storage = new TorrentStorage(torrent, options.DataDirectory, sharedHandles: _files);
+        var priorities = await ApplyStartSelectionAsync(torrent, storage, resumeStore, have, cancellationToken).ConfigureAwait(false);
         if (!options.SeedOnly)
             storage.CreateEmptyFiles();
         var port = engine.Port;
         var peerId = engine.PeerId;
         await using var session = new TorrentSession(torrent, storage, have, peerId, options.Engine with { AdvertisedPort = port }, time, random,
             loggers.CreateLogger<TorrentSession>(), engine.Resources);
+        if (priorities is not null)
+            session.SetFilePriorities(priorities);
+        if (options.Sequential)
+            session.SetSequential(true);
         _session = session;
-        State = have.IsComplete ? TorrentState.Seeding : TorrentState.Downloading;
+        State = session.WantedCompleted.IsCompleted ? TorrentState.Seeding : TorrentState.Downloading;
         session.Adopt(adopted);
         engine.Register(torrent.InfoHash, session);
         session.AddPeers(extraPeers);
@@ -175,7 +180,8 @@ public sealed class TorrentRunner
         await using var trackers = new TrackerManager(torrent.AnnounceTiers, options.Trackers, loggers.CreateLogger<TrackerManager>(), time, random, engine.TrackerHttp);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var baseline = previous;
-        var saver = new ResumeSaver(torrent, options.DataDirectory, resumeStore, storage, session, baseline, _logger, time);
+        var saver = new ResumeSaver(torrent, options.DataDirectory, resumeStore, storage, session, baseline, _logger, time, data => WithSelection(data, session, storage));
+        _saver = saver;
         var tasks = new List<Task>
         {
             session.RunAsync(stop.Token),
@@ -214,7 +220,7 @@ public sealed class TorrentRunner
 
     private async Task SuperviseAsync(Torrent torrent, TorrentSession session, TrackerManager trackers, int port, long[] baseline, List<Task> tasks, CancellationToken cancellationToken)
     {
-        var wasComplete = session.Completed.IsCompleted;
+        var wasComplete = session.WantedCompleted.IsCompleted;
         var lastPeerAt = time.GetUtcNow();
         var seedingSince = wasComplete ? time.GetUtcNow() : (DateTimeOffset?)null;
         var ticks = 0;
@@ -222,7 +228,7 @@ public sealed class TorrentRunner
         Task<bool>? tick = null;
         // Completion is acted on at once, not at the next tick: a --no-seed download would otherwise idle for up
         // to a second after its last piece, and the 'completed' announce would wait as long.
-        Task? completion = wasComplete ? null : session.Completed;
+        Task? completion = wasComplete ? null : session.WantedCompleted;
         while (true)
         {
             tick ??= timer.WaitForNextTickAsync(cancellationToken).AsTask();
@@ -241,6 +247,14 @@ public sealed class TorrentRunner
                 await faulted.ConfigureAwait(false);
             var progress = session.Progress();
             var complete = progress.IsComplete;
+            if (!complete && wasComplete)
+            {
+                // A new selection wants more: back to downloading.
+                wasComplete = false;
+                seedingSince = null;
+                State = TorrentState.Downloading;
+                completion = session.WantedCompleted;
+            }
             observer.Progress(complete ? RunPhase.Seeding : RunPhase.Downloading, progress, port);
             if (options.ShowPeers && ++ticks % 5 == 0)
                 observer.Peers(session.PeerList());
@@ -291,6 +305,7 @@ public sealed class TorrentRunner
                 observer.Message($"Checking existing data ({reason})");
         }).ConfigureAwait(false);
         var have = startup.Verified;
+        _startupResume = startup.Resume;
         if (startup.Decision.NeedsCheck)
             observer.Message($"Check done: {have.CountSet}/{torrent.PieceCount} pieces verified");
         else if (startup.Resume is not null)
