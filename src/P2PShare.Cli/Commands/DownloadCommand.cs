@@ -12,17 +12,25 @@ internal static class DownloadCommand
         var noSeed = new Option<bool>("--no-seed") { Description = "Exit as soon as the data is complete and verified." };
         var recheck = new Option<bool>("--recheck") { Description = "Check all existing data, ignoring resume data." };
         var showPeers = new Option<bool>("--peers") { Description = "List the connected peers (client, rates, score, flags) every 5 s." };
+        var listFiles = new Option<bool>("--list-files") { Description = "Print the files with their numbers (for --select) and exit; a magnet's metadata is fetched and saved first." };
         var shared = new TorrentRunCommand();
-        var command = new Command("download", "Download torrents into DIR/<name>, verifying every piece, then keep seeding.") { torrent, output, noSeed, recheck, showPeers };
+        var selection = new SelectionOptions();
+        var command = new Command("download", "Download torrents into DIR/<name>, verifying every piece, then keep seeding.") { torrent, output, noSeed, recheck, showPeers, listFiles };
         shared.AddTo(command);
+        selection.AddTo(command);
         command.SetAction((parse, cancellationToken) => CliHost.RunAsync(parse, cancellationToken, (services, ct) =>
         {
+            var files = selection.Read(parse);
             var all = parse.GetValue(torrent)!.Select(path => shared.Read(parse, path, parse.GetValue(output)!) with
             {
                 SeedAfterDownload = !parse.GetValue(noSeed),
                 Recheck = parse.GetValue(recheck),
                 ShowPeers = parse.GetValue(showPeers),
+                SelectFiles = files.IsEmpty ? null : files.Resolve,
+                Sequential = parse.GetValue(selection.Sequential),
             }).ToList();
+            if (parse.GetValue(listFiles))
+                return ListFiles.RunAsync(services, all, shared.ReadEngineSettings(parse, all[0]), ct);
             return TorrentRunCommand.RunAsync(services, all, shared.ReadEngineSettings(parse, all[0]), ct);
         }));
         return command;

@@ -63,6 +63,9 @@ public sealed record TorrentRunOptions
     /// </summary>
     public Func<Torrent, IReadOnlyList<Engine.Picking.FilePriority>?>? SelectFiles { get; init; }
 
+    /// <summary>Stop once the torrent is known (a magnet's metadata fetched and saved in the state directory), before any data.</summary>
+    public bool MetadataOnly { get; init; }
+
     /// <summary>Download pieces in order (first and last piece of each wanted file early), as for playing while downloading.</summary>
     public bool Sequential { get; init; }
 

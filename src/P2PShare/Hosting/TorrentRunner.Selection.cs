@@ -22,6 +22,9 @@ public sealed partial class TorrentRunner
     /// <summary>The part file of this torrent in the state directory: bytes of skipped files in pieces shared with wanted ones.</summary>
     public static string PartFilePath(string stateDirectory, InfoHash infoHash) => Path.Combine(stateDirectory, infoHash.Hex + ".parts");
 
+    /// <summary>Where a magnet's fetched metadata is saved (and found by later runs).</summary>
+    public static string SavedMetadataPath(string stateDirectory, InfoHash infoHash) => MetadataPhase.SavedTorrentPath(stateDirectory, infoHash);
+
     /// <summary>
     /// Changes the file priorities (one per <see cref="Torrent.Files"/> entry) while running, or for the start of the data
     /// phase when it has not begun (a magnet still fetching metadata). Newly wanted files get the bytes already downloaded
@@ -62,14 +65,18 @@ public sealed partial class TorrentRunner
         await _selectionGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            priorities = _pendingPriorities ?? options.FilePriorities ?? options.SelectFiles?.Invoke(torrent);
-            if (priorities is null && _startupResume?.FilePriorities is { } saved && saved.Count == torrent.Files.Count)
-                priorities = [.. saved.Select(b => (FilePriority)b)];
+            IReadOnlyList<FilePriority>? saved = _startupResume?.FilePriorities is { } levels && levels.Count == torrent.Files.Count
+                ? [.. levels.Select(b => (FilePriority)b)]
+                : null;
+            priorities = _pendingPriorities ?? options.FilePriorities ?? options.SelectFiles?.Invoke(torrent) ?? saved;
             if (priorities is not null)
                 FilePriorities.Validate(priorities, torrent.Files.Count);
-            var wanted = priorities is null ? [.. Enumerable.Repeat(true, torrent.Files.Count)] : Wanted(priorities);
-            await storage.ApplySelectionAsync(wanted, PartFilePath(resumeStore.StateDirectory, torrent.InfoHash), have, _startupResume?.PartPieces, cancellationToken)
-                .ConfigureAwait(false);
+            var partFile = PartFilePath(resumeStore.StateDirectory, torrent.InfoHash);
+            // First the placement the resume data describes (the selection it was saved with), then the new one:
+            // bytes of files selected since are moved out of the part file.
+            bool[] all = [.. Enumerable.Repeat(true, torrent.Files.Count)];
+            await storage.ApplySelectionAsync(saved is null ? all : Wanted(saved), partFile, have, _startupResume?.PartPieces, cancellationToken).ConfigureAwait(false);
+            await storage.ApplySelectionAsync(priorities is null ? all : Wanted(priorities), partFile, have, null, cancellationToken).ConfigureAwait(false);
             _storage = storage;
         }
         finally

@@ -126,6 +126,13 @@ public sealed partial class TorrentRunner
             }
             _torrent = torrent;
             InfoHash = torrent.InfoHash;
+            if (options.MetadataOnly)
+            {
+                // --list-files: the metadata is saved in the state directory; the data phase is for a later run.
+                foreach (var peer in adopted)
+                    await peer.Connection.DisposeAsync().ConfigureAwait(false);
+                return;
+            }
             await RunTorrentAsync(torrent, resumeStore, engine, random, extraPeers, adopted, cancellationToken).ConfigureAwait(false);
         }
         finally
