@@ -70,6 +70,21 @@ public sealed class PiecePicker
 
     public void ClearDeadline(int piece) => _deadlines.ClearDeadline(piece);
 
+    public bool HasDeadline(int piece) => _deadlines.HasDeadline(piece);
+
+    /// <summary>How long until the piece is due (negative: late); null without a deadline.</summary>
+    public TimeSpan? TimeLeft(int piece) => _deadlines.TimeLeft(piece);
+
+    /// <summary>The earliest-due piece with a deadline that the peer has and nobody fetches; null when none.</summary>
+    public int? PickDeadline(Bitfield peerHas, Bitfield weHave)
+    {
+        _context.PeerHas = peerHas;
+        _context.WeHave = weHave;
+        _context.Level = null;
+        var piece = _deadlines.PickDue(_context);
+        return piece < 0 ? null : piece;
+    }
+
     /// <summary>Pieces with a deadline not yet had.</summary>
     public int DeadlineCount => _deadlines.Count;
 
