@@ -10,6 +10,7 @@ internal static class CommandCatalog
         yield return InfoCommand.Create();
         yield return CreateCommand.Create();
         yield return DownloadCommand.Create();
+        yield return StreamCommand.Create();
         yield return SeedCommand.Create();
         yield return NativeCommand.Create();
         yield return VerifyCommand.Create();

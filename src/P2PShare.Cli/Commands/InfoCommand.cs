@@ -68,12 +68,14 @@ internal static class InfoCommand
         }
         w.WriteLine();
         w.WriteLine($"Files ({torrent.Files.Count(f => !f.IsPadding)}):");
+        // Numbered from 1 (padding files skipped): the numbers 'download --select' and 'stream --file' take.
+        var number = 0;
         foreach (var file in torrent.Files.Where(f => !f.IsPadding))
         {
             var path = torrent.IsMultiFile ? torrent.Name + "/" + file.DisplayPath : file.DisplayPath;
-            w.WriteLine($"  {OneLine(path)}  {ByteSize.Format(file.Length)} ({file.Length} bytes)");
+            w.WriteLine($"{++number,4}  {OneLine(path)}  {ByteSize.Format(file.Length)} ({file.Length} bytes)");
             if (file.PiecesRoot is { } root)
-                w.WriteLine($"    pieces root {Convert.ToHexStringLower(root)}");
+                w.WriteLine($"        pieces root {Convert.ToHexStringLower(root)}");
         }
         return w.ToString();
     }
@@ -120,9 +122,12 @@ internal static class InfoCommand
         writer.WriteEndArray();
         WriteStrings(writer, "webSeeds", torrent.WebSeeds);
         writer.WriteStartArray("files");
+        var number = 0;
         foreach (var file in torrent.Files)
         {
             writer.WriteStartObject();
+            if (!file.IsPadding)
+                writer.WriteNumber("number", ++number);
             writer.WriteString("path", file.DisplayPath);
             WriteStrings(writer, "pathSegments", file.PathSegments);
             writer.WriteNumber("length", file.Length);

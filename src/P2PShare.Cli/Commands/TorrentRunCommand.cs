@@ -14,7 +14,13 @@ namespace P2PShare.Cli.Commands;
 /// <summary>Options shared by 'download' and 'seed', and the code that runs a torrent from them.</summary>
 internal sealed class TorrentRunCommand
 {
-    public Option<int> Port { get; } = new("--port") { Description = "TCP port to listen on for peers (the next free one if taken).", DefaultValueFactory = _ => 6881 };
+    /// <param name="portOption">The name of the peer-port option ('stream' uses --port for its HTTP port).</param>
+    public TorrentRunCommand(string portOption = "--port")
+    {
+        Port = new(portOption) { Description = "TCP port to listen on for peers (the next free one if taken).", DefaultValueFactory = _ => 6881 };
+    }
+
+    public Option<int> Port { get; }
 
     public Option<string?> Bind { get; } = new("--bind") { Description = "Address to listen on (default: all)." };
 
@@ -80,7 +86,7 @@ internal sealed class TorrentRunCommand
             throw new UserErrorException($"{dataDirectory} is a file: the output must be a directory");
         var port = parse.GetValue(Port);
         if (port is < 0 or > IPEndPoint.MaxPort)
-            throw new UserErrorException($"--port {port}: must be from 0 to {IPEndPoint.MaxPort}");
+            throw new UserErrorException($"{Port.Name} {port}: must be from 0 to {IPEndPoint.MaxPort}");
         var bind = parse.GetValue(Bind);
         var address = IPAddress.Any;
         if (bind is not null && !IPAddress.TryParse(bind, out address!))

@@ -5,7 +5,7 @@ namespace P2PShare.Engine;
 
 /// <summary>
 /// Chooses which new piece to start from a peer, through a chain of small pickers (Engine/Picking), each one idea:
-/// deadlines first (streaming), then by file priority (skipped pieces never), random for the first few pieces
+/// deadlines first (streaming), then by file priority (skipped pieces never), in order when sequential, random for the first few pieces
 /// (something to trade quickly), then rarest-first by availability among connected peers. Owns the availability
 /// counts and which pieces are being fetched. Pure: no I/O; the clock and the random source are injected.
 /// Not thread-safe: used under the torrent session's lock.
@@ -15,6 +15,7 @@ public sealed class PiecePicker
     private readonly bool[] _busy;
     private readonly PickContext _context;
     private readonly DeadlinePicker _deadlines;
+    private readonly SequentialPicker _sequential;
     private readonly IPicker _chain;
 
     public PiecePicker(int pieceCount, Random random, int randomFirstPieces = 4, TimeProvider? time = null)
@@ -24,10 +25,10 @@ public sealed class PiecePicker
         Priorities = new PiecePriorities(pieceCount);
         _context = new PickContext(new Bitfield(pieceCount), _busy, Priorities);
         RandomFirstPieces = randomFirstPieces;
-        _deadlines = new DeadlinePicker(time ?? TimeProvider.System,
-            new PriorityPicker(
-                new RandomFirstPicker(random, randomFirstPieces,
-                    new RarestFirstPicker(Counts, random))));
+        _sequential = new SequentialPicker(
+            new RandomFirstPicker(random, randomFirstPieces,
+                new RarestFirstPicker(Counts, random)));
+        _deadlines = new DeadlinePicker(time ?? TimeProvider.System, new PriorityPicker(_sequential));
         _chain = _deadlines;
     }
 
@@ -68,6 +69,33 @@ public sealed class PiecePicker
     public void SetDeadline(int piece, TimeSpan within) => _deadlines.SetDeadline(piece, within);
 
     public void ClearDeadline(int piece) => _deadlines.ClearDeadline(piece);
+
+    public bool HasDeadline(int piece) => _deadlines.HasDeadline(piece);
+
+    /// <summary>How long until the piece is due (negative: late); null without a deadline.</summary>
+    public TimeSpan? TimeLeft(int piece) => _deadlines.TimeLeft(piece);
+
+    /// <summary>The earliest-due piece with a deadline that the peer has and nobody fetches; null when none.</summary>
+    public int? PickDeadline(Bitfield peerHas, Bitfield weHave)
+    {
+        _context.PeerHas = peerHas;
+        _context.WeHave = weHave;
+        _context.Level = null;
+        var piece = _deadlines.PickDue(_context);
+        return piece < 0 ? null : piece;
+    }
+
+    /// <summary>Pieces with a deadline not yet had.</summary>
+    public int DeadlineCount => _deadlines.Count;
+
+    /// <summary>Sequential download: <paramref name="early"/> pieces first, then in index order (within each priority level).</summary>
+    public void SetSequential(bool enabled, IReadOnlyList<int> early)
+    {
+        _sequential.Enabled = enabled;
+        _sequential.EarlyPieces = early;
+    }
+
+    public bool Sequential => _sequential.Enabled;
 
     /// <summary>Marks a piece as started or being verified, so it is not picked again; or frees it.</summary>
     public void SetBusy(int piece, bool busy) => _busy[piece] = busy;

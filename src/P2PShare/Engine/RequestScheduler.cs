@@ -11,7 +11,7 @@ namespace P2PShare.Engine;
 /// queue at its rate times a few seconds, so a fast and a slow peer both run full.
 /// Called under the torrent session's lock.
 /// </summary>
-internal sealed class RequestScheduler
+internal sealed partial class RequestScheduler
 {
     private readonly Dictionary<int, PieceDownload> _active = [];
     private readonly Torrent _torrent;
@@ -177,6 +177,8 @@ internal sealed class RequestScheduler
     /// <param name="has">The pieces this peer may be asked for: all it has, or (choked) its allowed-fast ones.</param>
     private bool TryNextBlock(PeerSession peer, Bitfield has, out PieceDownload piece, out int block)
     {
+        if (_picker.DeadlineCount > 0 && TryDeadlineBlock(has, out piece, out block))
+            return true;
         foreach (var candidate in _active.Values)
         {
             if (!has[candidate.Index])

@@ -71,6 +71,10 @@ public sealed partial class TorrentSession : ITorrentPeerSink, IAsyncDisposable
         _webSeeds = new WebSeeds.WebSeedSet(_gate, torrent, have, _peers, _scheduler, _verifier, _downloadLimit, _downloadRate, options.WebSeeds,
             Networking.WebSeeds.WebSeedHttp.Shared, time, logger, _lifetime.Token);
         _messages = new PeerMessageHandler(_gate, torrent, have, _peers, _scheduler, _verifier, _downloadRate, new MetadataServer(torrent), _pex, options, time, logger);
+        _wanted = new Bitfield(torrent.PieceCount);
+        _wanted.SetAll();
+        _verifier.PieceVerified += OnWantedPieceVerified;
+        UpdateWantedCompletion();
     }
 
     public Handshake OurHandshake { get; }
@@ -98,11 +102,18 @@ public sealed partial class TorrentSession : ITorrentPeerSink, IAsyncDisposable
     {
         lock (_gate)
         {
+            var (wantedPieces, wantedHave, wantedLength, wantedVerified) = WantedCounts();
             return new TorrentProgress(
                 _torrent.PieceCount, _have.CountSet, _torrent.TotalLength, _verifier.VerifiedBytes,
                 _downloadRate.Total, _uploadRate.Total, _downloadRate.BytesPerSecond, _uploadRate.BytesPerSecond,
                 _peers.Count + _webSeeds.ActiveCount, _peers.Count(p => p.Has.IsComplete), _scheduler.InEndgame, _shared.Dht?.NodeCount,
-                _shared.Dht is null ? null : _dialer.CountFrom(PeerSource.Dht));
+                _shared.Dht is null ? null : _dialer.CountFrom(PeerSource.Dht))
+            {
+                WantedPieces = wantedPieces,
+                WantedHave = wantedHave,
+                WantedLength = wantedLength,
+                WantedVerifiedBytes = wantedVerified,
+            };
         }
     }
 

@@ -29,6 +29,25 @@ public sealed class ManagedTorrent
 
     internal bool PausedByUser { get; set; }
 
+    /// <summary>A selection made through <see cref="SetFilePrioritiesAsync"/>; later runs (resume) start with it.</summary>
+    internal IReadOnlyList<Engine.Picking.FilePriority>? FilePriorities { get; private set; }
+
+    /// <summary>
+    /// Sets one priority per torrent file (skip, low, normal, high) now and for later runs: the RPC's files-wanted /
+    /// priority-* calls. Thread-safe. While running, newly wanted files get at once what is already downloaded (moved
+    /// from the part file) and the rest is fetched; skipped files stop being fetched. Throws ArgumentException when the
+    /// count does not match the torrent's files (known once a magnet's metadata arrived).
+    /// </summary>
+    public async Task SetFilePrioritiesAsync(IReadOnlyList<Engine.Picking.FilePriority> priorities, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(priorities);
+        if (Runner?.Torrent is { } torrent)
+            Engine.Picking.FilePriorities.Validate(priorities, torrent.Files.Count);
+        FilePriorities = [.. priorities];
+        if (Runner is { } runner && Run is { IsCompleted: false })
+            await runner.SetFilePrioritiesAsync(priorities, cancellationToken).ConfigureAwait(false);
+    }
+
     public string Name => Runner?.Torrent?.Name ?? Options.Magnet?.DisplayName ?? Path.GetFileNameWithoutExtension(Options.TorrentPath);
 
     public TorrentState State => PausedByUser && Run is { IsCompleted: true } ? TorrentState.Paused : Runner?.State ?? TorrentState.Queued;

@@ -10,11 +10,16 @@ namespace P2PShare.Hosting;
 /// verified pieces, make the files durable, then write the resume file atomically, so the file never
 /// claims a piece whose data could still be lost.
 /// </summary>
-internal sealed class ResumeSaver(Torrent torrent, string directory, ResumeStore store, IPieceStore storage, TorrentSession session, long[] baseline, ILogger logger, TimeProvider time)
+/// <param name="decorate">Adds what the caller keeps beside the pieces (the file selection, the part file's pieces).</param>
+internal sealed class ResumeSaver(Torrent torrent, string directory, ResumeStore store, IPieceStore storage, TorrentSession session, long[] baseline, ILogger logger, TimeProvider time,
+    Func<ResumeData, ResumeData>? decorate = null)
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private int _lastSavedCount = -1;
     private long _lastSavedUpload = -1;
+
+    /// <summary>Something the resume data records changed (a file selection): the next save writes even if no piece arrived.</summary>
+    public void MarkChanged() => _lastSavedCount = -1;
 
     public async Task RunAsync(TimeSpan interval, CancellationToken cancellationToken)
     {
@@ -41,6 +46,8 @@ internal sealed class ResumeSaver(Torrent torrent, string directory, ResumeStore
             await storage.FlushAsync(cancellationToken).ConfigureAwait(false);
             var peers = session.UsefulPeers().Select(p => p.ToString());
             var data = ResumeData.Capture(torrent, directory, have, peers, baseline[0] + progress.DownloadedPayload, baseline[1] + progress.UploadedPayload);
+            if (decorate is not null)
+                data = decorate(data);
             await store.SaveAsync(data, cancellationToken).ConfigureAwait(false);
             _lastSavedCount = have.CountSet;
             _lastSavedUpload = progress.UploadedPayload;

@@ -97,7 +97,8 @@ public sealed class TorrentHost(ClientEngine engine, ILoggerFactory loggers, Tim
     private void Start(ManagedTorrent torrent)
     {
         var stop = new CancellationTokenSource();
-        var runner = new TorrentRunner(torrent.Options, torrent.Observer, loggers, time, engine, _files);
+        var options = torrent.FilePriorities is { } selected ? torrent.Options with { FilePriorities = selected } : torrent.Options;
+        var runner = new TorrentRunner(options, torrent.Observer, loggers, time, engine, _files);
         torrent.Stop = stop;
         torrent.Runner = runner;
         torrent.Run = RunAsync(torrent, runner, stop);

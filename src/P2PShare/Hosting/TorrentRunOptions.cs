@@ -57,6 +57,21 @@ public sealed record TorrentRunOptions
 
     public EngineOptions Engine { get; init; } = new();
 
+    /// <summary>One priority per torrent file (skipped files are not downloaded); null: see <see cref="SelectFiles"/>.</summary>
+    public IReadOnlyList<Engine.Picking.FilePriority>? FilePriorities { get; init; }
+
+    /// <summary>
+    /// Chooses the file priorities once the torrent is known (a magnet's file list arrives with its metadata); used when
+    /// <see cref="FilePriorities"/> is null. Returning null (or neither given) keeps the resume data's selection, or all files.
+    /// </summary>
+    public Func<Torrent, IReadOnlyList<Engine.Picking.FilePriority>?>? SelectFiles { get; init; }
+
+    /// <summary>Stop once the torrent is known (a magnet's metadata fetched and saved in the state directory), before any data.</summary>
+    public bool MetadataOnly { get; init; }
+
+    /// <summary>Download pieces in order (first and last piece of each wanted file early), as for playing while downloading.</summary>
+    public bool Sequential { get; init; }
+
     /// <summary>
     /// A download cannot wait minutes on a silent UDP tracker before trying the next tier, so the BEP 15
     /// schedule is kept but cut short (5, 10, 20 s).

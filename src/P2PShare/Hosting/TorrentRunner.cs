@@ -134,6 +134,13 @@ public sealed partial class TorrentRunner
             }
             _torrent = torrent;
             InfoHash = torrent.InfoHash;
+            if (options.MetadataOnly)
+            {
+                // --list-files: the metadata is saved in the state directory; the data phase is for a later run.
+                foreach (var peer in adopted)
+                    await peer.Connection.DisposeAsync().ConfigureAwait(false);
+                return;
+            }
             await RunTorrentAsync(torrent, resumeStore, engine, random, extraPeers, adopted, cancellationToken).ConfigureAwait(false);
         }
         finally
@@ -164,14 +171,19 @@ public sealed partial class TorrentRunner
             throw new InvalidDataException($"{torrent.PieceCount - have.CountSet} of {torrent.PieceCount} pieces are missing or damaged in {options.DataDirectory}; use --partial to seed what is there");
 
         await using var storage = new TorrentStorage(torrent, options.DataDirectory, sharedHandles: _files);
+        var priorities = await ApplyStartSelectionAsync(torrent, storage, resumeStore, have, cancellationToken).ConfigureAwait(false);
         if (!options.SeedOnly)
             storage.CreateEmptyFiles();
         var port = engine.Port;
         var peerId = engine.PeerId;
         await using var session = new TorrentSession(torrent, storage, have, peerId, options.Engine with { AdvertisedPort = port }, time, random,
             loggers.CreateLogger<TorrentSession>(), engine.Resources);
+        if (priorities is not null)
+            session.SetFilePriorities(priorities);
+        if (options.Sequential)
+            session.SetSequential(true);
         _session = session;
-        State = have.IsComplete ? TorrentState.Seeding : TorrentState.Downloading;
+        State = session.WantedCompleted.IsCompleted ? TorrentState.Seeding : TorrentState.Downloading;
         session.Adopt(adopted);
         engine.Register(torrent.InfoHash, session);
         session.AddPeers(extraPeers);
@@ -184,7 +196,8 @@ public sealed partial class TorrentRunner
         _trackers = trackers;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var baseline = previous;
-        var saver = new ResumeSaver(torrent, options.DataDirectory, resumeStore, storage, session, baseline, _logger, time);
+        var saver = new ResumeSaver(torrent, options.DataDirectory, resumeStore, storage, session, baseline, _logger, time, data => WithSelection(data, session, storage));
+        _saver = saver;
         var tasks = new List<Task>
         {
             session.RunAsync(stop.Token),
@@ -224,7 +237,7 @@ public sealed partial class TorrentRunner
 
     private async Task SuperviseAsync(Torrent torrent, TorrentSession session, TrackerManager trackers, int port, long[] baseline, List<Task> tasks, CancellationToken cancellationToken)
     {
-        var wasComplete = session.Completed.IsCompleted;
+        var wasComplete = session.WantedCompleted.IsCompleted;
         var lastPeerAt = time.GetUtcNow();
         var seedingSince = wasComplete ? time.GetUtcNow() : (DateTimeOffset?)null;
         var ticks = 0;
@@ -233,7 +246,7 @@ public sealed partial class TorrentRunner
         Task<bool>? tick = null;
         // Completion is acted on at once, not at the next tick: a --no-seed download would otherwise idle for up
         // to a second after its last piece, and the 'completed' announce would wait as long.
-        Task? completion = wasComplete ? null : session.Completed;
+        Task? completion = wasComplete ? null : session.WantedCompleted;
         while (true)
         {
             tick ??= timer.WaitForNextTickAsync(cancellationToken).AsTask();
@@ -253,6 +266,14 @@ public sealed partial class TorrentRunner
             var progress = session.Progress();
             var complete = progress.IsComplete;
             CheckProgress(history, progress);
+            if (!complete && wasComplete)
+            {
+                // A new selection wants more: back to downloading.
+                wasComplete = false;
+                seedingSince = null;
+                State = TorrentState.Downloading;
+                completion = session.WantedCompleted;
+            }
             observer.Progress(complete ? RunPhase.Seeding : RunPhase.Downloading, progress, port);
             if (options.ShowPeers && ++ticks % 5 == 0)
                 observer.Peers(session.PeerList());
@@ -305,6 +326,7 @@ public sealed partial class TorrentRunner
                 observer.Message($"Checking existing data ({reason})");
         }).ConfigureAwait(false);
         var have = startup.Verified;
+        _startupResume = startup.Resume;
         if (startup.Decision.NeedsCheck)
             observer.Message($"Check done: {have.CountSet}/{torrent.PieceCount} pieces verified");
         else if (startup.Resume is not null)

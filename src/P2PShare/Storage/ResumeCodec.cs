@@ -36,6 +36,10 @@ public static class ResumeCodec
             ["downloaded"] = new BInteger(data.BytesDownloaded),
             ["uploaded"] = new BInteger(data.BytesUploaded),
         };
+        if (data.FilePriorities is { } priorities)
+            payload["file-priority"] = new BList(priorities.Select(p => (BValue)new BInteger(p)));
+        if (data.PartPieces is { } parts)
+            payload["part-pieces"] = new BString(parts.Bytes.ToArray());
         var payloadBytes = BencodeEncoder.Encode(payload);
         var outer = new BDictionary
         {
@@ -109,7 +113,17 @@ public static class ResumeCodec
         }
         var peers = (payload.Get<BList>("peers") ?? throw new InvalidDataException("no peer list"))
             .Select(p => (p as BString)?.Text ?? throw new InvalidDataException("peer is not a string")).ToList();
-        return new ResumeData(infoHash, pieces, files, peers, Integer(payload, "downloaded"), Integer(payload, "uploaded"));
+        List<byte>? priorities = null;
+        if (payload.Get<BList>("file-priority") is { } levels)
+        {
+            priorities = [];
+            foreach (var level in levels)
+                priorities.Add(level is BInteger { Value: >= 0 and <= 3 } value ? (byte)value.Value : throw new InvalidDataException("file priority is not 0..3"));
+        }
+        Bitfield? parts = null;
+        if (payload.Get<BString>("part-pieces") is { } partBytes && !Bitfield.TryFromBytes(partBytes.Span, (int)pieceCount, out parts))
+            throw new InvalidDataException("part-file bitfield does not match the piece count");
+        return new ResumeData(infoHash, pieces, files, peers, Integer(payload, "downloaded"), Integer(payload, "uploaded"), priorities, parts);
     }
 
     private static long Integer(BDictionary dictionary, string key) =>

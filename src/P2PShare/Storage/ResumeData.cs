@@ -9,13 +9,17 @@ namespace P2PShare.Storage;
 /// </summary>
 /// <param name="Files">One entry per non-padding file, in torrent order.</param>
 /// <param name="Peers">Peers worth reconnecting to, as "host:port".</param>
+/// <param name="FilePriorities">The file selection (one level per torrent file, 0 = skip .. 3 = high); null: none made.</param>
+/// <param name="PartPieces">Verified pieces whose bytes of skipped files are in the part file; null: none.</param>
 public sealed record ResumeData(
     InfoHash InfoHash,
     Bitfield VerifiedPieces,
     IReadOnlyList<ResumeFileState> Files,
     IReadOnlyList<string> Peers,
     long BytesDownloaded,
-    long BytesUploaded)
+    long BytesUploaded,
+    IReadOnlyList<byte>? FilePriorities = null,
+    Bitfield? PartPieces = null)
 {
     public const int CurrentFormatVersion = 1;
 

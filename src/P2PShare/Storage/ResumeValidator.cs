@@ -56,7 +56,8 @@ public static class ResumeValidator
         var lost = 0;
         foreach (var piece in trusted.SetIndices().ToList())
         {
-            if (checkable[piece])
+            // Bytes of skipped files in a piece the part file holds are not expected in the (uncreated) files.
+            if (checkable[piece] || (data.PartPieces is { } parts && parts[piece] && !affected[piece]))
                 continue;
             trusted[piece] = false;
             lost++;

@@ -10,7 +10,7 @@ namespace P2PShare.Storage;
 /// length, kept open in a bounded LRU, and accessed with positional I/O only, so concurrent writes of different pieces
 /// and reads need no locking. Padding files (BEP 47) never reach the disk: writes to them are dropped, reads give zeros.
 /// </summary>
-public sealed class TorrentStorage : IPieceStore
+public sealed partial class TorrentStorage : IPieceStore
 {
     private readonly Torrent _torrent;
     private readonly FileLayout _layout;
@@ -53,6 +53,11 @@ public sealed class TorrentStorage : IPieceStore
         var size = _torrent.PieceSize(pieceIndex);
         if (data.Length != size)
             throw new ArgumentException($"piece {pieceIndex} is {size} bytes, not {data.Length}", nameof(data));
+        if (Volatile.Read(ref _selection) is not null)
+        {
+            await WriteSelectedAsync(pieceIndex, data, cancellationToken).ConfigureAwait(false);
+            return;
+        }
         if (Interlocked.Exchange(ref _emptyFilesCreated, 1) == 0)
         {
             try
@@ -89,6 +94,11 @@ public sealed class TorrentStorage : IPieceStore
     public async ValueTask ReadAsync(int pieceIndex, int offset, Memory<byte> destination, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        if (Volatile.Read(ref _selection) is { } selection)
+        {
+            await ReadPlacedAsync(pieceIndex, offset, destination, selection.Snapshot(pieceIndex), cancellationToken).ConfigureAwait(false);
+            return;
+        }
         foreach (var segment in _layout.MapPiece(pieceIndex, offset, destination.Length))
         {
             var slice = destination.Slice(segment.RangeOffset, segment.Length);
@@ -148,6 +158,7 @@ public sealed class TorrentStorage : IPieceStore
                 throw StorageErrors.Describe(error, "flushing directory", directory);
             }
         }
+        await FlushPartFileAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Creates the torrent's zero-length files (no piece ever writes to them). Done on the first write.</summary>
@@ -156,7 +167,7 @@ public sealed class TorrentStorage : IPieceStore
         for (var i = 0; i < _torrent.Files.Count; i++)
         {
             var file = _torrent.Files[i];
-            if (file.Length != 0 || file.IsPadding)
+            if (file.Length != 0 || file.IsPadding || !IsFileWanted(i))
                 continue;
             var path = _paths[i]!;
             LinkGuard.EnsureNoLinks(_paths.Directory, path);
@@ -179,6 +190,7 @@ public sealed class TorrentStorage : IPieceStore
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
             return ValueTask.CompletedTask;
+        ClosePartFile();
         if (!_sharesHandles)
         {
             _handles.Dispose();

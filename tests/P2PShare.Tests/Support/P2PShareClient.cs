@@ -47,7 +47,7 @@ public sealed partial class P2PShareClient : IAsyncDisposable
         var args = new List<string> { DllPath };
         args.AddRange(arguments);
         // Tests stay on loopback: the DHT would bootstrap from the public routers unless a test names its own nodes.
-        if (args.Count > 1 && args[1] is "download" or "seed" && !args.Contains("--dht-bootstrap") && !args.Contains("--no-dht"))
+        if (args.Count > 1 && args[1] is "download" or "seed" or "stream" && !args.Contains("--dht-bootstrap") && !args.Contains("--no-dht"))
             args.Add("--no-dht");
         args.AddRange(["--log-file", logFile]);
         var environment = new Dictionary<string, string?>

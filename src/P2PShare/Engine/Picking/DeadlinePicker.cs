@@ -35,6 +35,17 @@ public sealed class DeadlinePicker(TimeProvider time, IPicker next) : IPicker
     public TimeSpan? TimeLeft(int piece) =>
         _due.TryGetValue(piece, out var due) ? TimeSpan.FromSeconds((double)(due - time.GetTimestamp()) / time.TimestampFrequency) : null;
 
+    public bool HasDeadline(int piece) => _due.ContainsKey(piece);
+
+    /// <summary>The earliest-due candidate with a deadline, or -1 (no deferring to the rest of the chain).</summary>
+    public int PickDue(PickContext context)
+    {
+        foreach (var entry in _byDue)
+            if (!context.WeHave[entry.Piece] && context.IsCandidate(entry.Piece))
+                return entry.Piece;
+        return -1;
+    }
+
     public int Pick(PickContext context)
     {
         var found = -1;
