@@ -92,7 +92,8 @@ internal static class DaemonApplication
         });
         builder.Logging.ClearProviders();
         builder.Logging.AddSerilog(serilog, dispose: false);
-        builder.Logging.AddFilter("Microsoft.AspNetCore", Microsoft.Extensions.Logging.LogLevel.Warning);
+        // Per request lines would flood the log (a UI polls); Serilog's provider has its own filter, so it is named here.
+        builder.Logging.AddFilter<Serilog.Extensions.Logging.SerilogLoggerProvider>("Microsoft.AspNetCore", Microsoft.Extensions.Logging.LogLevel.Warning);
         builder.Services.AddSystemd();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {

@@ -66,6 +66,13 @@ public sealed partial class DaemonProcess : IAsyncDisposable
 
     public ValueTask DisposeAsync() => Client.DisposeAsync();
 
+    /// <summary>The process state and the last lines of the daemon's log, for failure messages.</summary>
+    public string Describe()
+    {
+        var log = File.Exists(Client.LogFile) ? string.Join(Environment.NewLine, File.ReadLines(Client.LogFile).TakeLast(40)) : "(no log)";
+        return $"{Process.Describe()}{Environment.NewLine}--- daemon log tail ---{Environment.NewLine}{log}";
+    }
+
     [GeneratedRegex(@"p2pshare daemon: RPC on \S+, peers on port (\d+)")]
     private static partial Regex StartLine();
 }
