@@ -65,14 +65,10 @@ internal sealed class DaemonTorrent(CatalogEntry entry, ManagedTorrent managed, 
 
     public bool IsComplete => Progress is { } p ? p.IsComplete : _entry.PercentDone >= 1.0;
 
-    public long UploadedEver => _entry_uploaded + UploadedBefore + (CurrentRun?.UploadedPayload ?? 0);
+    /// <summary>Earlier daemon processes' totals (in the entry as loaded), this process's ended runs, the current run.</summary>
+    public long UploadedEver => _entry.UploadedEver + UploadedBefore + (CurrentRun?.UploadedPayload ?? 0);
 
-    public long DownloadedEver => _entry_downloaded + DownloadedBefore + (CurrentRun?.DownloadedPayload ?? 0);
-
-    // Totals saved in torrents.json by earlier daemon processes.
-    private long _entry_uploaded => _entry.UploadedEver;
-
-    private long _entry_downloaded => _entry.DownloadedEver;
+    public long DownloadedEver => _entry.DownloadedEver + DownloadedBefore + (CurrentRun?.DownloadedPayload ?? 0);
 
     private TorrentProgress? CurrentRun => managed.Runner is { } runner && ReferenceEquals(runner, _runnerSeen) ? _lastProgress : null;
 

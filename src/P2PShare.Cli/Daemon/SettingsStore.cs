@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using P2PShare.Storage;
@@ -80,6 +79,4 @@ internal sealed class SettingsStore(string settingsPath, DaemonSettings initial)
         [nameof(DaemonSettings.WatchDirEnabled)] = settings.WatchDirEnabled,
         [nameof(DaemonSettings.RatioLimit)] = settings.RatioLimit is { } ratio ? JsonValue.Create(ratio) : null,
     };
-
-    internal static string Invariant(double value) => value.ToString(CultureInfo.InvariantCulture);
 }
