@@ -17,16 +17,22 @@ internal sealed partial class TorrentService
         await ApplyQueueAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>torrent-stop: the run ends (resume data saved, trackers told) and the torrent stays stopped across restarts.</summary>
-    public Task StopAsync(IReadOnlyList<DaemonTorrent> torrents, CancellationToken cancellationToken) =>
-        ChangeAsync(torrents, async t =>
+    /// <summary>
+    /// torrent-stop: the run ends (resume data saved, trackers told) and the torrent stays stopped across restarts; the
+    /// slot it frees goes to the next in queue at once.
+    /// </summary>
+    public async Task StopAsync(IReadOnlyList<DaemonTorrent> torrents, CancellationToken cancellationToken)
+    {
+        await ChangeAsync(torrents, async t =>
         {
             t.Entry = t.Entry with { Stopped = true };
             t.ForceStart = false;
             t.Queued = false;
             t.StopAfterCheck = false;
             await host.PauseAsync(t.Managed).ConfigureAwait(false);
-        }, cancellationToken);
+        }, cancellationToken).ConfigureAwait(false);
+        await ApplyQueueAsync(cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>torrent-verify: hashes all data again; a stopped torrent stops again after the check.</summary>
     public Task VerifyAsync(IReadOnlyList<DaemonTorrent> torrents, CancellationToken cancellationToken) =>
