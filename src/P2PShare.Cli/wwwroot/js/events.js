@@ -3,7 +3,7 @@
 
 const ENDPOINT = '/api/events';
 
-/** Reads one event's JSON into {downloadRate, uploadRate, torrents: [{id, rateDownload, rateUpload, percentDone, status}]}. */
+/** Reads one event's JSON into {downloadRate, uploadRate, torrents: [{id, rateDownload, rateUpload, percentDone, status, eta?}]}. */
 export function normalizeSnapshot(data) {
   const session = data.session ?? data;
   const pick = (o, ...names) => { for (const n of names) if (typeof o?.[n] === 'number') return o[n]; return 0; };
@@ -16,6 +16,7 @@ export function normalizeSnapshot(data) {
       rateUpload: pick(t, 'rateUpload', 'uploadRate', 'up'),
       percentDone: pick(t, 'percentDone', 'progress'),
       status: pick(t, 'status'),
+      eta: typeof t.eta === 'number' ? t.eta : undefined,
     })),
   };
 }

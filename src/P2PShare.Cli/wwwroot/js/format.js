@@ -42,7 +42,6 @@ const STATUS = ['Paused', 'Queued to check', 'Checking', 'Queued', 'Downloading'
 
 export function status(code, torrent = {}) {
   if (torrent.error > 0 || torrent.errorString) return 'Error';
-  if (code === 0 && torrent.percentDone >= 1) return 'Finished';
   return STATUS[code] ?? 'Unknown';
 }
 

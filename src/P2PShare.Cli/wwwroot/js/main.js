@@ -76,7 +76,7 @@ function onSnapshot(snapshot) {
     Object.assign(t, s);
     const left = (t.sizeWhenDone ?? 0) * (1 - s.percentDone);
     t.leftUntilDone = left;
-    t.eta = s.percentDone >= 1 ? 0 : s.rateDownload > 0 ? left / s.rateDownload : -1;
+    t.eta = s.eta ?? (s.percentDone >= 1 ? 0 : s.rateDownload > 0 ? left / s.rateDownload : -1);
     const samples = history.get(s.id) ?? [];
     samples.push([s.rateDownload, s.rateUpload]);
     if (samples.length > HISTORY) samples.shift();

@@ -1,7 +1,9 @@
-// Transmission RPC client: POST JSON to /transmission/rpc, answering the 409 handshake with the
-// X-Transmission-Session-Id header the server hands out (and again whenever the server renews it).
+// Transmission RPC client: POST JSON to /transmission/rpc with the X-Transmission-Session-Id header. The page asks
+// the daemon for the id first (GET /api/session-id, same origin only), so a normal start makes no 409 request, which
+// the browser would log as an error; the 409 handshake still works when the id is unknown or renewed.
 
 const ENDPOINT = '/transmission/rpc';
+const SESSION_ENDPOINT = '/api/session-id';
 const SESSION_HEADER = 'X-Transmission-Session-Id';
 
 export class RpcError extends Error {
@@ -14,10 +16,12 @@ export class RpcError extends Error {
 
 export class TransmissionRpc {
   #sessionId = null;
+  #sessionLookup = null;
   #tag = 0;
 
   /** Calls one method; resolves with its `arguments`, rejects with an RpcError whose message is the server's result. */
   async call(method, args = {}) {
+    await (this.#sessionLookup ??= this.#lookUpSessionId());
     const tag = ++this.#tag;
     const body = JSON.stringify({ method, arguments: args, tag });
     for (let attempt = 0; attempt < 2; attempt++) {
@@ -40,6 +44,15 @@ export class TransmissionRpc {
       return reply.arguments ?? {};
     }
     throw new RpcError('the session id handshake did not settle', method);
+  }
+
+  async #lookUpSessionId() {
+    try {
+      const response = await fetch(SESSION_ENDPOINT, { credentials: 'same-origin', cache: 'no-store' });
+      if (response.ok) this.#sessionId ??= (await response.json()).sessionId ?? null;
+    } catch {
+      // The handshake below copes without it.
+    }
   }
 
   getTorrents(fields, ids) {
