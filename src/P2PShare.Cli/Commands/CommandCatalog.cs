@@ -15,5 +15,6 @@ internal static class CommandCatalog
         yield return VerifyCommand.Create();
         yield return AnnounceCommand.Create();
         yield return DhtCommand.Create();
+        yield return Daemon.DaemonCommand.Create();
     }
 }

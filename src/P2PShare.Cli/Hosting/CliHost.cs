@@ -72,7 +72,7 @@ internal static class CliHost
         }
     }
 
-    private static Serilog.Core.Logger CreateLogger(bool verbose, string logFile)
+    internal static Serilog.Core.Logger CreateLogger(bool verbose, string logFile)
     {
         var configuration = new LoggerConfiguration()
             .MinimumLevel.Is(verbose ? LogEventLevel.Debug : LogEventLevel.Information)
@@ -91,7 +91,7 @@ internal static class CliHost
         return configuration.CreateLogger();
     }
 
-    private static string DefaultLogPath()
+    internal static string DefaultLogPath()
     {
         var state = Environment.GetEnvironmentVariable("XDG_STATE_HOME");
         if (string.IsNullOrEmpty(state))

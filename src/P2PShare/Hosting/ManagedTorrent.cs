@@ -15,7 +15,7 @@ public sealed class ManagedTorrent
 
     public int Id { get; }
 
-    public TorrentRunOptions Options { get; }
+    public TorrentRunOptions Options { get; internal set; }
 
     internal IRunObserver Observer { get; }
 

@@ -9,7 +9,7 @@ namespace P2PShare.Hosting;
 /// and removed while the others run. A torrent's failure is its own: it ends in <see cref="TorrentState.Error"/> and
 /// the rest go on.
 /// </summary>
-public sealed class TorrentHost(ClientEngine engine, ILoggerFactory loggers, TimeProvider time) : IAsyncDisposable
+public sealed partial class TorrentHost(ClientEngine engine, ILoggerFactory loggers, TimeProvider time) : IAsyncDisposable
 {
     // One budget of open data files for all torrents (a thousand seeded torrents must not hold a thousand handles each).
     private readonly FileHandleCache _files = new(engine.Settings.MaxOpenFiles);
@@ -26,14 +26,18 @@ public sealed class TorrentHost(ClientEngine engine, ILoggerFactory loggers, Tim
     }
 
     /// <summary>Adds a torrent and starts it (unless <paramref name="paused"/>).</summary>
-    public ManagedTorrent Add(TorrentRunOptions options, IRunObserver observer, bool paused = false)
+    /// <param name="id">The id to give it (a daemon keeps its ids across restarts); null: the next free one.</param>
+    public ManagedTorrent Add(TorrentRunOptions options, IRunObserver observer, bool paused = false, int? id = null)
     {
         ManagedTorrent torrent;
         lock (_gate)
         {
             if (options.Magnet is { } magnet && _torrents.Any(t => t.Runner?.InfoHash is { } h && h.Equals(magnet.InfoHash)))
                 throw new InvalidOperationException($"torrent {magnet.InfoHash} is already added");
-            torrent = new ManagedTorrent(_nextId++, options, observer) { PausedByUser = paused };
+            if (id is { } wanted && _torrents.Any(t => t.Id == wanted))
+                throw new InvalidOperationException($"torrent id {wanted} is taken");
+            torrent = new ManagedTorrent(id ?? _nextId, options, observer) { PausedByUser = paused };
+            _nextId = Math.Max(_nextId, torrent.Id + 1);
             _torrents.Add(torrent);
         }
         if (!paused)
@@ -66,12 +70,14 @@ public sealed class TorrentHost(ClientEngine engine, ILoggerFactory loggers, Tim
     }
 
     /// <summary>Stops and forgets the torrent; with <paramref name="deleteData"/> its files and resume data go too.</summary>
-    public async Task RemoveAsync(ManagedTorrent torrent, bool deleteData)
+    /// <param name="metainfo">The torrent's metainfo when its run never loaded it (a torrent added paused); null: the run's.</param>
+    public async Task RemoveAsync(ManagedTorrent torrent, bool deleteData, Metainfo.Torrent? metainfo = null)
     {
         await PauseAsync(torrent).ConfigureAwait(false);
         lock (_gate)
             _torrents.Remove(torrent);
-        if (!deleteData || torrent.Runner?.Torrent is not { } metainfo)
+        metainfo = torrent.Runner?.Torrent ?? metainfo;
+        if (!deleteData || metainfo is null)
             return;
         var store = torrent.Options.StateDirectory is null ? ResumeStore.ForDownloadDirectory(torrent.Options.DataDirectory) : new ResumeStore(torrent.Options.StateDirectory);
         store.Delete(metainfo.InfoHash);
