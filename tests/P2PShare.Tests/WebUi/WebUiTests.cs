@@ -44,9 +44,11 @@ public sealed class WebUiTests
     {
         var source = TestData.CreateFile(_work.Combine("seed", "data.bin"), DataSize, seed: 18);
         var torrent = await LibtorrentTorrent.CreateAsync(source, _work.Combine("data.torrent"), PieceLength, cancellationToken: ct);
+        var phases = new Phases();
         var page = await _chromium.NewPageAsync(1280, 900);
         await page.GotoAsync(_daemon.BaseAddress.ToString());
         await Expect(page.Locator("#live-state")).ToHaveTextAsync("live");
+        phases.Done("page loaded, events live");
 
         // Add the .torrent through the dialog.
         await page.GetByRole(AriaRole.Button, new() { Name = "Add torrent" }).ClickAsync();
@@ -57,6 +59,8 @@ public sealed class WebUiTests
         var added = await _daemon.TorrentsAsync("id", "hashString");
         Assert.That(added.Select(t => t!["hashString"]!.GetValue<string>()), Is.EqualTo(new[] { torrent.InfoHash }), "the daemon has the torrent the page added");
 
+        phases.Done("added through the dialog");
+
         // A seeder that dials the daemon; upload-limited so the transfer lasts a few seconds and shows in the page.
         await using var seeder = await LibtorrentPeer.StartSeedAsync(torrent.TorrentPath, _work.Combine("seed"),
             o => o with { NoTrackers = true, ConnectTo = [_daemon.PeerEndPoint], UploadLimit = 768 * 1024 }, ct);
@@ -64,17 +68,22 @@ public sealed class WebUiTests
         await row.GetByRole(AriaRole.Button, new() { Name = "Details of data.bin" }).ClickAsync();
 
         string? peerSeen = null, rateSeen = null;
-        var percentsSeen = new SortedSet<string>(StringComparer.Ordinal);
+        var midTransferShot = false;
+        var percentsSeen = new List<string>();
         await Eventually.UntilAsync(async () =>
         {
             var percent = await row.Locator(".pct").InnerTextAsync();
-            percentsSeen.Add(percent);
+            if (percentsSeen.Count == 0 || percentsSeen[^1] != percent)
+                percentsSeen.Add(percent);
             var totalDown = await page.Locator("#total-down").InnerTextAsync();
             if (totalDown != "0 B/s")
                 rateSeen ??= totalDown;
             if (peerSeen is null && (await page.Locator("#peer-rows").InnerTextAsync()).Contains("libtorrent", StringComparison.Ordinal))
-            {
                 peerSeen = await page.Locator("#peer-rows tr").First.InnerTextAsync();
+            // One picture mid-transfer, once the rates show.
+            if (!midTransferShot && peerSeen is not null && totalDown != "0 B/s" && percent is not ("0.0%" or "100%"))
+            {
+                midTransferShot = true;
                 await Screenshot(page, "webui-downloading.png", "desktop, downloading, detail view with the libtorrent peer");
             }
             return percent == "100%" && await row.Locator(".badge").InnerTextAsync() == "Seeding";
@@ -87,12 +96,16 @@ public sealed class WebUiTests
         Assert.That(rateSeen, Is.Not.Null, "the live total download rate (server-sent events) showed a transfer");
         Assert.That(peerSeen, Does.Contain("127.0.0.1"), "the detail view listed the seeder among the peers");
 
+        phases.Done("complete");
+
         // The detail tabs: the piece map has every piece, the file is wanted.
         await page.GetByRole(AriaRole.Tab, new() { Name = "Pieces" }).ClickAsync();
         await Expect(page.Locator("#piece-caption")).ToContainTextAsync($"{torrent.NumPieces} of {torrent.NumPieces} pieces");
         await page.GetByRole(AriaRole.Tab, new() { Name = "Files" }).ClickAsync();
-        await Expect(page.GetByLabel("data.bin", new() { Exact = true })).ToBeCheckedAsync();
+        await Expect(page.GetByRole(AriaRole.Checkbox, new() { Name = "data.bin", Exact = true })).ToBeCheckedAsync();
         await Screenshot(page, "webui-complete.png", "desktop, complete, files tab");
+
+        phases.Done("detail tabs");
 
         // The same list on a phone: cards, no sideways scrolling.
         var phone = await _chromium.NewPageAsync(390, 844, isMobile: true);
@@ -104,6 +117,8 @@ public sealed class WebUiTests
         Assert.That(overflow, Is.LessThanOrEqualTo(0), "the phone layout fits the screen's width");
         await phone.Context.CloseAsync();
 
+        phases.Done("phone page");
+
         // Pause: the page and the daemon agree.
         await row.GetByRole(AriaRole.Button, new() { Name = "Pause data.bin" }).ClickAsync();
         await Expect(row.Locator(".badge")).ToHaveTextAsync("Paused");
@@ -111,6 +126,8 @@ public sealed class WebUiTests
         var paused = await _daemon.TorrentsAsync("id", "status");
         Assert.That(paused.Single()!["status"]!.GetValue<int>(), Is.EqualTo(0), "Transmission status 0 (stopped) in the daemon");
         await Screenshot(page, "webui-paused.png", "desktop, paused");
+
+        phases.Done("paused");
 
         // Remove with its data, after the confirmation dialog.
         await row.GetByRole(AriaRole.Button, new() { Name = "Remove data.bin" }).ClickAsync();
@@ -125,6 +142,8 @@ public sealed class WebUiTests
         Assert.That(await _daemon.TorrentsAsync("id"), Is.Empty, "the daemon forgot the torrent");
         await Eventually.UntilAsync(() => !File.Exists(Path.Combine(_daemon.DownloadDirectory, "data.bin")), TimeSpan.FromSeconds(10), "the data to be deleted", cancellationToken: ct);
 
+        phases.Done("removed with data");
+        TestContext.Out.WriteLine($"phases: {phases}");
         Assert.That(_chromium.Problems, Is.Empty, "console errors, page errors or failed requests");
     }
 
@@ -195,6 +214,23 @@ public sealed class WebUiTests
                 Is.EqualTo((3, 2, 0.5, 4, 9)));
         });
         Assert.That(_chromium.Problems, Is.Empty);
+    }
+
+    /// <summary>Seconds each step of a test took, for the CI log.</summary>
+    private sealed class Phases
+    {
+        private readonly Stopwatch _clock = Stopwatch.StartNew();
+        private readonly List<string> _done = [];
+        private TimeSpan _last;
+
+        public void Done(string what)
+        {
+            var now = _clock.Elapsed;
+            _done.Add($"{what} {(now - _last).TotalSeconds:0.0} s");
+            _last = now;
+        }
+
+        public override string ToString() => string.Join("; ", _done);
     }
 
     private static Task<string?> ActiveId(IPage page) => page.EvaluateAsync<string?>("() => document.activeElement?.id || null");

@@ -63,9 +63,13 @@ export class DetailView {
     this.onClosed(id);
   }
 
-  /** A torrent's live rates from the event stream. */
-  pushRates(id, down, up) {
-    if (id === this.id) this.graph.push(down, up);
+  /** A torrent's live numbers from the event stream: its graph, and the facts that change every second. */
+  liveUpdate(snapshot) {
+    if (snapshot.id !== this.id) return;
+    this.graph.push(snapshot.rateDownload, snapshot.rateUpload);
+    if (!this.#last) return;
+    Object.assign(this.#last, { percentDone: snapshot.percentDone, status: snapshot.status });
+    this.#renderFacts(this.#last);
   }
 
   async refresh() {
@@ -86,6 +90,14 @@ export class DetailView {
   }
 
   #render(t) {
+    this.#renderFacts(t);
+    this.#renderPeers(t.peers ?? []);
+    this.#renderFiles(t);
+    this.#renderTrackers(t.trackerStats ?? []);
+    this.#drawPieces();
+  }
+
+  #renderFacts(t) {
     this.title.textContent = t.name || t.hashString;
     const facts = [
       ['State', fmt.status(t.status, t)],
@@ -108,10 +120,6 @@ export class DetailView {
       div.append(dt, dd);
       return div;
     }));
-    this.#renderPeers(t.peers ?? []);
-    this.#renderFiles(t);
-    this.#renderTrackers(t.trackerStats ?? []);
-    this.#drawPieces();
   }
 
   #renderPeers(peers) {

@@ -81,7 +81,7 @@ function onSnapshot(snapshot) {
     samples.push([s.rateDownload, s.rateUpload]);
     if (samples.length > HISTORY) samples.shift();
     history.set(s.id, samples);
-    details.pushRates(s.id, s.rateDownload, s.rateUpload);
+    details.liveUpdate(s);
   }
   const gone = [...torrents.keys()].some(id => !ids.has(id));
   render();
