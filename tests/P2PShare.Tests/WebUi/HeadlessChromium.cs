@@ -27,6 +27,13 @@ public sealed class HeadlessChromium : IAsyncDisposable
         get { lock (_problems) return [.. _problems]; }
     }
 
+    /// <summary>Forgets the problems recorded so far (a fixture sharing the browser calls it before each test).</summary>
+    public void ClearProblems()
+    {
+        lock (_problems)
+            _problems.Clear();
+    }
+
     /// <summary>Starts chromium (RequiredTool: fails under CI when it is missing, else ignores the test).</summary>
     public static async Task<HeadlessChromium> StartAsync()
     {

@@ -29,6 +29,9 @@ public sealed class WebUiTests
         _daemon = await WebUiDaemon.StartAsync(_work.Path);
     }
 
+    [SetUp]
+    public void ForgetEarlierProblems() => _chromium.ClearProblems();
+
     [OneTimeTearDown]
     public async Task Stop()
     {
@@ -144,6 +147,41 @@ public sealed class WebUiTests
 
         phases.Done("removed with data");
         TestContext.Out.WriteLine($"phases: {phases}");
+        Assert.That(_chromium.Problems, Is.Empty, "console errors, page errors or failed requests");
+    }
+
+    [Test, CancelAfter(45_000)]
+    public async Task MagnetAddedThroughThePageCompletesAndIsRemovedKeepingItsData(CancellationToken ct)
+    {
+        var source = TestData.CreateFile(_work.Combine("magnet-seed", "magnet.bin"), 1 << 20, seed: 19);
+        var torrent = await LibtorrentTorrent.CreateAsync(source, _work.Combine("magnet.torrent"), 32 * 1024, cancellationToken: ct);
+        var page = await _chromium.NewPageAsync(1280, 900);
+        await page.GotoAsync(_daemon.BaseAddress.ToString());
+        await Expect(page.Locator("#live-state")).ToHaveTextAsync("live");
+        var clock = Stopwatch.StartNew();
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add torrent" }).ClickAsync();
+        await page.GetByLabel("or a magnet link").FillAsync($"magnet:?xt=urn:btih:{torrent.InfoHash}&dn=magnet.bin");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add", Exact = true }).ClickAsync();
+        await Expect(page.Locator("#add-dialog")).ToBeHiddenAsync();
+        var row = page.Locator("#torrent-rows tr", new() { HasText = "magnet.bin" });
+        await Expect(row).ToBeVisibleAsync();
+
+        await using var seeder = await LibtorrentPeer.StartSeedAsync(torrent.TorrentPath, _work.Combine("magnet-seed"),
+            o => o with { NoTrackers = true, ConnectTo = [_daemon.PeerEndPoint] }, ct);
+        await Expect(row.Locator(".pct")).ToHaveTextAsync("100%", new() { Timeout = 30_000 });
+        TestContext.Out.WriteLine($"web UI: magnet link (1 MiB) complete after {clock.Elapsed.TotalSeconds:0.0} s");
+        var file = Path.Combine(_daemon.DownloadDirectory, "magnet.bin");
+        Assert.That(TestData.Sha256File(file), Is.EqualTo(TestData.Sha256File(source)), "the data on disk");
+
+        // Remove, keeping the data (the box is unchecked by default).
+        await row.GetByRole(AriaRole.Button, new() { Name = "Remove magnet.bin" }).ClickAsync();
+        var dialog = page.Locator("#remove-dialog");
+        await Expect(dialog.GetByLabel("Also delete the downloaded data")).Not.ToBeCheckedAsync();
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Remove", Exact = true }).ClickAsync();
+        await Expect(row).ToHaveCountAsync(0);
+        Assert.That((await _daemon.TorrentsAsync("hashString")).Select(t => t!["hashString"]!.GetValue<string>()), Does.Not.Contain(torrent.InfoHash));
+        Assert.That(File.Exists(file), Is.True, "the data stays when 'delete' is not checked");
         Assert.That(_chromium.Problems, Is.Empty, "console errors, page errors or failed requests");
     }
 
