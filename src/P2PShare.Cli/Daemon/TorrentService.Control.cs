@@ -94,14 +94,16 @@ internal sealed partial class TorrentService
             var torrents = _torrents;
             var items = torrents.Select(t => new QueueItem(t.Id, t.Entry.QueuePosition, !t.Entry.Stopped, t.IsComplete, t.IsRunning, t.ForceStart)).ToList();
             var decision = TorrentQueue.Decide(items, current.DownloadQueueEnabled ? current.DownloadQueueSize : null, current.SeedQueueEnabled ? current.SeedQueueSize : null);
+            var start = decision.Start.ToHashSet();
+            var hold = decision.Hold.ToHashSet();
             foreach (var torrent in torrents)
             {
-                if (decision.Start.Contains(torrent.Id))
+                if (start.Contains(torrent.Id))
                 {
                     torrent.Queued = false;
                     host.Resume(torrent.Managed);
                 }
-                else if (decision.Hold.Contains(torrent.Id))
+                else if (hold.Contains(torrent.Id))
                 {
                     torrent.Queued = true;
                     await host.PauseAsync(torrent.Managed).ConfigureAwait(false);

@@ -17,6 +17,7 @@ internal sealed partial class TorrentService(TorrentHost host, TorrentCatalog ca
     private readonly ILogger _logger = loggers.CreateLogger<TorrentService>();
     private volatile DaemonTorrent[] _torrents = [];
     private readonly Queue<int> _recentlyRemoved = new();
+    private int _nextId = 1;
 
     public IReadOnlyList<DaemonTorrent> Torrents => _torrents;
 
@@ -54,6 +55,7 @@ internal sealed partial class TorrentService(TorrentHost host, TorrentCatalog ca
             }
         }
         _torrents = [.. restored];
+        _nextId = restored.Count == 0 ? 1 : restored.Max(t => t.Id) + 1;
         _logger.LogInformation("Restored {Count} torrents from {List}", restored.Count, catalog.ListPath);
         await ApplyQueueAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -84,7 +86,8 @@ internal sealed partial class TorrentService(TorrentHost host, TorrentCatalog ca
             var current = _torrents;
             var entry = new CatalogEntry
             {
-                Id = current.Length == 0 ? 1 : current.Max(t => t.Id) + 1,
+                // Never an id used before in this process: a client holding an old id must not reach a new torrent.
+                Id = _nextId++,
                 InfoHash = infoHash.Hex,
                 Magnet = magnet?.ToString(),
                 DownloadDir = Path.GetFullPath(downloadDir),

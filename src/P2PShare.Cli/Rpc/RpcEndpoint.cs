@@ -71,6 +71,7 @@ internal sealed class RpcEndpoint(RpcMethods methods, RpcSessionId sessionId, IL
             return;
         }
         var arguments = request.TryGetProperty("arguments", out var a) && a.ValueKind == JsonValueKind.Object ? a : NoArguments;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var buffer = new ArrayBufferWriter<byte>(4096);
         string result;
         await using (var writer = new Utf8JsonWriter(buffer))
@@ -105,6 +106,9 @@ internal sealed class RpcEndpoint(RpcMethods methods, RpcSessionId sessionId, IL
         }
         response.ContentType = "application/json; charset=UTF-8";
         response.ContentLength = buffer.WrittenCount;
+        // The method's own time (what a client's measurement adds network and parsing to).
+        response.Headers["Server-Timing"] = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"rpc;dur={System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds:0.###}");
         await response.Body.WriteAsync(buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
     }
 
