@@ -1,6 +1,8 @@
 using System.Diagnostics;
+using System.Net;
 using System.Text.Json;
 using Microsoft.Playwright;
+using P2PShare.Tests.Daemon;
 using P2PShare.Tests.Support;
 using static Microsoft.Playwright.Assertions;
 
@@ -17,7 +19,9 @@ public sealed class WebUiTests
     private const int DataSize = 3 << 20;
     private const int PieceLength = 64 * 1024;
     private TempDirectory _work = null!;
-    private WebUiDaemon _daemon = null!;
+    private DaemonProcess _daemon = null!;
+    private string _downloads = null!;
+    private Uri _page = null!;
     private HeadlessChromium _chromium = null!;
 
     [OneTimeSetUp]
@@ -26,7 +30,9 @@ public sealed class WebUiTests
         RequiredTool.EnsureLibtorrent();
         _work = new TempDirectory("p2pshare-webui-");
         _chromium = await HeadlessChromium.StartAsync();
-        _daemon = await WebUiDaemon.StartAsync(_work.Path);
+        _downloads = _work.CreateSubdirectory("downloads");
+        _daemon = await DaemonProcess.StartAsync(_work.Path, _work.CreateSubdirectory("config"), _downloads, CancellationToken.None);
+        _page = new Uri($"http://127.0.0.1:{_daemon.RpcPort}/");
     }
 
     [SetUp]
@@ -49,7 +55,7 @@ public sealed class WebUiTests
         var torrent = await LibtorrentTorrent.CreateAsync(source, _work.Combine("data.torrent"), PieceLength, cancellationToken: ct);
         var phases = new Phases();
         var page = await _chromium.NewPageAsync(1280, 900);
-        await page.GotoAsync(_daemon.BaseAddress.ToString());
+        await page.GotoAsync(_page.ToString());
         await Expect(page.Locator("#live-state")).ToHaveTextAsync("live");
         phases.Done("page loaded, events live");
 
@@ -59,14 +65,14 @@ public sealed class WebUiTests
         await page.GetByRole(AriaRole.Button, new() { Name = "Add", Exact = true }).ClickAsync();
         var row = page.Locator("#torrent-rows tr", new() { HasText = "data.bin" });
         await Expect(row).ToBeVisibleAsync();
-        var added = await _daemon.TorrentsAsync("id", "hashString");
-        Assert.That(added.Select(t => t!["hashString"]!.GetValue<string>()), Is.EqualTo(new[] { torrent.InfoHash }), "the daemon has the torrent the page added");
+        var added = await _daemon.Rpc.TorrentsAsync(["id", "hashString"], cancellationToken: ct);
+        Assert.That(added.Select(t => t.GetProperty("hashString").GetString()), Is.EqualTo(new[] { torrent.InfoHash }), "the daemon has the torrent the page added");
 
         phases.Done("added through the dialog");
 
         // A seeder that dials the daemon; upload-limited so the transfer lasts a few seconds and shows in the page.
         await using var seeder = await LibtorrentPeer.StartSeedAsync(torrent.TorrentPath, _work.Combine("seed"),
-            o => o with { NoTrackers = true, ConnectTo = [_daemon.PeerEndPoint], UploadLimit = 768 * 1024 }, ct);
+            o => o with { NoTrackers = true, ConnectTo = [new IPEndPoint(IPAddress.Loopback, _daemon.PeerPort)], UploadLimit = 768 * 1024 }, ct);
         var clock = Stopwatch.StartNew();
         await row.GetByRole(AriaRole.Button, new() { Name = "Details of data.bin" }).ClickAsync();
 
@@ -90,11 +96,11 @@ public sealed class WebUiTests
                 await Screenshot(page, "webui-downloading.png", "desktop, downloading, detail view with the libtorrent peer");
             }
             return percent == "100%" && await row.Locator(".badge").InnerTextAsync() == "Seeding";
-        }, TimeSpan.FromSeconds(30), "the page to show the torrent at 100% and seeding", () => $"{string.Join(", ", _chromium.Problems)}{Environment.NewLine}{_daemon.Describe()}",
+        }, TimeSpan.FromSeconds(30), "the page to show the torrent at 100% and seeding", () => $"{string.Join(", ", _chromium.Problems)}{Environment.NewLine}{_daemon.Client.Describe()}",
             pollInterval: TimeSpan.FromMilliseconds(200), cancellationToken: ct);
         TestContext.Out.WriteLine($"web UI: {DataSize >> 20} MiB complete after {clock.Elapsed.TotalSeconds:0.0} s; progress shown: {string.Join(" ", percentsSeen)}; " +
             $"first total download rate shown: {rateSeen}; peer row: {peerSeen?.ReplaceLineEndings(" | ")}");
-        Assert.That(TestData.Sha256File(Path.Combine(_daemon.DownloadDirectory, "data.bin")), Is.EqualTo(TestData.Sha256File(source)), "the data on disk");
+        Assert.That(TestData.Sha256File(Path.Combine(_downloads, "data.bin")), Is.EqualTo(TestData.Sha256File(source)), "the data on disk");
         Assert.That(percentsSeen, Has.Count.GreaterThan(1), "progress moved while the page watched (not only 100%)");
         Assert.That(rateSeen, Is.Not.Null, "the live total download rate (server-sent events) showed a transfer");
         Assert.That(peerSeen, Does.Contain("127.0.0.1"), "the detail view listed the seeder among the peers");
@@ -112,7 +118,7 @@ public sealed class WebUiTests
 
         // The same list on a phone: cards, no sideways scrolling.
         var phone = await _chromium.NewPageAsync(390, 844, isMobile: true);
-        await phone.GotoAsync(_daemon.BaseAddress.ToString());
+        await phone.GotoAsync(_page.ToString());
         await Expect(phone.Locator("#torrent-rows tr", new() { HasText = "data.bin" })).ToBeVisibleAsync();
         await Expect(phone.Locator("#live-state")).ToHaveTextAsync("live");
         var overflow = await phone.EvaluateAsync<int>("() => document.documentElement.scrollWidth - window.innerWidth");
@@ -126,8 +132,8 @@ public sealed class WebUiTests
         await row.GetByRole(AriaRole.Button, new() { Name = "Pause data.bin" }).ClickAsync();
         await Expect(row.Locator(".badge")).ToHaveTextAsync("Paused");
         await Expect(row.GetByRole(AriaRole.Button, new() { Name = "Resume data.bin" })).ToBeVisibleAsync();
-        var paused = await _daemon.TorrentsAsync("id", "status");
-        Assert.That(paused.Single()!["status"]!.GetValue<int>(), Is.EqualTo(0), "Transmission status 0 (stopped) in the daemon");
+        var paused = await _daemon.Rpc.TorrentsAsync(["id", "status"], cancellationToken: ct);
+        Assert.That(paused.Single().GetProperty("status").GetInt32(), Is.EqualTo(0), "Transmission status 0 (stopped) in the daemon");
         await Screenshot(page, "webui-paused.png", "desktop, paused");
 
         phases.Done("paused");
@@ -142,8 +148,8 @@ public sealed class WebUiTests
         await Expect(row).ToHaveCountAsync(0);
         await Expect(page.Locator("#empty-list")).ToBeVisibleAsync();
         await Expect(page.Locator("#detail")).ToBeHiddenAsync();
-        Assert.That(await _daemon.TorrentsAsync("id"), Is.Empty, "the daemon forgot the torrent");
-        await Eventually.UntilAsync(() => !File.Exists(Path.Combine(_daemon.DownloadDirectory, "data.bin")), TimeSpan.FromSeconds(10), "the data to be deleted", cancellationToken: ct);
+        Assert.That(await _daemon.Rpc.TorrentsAsync(["id"], cancellationToken: ct), Is.Empty, "the daemon forgot the torrent");
+        await Eventually.UntilAsync(() => !File.Exists(Path.Combine(_downloads, "data.bin")), TimeSpan.FromSeconds(10), "the data to be deleted", cancellationToken: ct);
 
         phases.Done("removed with data");
         TestContext.Out.WriteLine($"phases: {phases}");
@@ -156,7 +162,7 @@ public sealed class WebUiTests
         var source = TestData.CreateFile(_work.Combine("magnet-seed", "magnet.bin"), 1 << 20, seed: 19);
         var torrent = await LibtorrentTorrent.CreateAsync(source, _work.Combine("magnet.torrent"), 32 * 1024, cancellationToken: ct);
         var page = await _chromium.NewPageAsync(1280, 900);
-        await page.GotoAsync(_daemon.BaseAddress.ToString());
+        await page.GotoAsync(_page.ToString());
         await Expect(page.Locator("#live-state")).ToHaveTextAsync("live");
         var clock = Stopwatch.StartNew();
 
@@ -168,10 +174,10 @@ public sealed class WebUiTests
         await Expect(row).ToBeVisibleAsync();
 
         await using var seeder = await LibtorrentPeer.StartSeedAsync(torrent.TorrentPath, _work.Combine("magnet-seed"),
-            o => o with { NoTrackers = true, ConnectTo = [_daemon.PeerEndPoint] }, ct);
+            o => o with { NoTrackers = true, ConnectTo = [new IPEndPoint(IPAddress.Loopback, _daemon.PeerPort)] }, ct);
         await Expect(row.Locator(".pct")).ToHaveTextAsync("100%", new() { Timeout = 30_000 });
         TestContext.Out.WriteLine($"web UI: magnet link (1 MiB) complete after {clock.Elapsed.TotalSeconds:0.0} s");
-        var file = Path.Combine(_daemon.DownloadDirectory, "magnet.bin");
+        var file = Path.Combine(_downloads, "magnet.bin");
         Assert.That(TestData.Sha256File(file), Is.EqualTo(TestData.Sha256File(source)), "the data on disk");
 
         // Remove, keeping the data (the box is unchecked by default).
@@ -180,7 +186,7 @@ public sealed class WebUiTests
         await Expect(dialog.GetByLabel("Also delete the downloaded data")).Not.ToBeCheckedAsync();
         await dialog.GetByRole(AriaRole.Button, new() { Name = "Remove", Exact = true }).ClickAsync();
         await Expect(row).ToHaveCountAsync(0);
-        Assert.That((await _daemon.TorrentsAsync("hashString")).Select(t => t!["hashString"]!.GetValue<string>()), Does.Not.Contain(torrent.InfoHash));
+        Assert.That((await _daemon.Rpc.TorrentsAsync(["hashString"], cancellationToken: ct)).Select(t => t.GetProperty("hashString").GetString()), Does.Not.Contain(torrent.InfoHash));
         Assert.That(File.Exists(file), Is.True, "the data stays when 'delete' is not checked");
         Assert.That(_chromium.Problems, Is.Empty, "console errors, page errors or failed requests");
     }
@@ -189,7 +195,7 @@ public sealed class WebUiTests
     public async Task KeyboardAloneOpensAndClosesTheAddDialogAndItRefusesAnEmptyForm(CancellationToken ct)
     {
         var page = await _chromium.NewPageAsync(1024, 768);
-        await page.GotoAsync(_daemon.BaseAddress.ToString());
+        await page.GotoAsync(_page.ToString());
         await Expect(page.Locator("#live-state")).ToHaveTextAsync("live");
         await page.Keyboard.PressAsync("Tab");
         Assert.That(await ActiveId(page), Is.Null, "first stop is the skip link (no id)");
@@ -218,7 +224,7 @@ public sealed class WebUiTests
     public async Task PageModulesFormatNumbersDecodeTheBitfieldAndReadEvents(CancellationToken ct)
     {
         var page = await _chromium.NewPageAsync(800, 600);
-        await page.GotoAsync(_daemon.BaseAddress.ToString());
+        await page.GotoAsync(_page.ToString());
         var result = await page.EvaluateAsync<JsonElement>("""
             async () => {
               const f = await import('/js/format.js');
