@@ -122,6 +122,7 @@ internal static class DaemonApplication
         // Routing matches the trailing slash transmission-remote sends as well.
         app.MapMethods("/transmission/rpc", [HttpMethods.Get, HttpMethods.Post], rpc.HandleAsync);
         app.MapGet("/api/events", app.Services.GetRequiredService<EventsEndpoint>().HandleAsync);
+        WebUi.SessionIdEndpoint.Map(app);
         app.UseDefaultFiles();
         app.UseStaticFiles();
         return app;
