@@ -65,7 +65,7 @@ internal static class DaemonApplication
             MaxUploadRate = next.SpeedLimitUpEnabled ? next.SpeedLimitUp * 1024 : 0,
             MaxConnections = next.PeerLimitGlobal,
         });
-        var service = new TorrentService(new TorrentHost(engine, loggers, time), catalog, store, new NoFileSelection(), loggers, time);
+        var service = new TorrentService(new TorrentHost(engine, loggers, time), catalog, store, new EngineFileSelection(), loggers, time);
         await using (service.ConfigureAwait(false))
         {
             await service.RestoreAsync(cancellationToken).ConfigureAwait(false);

@@ -45,16 +45,15 @@ internal sealed partial class TorrentService
 
     /// <summary>torrent-set: applies the changed entry (limits now and for later runs; files through the engine's selection).</summary>
     public Task SetAsync(IReadOnlyList<DaemonTorrent> torrents, Func<CatalogEntry, CatalogEntry> change, bool filesChanged, CancellationToken cancellationToken) =>
-        ChangeAsync(torrents, t =>
+        ChangeAsync(torrents, async t =>
         {
             var entry = change(t.Entry);
-            if (filesChanged)
-                files.Apply(host, t.Managed, entry.Unwanted, entry.Priorities);
+            if (filesChanged && t.Metainfo is { } metainfo)
+                await files.ApplyAsync(t.Managed, metainfo.Files.Count, entry.Unwanted, entry.Priorities, cancellationToken).ConfigureAwait(false);
             t.Entry = entry;
             var options = RunOptions(entry, t.Magnet);
             host.SetOptions(t.Managed, options);
             t.Managed.Runner?.Session?.SetRateLimits(options.Engine.MaxUploadRate, options.Engine.MaxDownloadRate);
-            return Task.CompletedTask;
         }, cancellationToken);
 
     /// <summary>Renumbers the queue positions in the order <paramref name="reorder"/> gives (from the current order).</summary>

@@ -86,6 +86,8 @@ internal static class TorrentFields
             ["trackers"] = TorrentFileFields.WriteTrackers,
             ["trackerStats"] = TorrentFileFields.WriteTrackerStats,
             ["webseeds"] = (w, v) => { w.WriteStartArray(); foreach (var url in v.Metainfo?.WebSeeds ?? []) w.WriteStringValue(url); w.WriteEndArray(); },
+            // Ours, not Transmission's (its clients ignore names they do not know): why the torrent is slow or stuck.
+            ["diagnosis"] = WriteDiagnosis,
         };
         return fields.ToDictionary(pair => pair.Key, pair => (JsonEncodedText.Encode(pair.Key), pair.Value));
     }
@@ -101,5 +103,25 @@ internal static class TorrentFields
                 have.SetAll();
         }
         writer.WriteBase64StringValue(have is null ? [] : have.Bytes);
+    }
+
+    /// <summary>The engine's diagnosis (issue: say why a torrent is slow or stuck): findings, most severe first; empty while queued, paused or checking.</summary>
+    private static void WriteDiagnosis(Utf8JsonWriter w, TorrentView v)
+    {
+        w.WriteStartArray();
+        var diagnosis = v.Running ? v.Torrent.Managed.Diagnose() : null;
+        foreach (var finding in diagnosis?.Findings ?? [])
+        {
+            w.WriteStartObject();
+            w.WriteString("code", finding.Code);
+            w.WriteString("severity", finding.Severity.ToString().ToLowerInvariant());
+            w.WriteString("message", finding.Message);
+            w.WriteStartArray("evidence");
+            foreach (var item in finding.Evidence)
+                w.WriteStringValue(item);
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
     }
 }

@@ -107,6 +107,10 @@ public sealed class WebUiTests
 
         phases.Done("complete");
 
+        // The engine's diagnosis beside the torrent (the RPC's 'diagnosis' field): a line under "Status" or "Why".
+        await Expect(page.Locator("#detail-facts dt").Filter(new() { HasTextRegex = new System.Text.RegularExpressions.Regex("^(Status|Why)$") }).First)
+            .ToBeVisibleAsync(new() { Timeout = 10_000 });
+
         // The detail tabs: the piece map has every piece, the file is wanted.
         await page.GetByRole(AriaRole.Tab, new() { Name = "Pieces" }).ClickAsync();
         await Expect(page.Locator("#piece-caption")).ToContainTextAsync($"{torrent.NumPieces} of {torrent.NumPieces} pieces");

@@ -8,7 +8,7 @@ import { RateGraph } from './rateGraph.js';
 export const DETAIL_FIELDS = [
   'id', 'name', 'hashString', 'downloadDir', 'totalSize', 'sizeWhenDone', 'leftUntilDone', 'percentDone', 'status',
   'uploadRatio', 'uploadedEver', 'downloadedEver', 'pieceCount', 'pieceSize', 'pieces', 'peers', 'files', 'fileStats',
-  'trackerStats', 'error', 'errorString', 'magnetLink', 'peersConnected',
+  'trackerStats', 'error', 'errorString', 'magnetLink', 'peersConnected', 'diagnosis',
 ];
 
 const REFRESH_MS = 2000;
@@ -111,6 +111,8 @@ export class DetailView {
       ['Info-hash', t.hashString ?? '–'],
     ];
     if (t.errorString) facts.push(['Error', t.errorString]);
+    // The engine's own account of why the torrent is slow or stuck (or that it is fine), most severe first.
+    for (const finding of t.diagnosis ?? []) facts.push([finding.severity === 'info' ? 'Status' : 'Why', finding.message]);
     this.facts.replaceChildren(...facts.map(([term, value]) => {
       const div = document.createElement('div');
       const dt = document.createElement('dt');
