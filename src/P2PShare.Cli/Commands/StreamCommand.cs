@@ -34,15 +34,21 @@ internal static class StreamCommand
                 throw new UserErrorException($"--port {port}: must be from 0 to 65535");
             var number = parse.GetValue(file);
             var files = selection.Read(parse);
-            var options = shared.Read(parse, parse.GetValue(torrent)!, parse.GetValue(output)!) with
+            var read = shared.Read(parse, parse.GetValue(torrent)!, parse.GetValue(output)!);
+            var options = read with
             {
                 SelectFiles = t => Priorities(t, ChooseFile(t, number), files),
                 Sequential = parse.GetValue(selection.Sequential),
+                // A seek's pieces wait behind what each peer already has queued (peers serve requests in order): a
+                // short queue (half a second of data, not the download's two) keeps that wait short, as players need.
+                Engine = read.Engine with { RequestQueueSeconds = StreamRequestQueueSeconds },
             };
             return await RunAsync(services, options, shared.ReadEngineSettings(parse, options), number, port, ct).ConfigureAwait(false);
         }));
         return command;
     }
+
+    private const double StreamRequestQueueSeconds = 0.5;
 
     private static async Task<int> RunAsync(IServiceProvider services, TorrentRunOptions options, EngineSettings settings, int? number, int httpPort, CancellationToken cancellationToken)
     {

@@ -172,6 +172,7 @@ public sealed partial class TorrentStorage
             var fromParts = placement.InParts && !placement.Wanted[segment.FileIndex];
             var path = fromParts ? _partFilePath! : _paths[segment.FileIndex]!;
             int done;
+            long fileLength = -1;
             try
             {
                 if (fromParts)
@@ -182,6 +183,8 @@ public sealed partial class TorrentStorage
                 {
                     using var lease = Acquire(segment.FileIndex, writable: false);
                     done = await PositionalRead.FillAsync(lease.Handle, slice, segment.FileOffset, cancellationToken).ConfigureAwait(false);
+                    if (done < slice.Length)
+                        fileLength = RandomAccess.GetLength(lease.Handle);
                 }
             }
             catch (Exception error) when (StorageErrors.IsIoFailure(error))
@@ -189,7 +192,11 @@ public sealed partial class TorrentStorage
                 throw StorageErrors.Describe(error, "reading", path);
             }
             if (done < slice.Length)
-                throw new IOException($"{path} is too short to read {slice.Length} bytes of piece {pieceIndex} (truncated?)");
+            {
+                throw new IOException(fromParts
+                    ? $"{path} is too short to read {slice.Length} bytes of piece {pieceIndex} (truncated?)"
+                    : $"{path} is {fileLength} bytes, too short to read up to offset {segment.FileOffset + slice.Length} (truncated?)");
+            }
         }
     }
 

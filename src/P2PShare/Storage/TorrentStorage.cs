@@ -94,35 +94,12 @@ public sealed partial class TorrentStorage : IPieceStore
     public async ValueTask ReadAsync(int pieceIndex, int offset, Memory<byte> destination, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
-        if (Volatile.Read(ref _selection) is { } selection)
-        {
-            await ReadPlacedAsync(pieceIndex, offset, destination, selection.Snapshot(pieceIndex), cancellationToken).ConfigureAwait(false);
-            return;
-        }
-        foreach (var segment in _layout.MapPiece(pieceIndex, offset, destination.Length))
-        {
-            var slice = destination.Slice(segment.RangeOffset, segment.Length);
-            if (segment.IsPadding)
-            {
-                slice.Span.Clear();
-                continue;
-            }
-            cancellationToken.ThrowIfCancellationRequested();
-            var path = _paths[segment.FileIndex]!;
-            using var lease = Acquire(segment.FileIndex, writable: false);
-            int done;
-            try
-            {
-                done = await PositionalRead.FillAsync(lease.Handle, slice, segment.FileOffset, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception error) when (StorageErrors.IsIoFailure(error))
-            {
-                throw StorageErrors.Describe(error, "reading", path);
-            }
-            if (done < slice.Length)
-                throw new IOException($"{path} is {RandomAccess.GetLength(lease.Handle)} bytes, too short to read up to offset {segment.FileOffset + slice.Length} (truncated?)");
-        }
+        // Without a selection every byte lives in its own file: the one read path, with nothing in the part file.
+        var placement = Volatile.Read(ref _selection) is { } selection ? selection.Snapshot(pieceIndex) : NoPlacement;
+        await ReadPlacedAsync(pieceIndex, offset, destination, placement, cancellationToken).ConfigureAwait(false);
     }
+
+    private static readonly (bool[] Wanted, bool InParts) NoPlacement = ([], false);
 
     /// <summary>fsyncs every file written since the last flush, and the directories where files were created.</summary>
     public async ValueTask FlushAsync(CancellationToken cancellationToken)

@@ -283,7 +283,15 @@ public sealed class TrackerManager : IAsyncDisposable
         catch (Exception error)
         {
             var reason = TrackerResilience.Describe(error);
-            entry.Update(status => status with { LastAnnounce = _time.GetUtcNow(), LastAnnounceSucceeded = false, LastError = reason });
+            // A skip (open circuit) says nothing of the cause: keep the last real error beside it.
+            entry.Update(status => status with
+            {
+                LastAnnounce = _time.GetUtcNow(),
+                LastAnnounceSucceeded = false,
+                LastError = error is BrokenCircuitException && status.LastError is { } cause && !cause.Contains(reason, StringComparison.Ordinal)
+                    ? $"{cause} ({reason})"
+                    : error is BrokenCircuitException && status.LastError is { } same ? same : reason,
+            });
             if (error is BrokenCircuitException)
                 _logger.LogDebug("Tracker {Tracker} {Reason}", entry.Url, reason);
             else

