@@ -68,6 +68,7 @@ internal static class AnnounceCommand
         var key = (uint)RandomNumberGenerator.GetInt32(int.MaxValue);
         var peerId = NewPeerId();
         using var http = HttpTrackerClient.CreateHttpClient(CliOptions);
+        await using var udp = UdpTrackerSocket.Open(logger);
         var randomizer = TrackerResilience.Randomizer(new Random());
         var jobs = torrent.AnnounceTiers
             .SelectMany((tier, index) => tier.Select(url => (Url: url, Tier: index + 1)))
@@ -80,7 +81,7 @@ internal static class AnnounceCommand
         {
             if (!Uri.TryCreate(url, UriKind.Absolute, out var uri))
                 return new TrackerResult(url, tier, null, "not a valid URL");
-            var client = TrackerClientFactory.TryCreate(uri, http, CliOptions, key, time, logger);
+            var client = TrackerClientFactory.TryCreate(uri, http, CliOptions, key, time, logger, udp);
             if (client is null)
                 return new TrackerResult(url, tier, null, $"unsupported scheme '{uri.Scheme}'");
             try
@@ -99,7 +100,8 @@ internal static class AnnounceCommand
             }
             finally
             {
-                (client as IDisposable)?.Dispose();
+                if (client is IAsyncDisposable disposable)
+                    await disposable.DisposeAsync().ConfigureAwait(false);
             }
         }
 

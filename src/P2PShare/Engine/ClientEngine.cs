@@ -57,6 +57,7 @@ public sealed partial class ClientEngine : IAsyncDisposable
             Encryption = settings.Encryption,
         };
         TrackerHttp = HttpTrackerClient.CreateHttpClient(TrackerOptions.Default);
+        TrackerUdp = udp is not null ? UdpTrackerSocket.On(udp, loggers.CreateLogger<UdpTrackerSocket>()) : null;
     }
 
     public EngineSettings Settings => _settings;
@@ -73,6 +74,9 @@ public sealed partial class ClientEngine : IAsyncDisposable
 
     /// <summary>One HTTP client for every torrent's HTTP trackers.</summary>
     public HttpClient TrackerHttp { get; }
+
+    /// <summary>Every torrent's UDP trackers are spoken to through the shared UDP port; null when it could not be bound.</summary>
+    public UdpTrackerSocket? TrackerUdp { get; }
 
     /// <summary>Incoming connections closed unheard because too many were still handshaking.</summary>
     public long RefusedHandshakes => Interlocked.Read(ref _refusedHandshakes);

@@ -66,7 +66,7 @@ internal sealed partial class MetadataPhase(TorrentRunOptions options, IRunObser
         fetcher.AddPeers(peers);
         _fetcher = fetcher;
         await using var trackers = new TrackerManager(magnet.Trackers.Select(url => (IReadOnlyList<string>)[url]).ToList(), options.Trackers,
-            loggers.CreateLogger<TrackerManager>(), time, random, engine.TrackerHttp);
+            loggers.CreateLogger<TrackerManager>(), time, random, engine.TrackerHttp, engine.TrackerUdp);
         _trackers = trackers;
         engine.Register(magnet.InfoHash, fetcher);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

@@ -192,7 +192,7 @@ public sealed partial class TorrentRunner
         _logger.LogInformation("Torrent {Name} ({InfoHash}): {Have}/{Pieces} pieces, listening on port {Port}, {Adopted} connections from the metadata phase",
             torrent.Name, torrent.InfoHash, have.CountSet, torrent.PieceCount, port, adopted.Count);
 
-        await using var trackers = new TrackerManager(torrent.AnnounceTiers, options.Trackers, loggers.CreateLogger<TrackerManager>(), time, random, engine.TrackerHttp);
+        await using var trackers = new TrackerManager(torrent.AnnounceTiers, options.Trackers, loggers.CreateLogger<TrackerManager>(), time, random, engine.TrackerHttp, engine.TrackerUdp);
         _trackers = trackers;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var baseline = previous;

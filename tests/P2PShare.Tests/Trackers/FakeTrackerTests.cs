@@ -164,7 +164,7 @@ public class FakeTrackerTests
     public async Task UdpAnnounceAndScrape()
     {
         await using var tracker = new FakeUdpTracker(peers: CompactPeers("127.0.0.5:6881").Bytes.ToArray(), interval: 1234);
-        using var client = new UdpTrackerClient(new Uri(tracker.Url), FastOptions, 0xabcdef01, TimeProvider.System);
+        await using var client = new UdpTrackerClient(new Uri(tracker.Url), FastOptions, 0xabcdef01, TimeProvider.System);
         var response = await client.AnnounceAsync(Request(Hash(1), port: 4321), CancellationToken.None);
         Assert.That(response.Interval, Is.EqualTo(TimeSpan.FromSeconds(1234)));
         Assert.That(response.Leechers, Is.EqualTo(2));
@@ -184,7 +184,7 @@ public class FakeTrackerTests
     {
         await using var tracker = new FakeUdpTracker(peers: CompactPeers6("[2001:db8::7]:6881").Bytes.ToArray(), address: IPAddress.IPv6Loopback);
         Assert.That(tracker.Url, Does.StartWith("udp://[::1]:"));
-        using var client = new UdpTrackerClient(new Uri(tracker.Url), FastOptions, 1, TimeProvider.System);
+        await using var client = new UdpTrackerClient(new Uri(tracker.Url), FastOptions, 1, TimeProvider.System);
         var response = await client.AnnounceAsync(Request(Hash(1)), CancellationToken.None);
         Assert.That(response.Peers, Is.EqualTo(new[] { IPEndPoint.Parse("[2001:db8::7]:6881") }));
     }
@@ -194,7 +194,7 @@ public class FakeTrackerTests
     {
         await using var tracker = new FakeUdpTracker();
         var time = new ManualTimeProvider();
-        using var client = new UdpTrackerClient(new Uri(tracker.Url), FastOptions with { UdpBaseTimeout = TimeSpan.FromSeconds(5) }, 1, time);
+        await using var client = new UdpTrackerClient(new Uri(tracker.Url), FastOptions with { UdpBaseTimeout = TimeSpan.FromSeconds(5) }, 1, time);
         await client.AnnounceAsync(Request(Hash(1)), CancellationToken.None);
         time.Advance(TimeSpan.FromSeconds(59));
         await client.AnnounceAsync(Request(Hash(1)), CancellationToken.None);
@@ -208,7 +208,7 @@ public class FakeTrackerTests
     public async Task UdpRetransmitsOnTheBep15Schedule()
     {
         await using var tracker = new FakeUdpTracker(dropFirst: 2);
-        using var client = new UdpTrackerClient(new Uri(tracker.Url), FastOptions, 1, TimeProvider.System);
+        await using var client = new UdpTrackerClient(new Uri(tracker.Url), FastOptions, 1, TimeProvider.System);
         var clock = Stopwatch.StartNew();
         await client.AnnounceAsync(Request(Hash(1)), CancellationToken.None);
         // Dropped connect at 0 (waits 200 ms), dropped connect at 200 ms (waits 400 ms), answered at ~600 ms.
@@ -221,7 +221,7 @@ public class FakeTrackerTests
     public async Task UdpSilentTrackerGivesUpAfterTheLastRetransmission()
     {
         await using var tracker = new FakeUdpTracker(silent: true);
-        using var client = new UdpTrackerClient(new Uri(tracker.Url), FastOptions, 1, TimeProvider.System);
+        await using var client = new UdpTrackerClient(new Uri(tracker.Url), FastOptions, 1, TimeProvider.System);
         var clock = Stopwatch.StartNew();
         var error = Assert.ThrowsAsync<TrackerUnreachableException>(() => client.AnnounceAsync(Request(Hash(1)), CancellationToken.None));
         Assert.That(error!.Message, Does.Contain("3 attempts"));
@@ -233,7 +233,7 @@ public class FakeTrackerTests
     public async Task UdpErrorPacketIsAFailure()
     {
         await using var tracker = new FakeUdpTracker(error: "info_hash not found");
-        using var client = new UdpTrackerClient(new Uri(tracker.Url), FastOptions, 1, TimeProvider.System);
+        await using var client = new UdpTrackerClient(new Uri(tracker.Url), FastOptions, 1, TimeProvider.System);
         var error = Assert.ThrowsAsync<TrackerFailureException>(() => client.AnnounceAsync(Request(Hash(1)), CancellationToken.None));
         Assert.That(error!.Reason, Is.EqualTo("info_hash not found"));
     }

@@ -44,6 +44,9 @@ internal sealed class FakeUdpTracker : IAsyncDisposable
 
     public ConcurrentQueue<byte[]> AnnounceRequests { get; } = new();
 
+    /// <summary>Where each datagram came from (which socket the client spoke through).</summary>
+    public ConcurrentQueue<IPEndPoint> Senders { get; } = new();
+
     public int Port => ((IPEndPoint)_socket.Client.LocalEndPoint!).Port;
 
     public string Url => new UriBuilder("udp", ((IPEndPoint)_socket.Client.LocalEndPoint!).Address.ToString(), Port, "/announce").Uri.ToString();
@@ -65,6 +68,7 @@ internal sealed class FakeUdpTracker : IAsyncDisposable
             {
                 continue; // ICMP from a client that went away
             }
+            Senders.Enqueue(datagram.RemoteEndPoint);
             var count = Interlocked.Increment(ref _received);
             if (Silent || count <= DropFirst || datagram.Buffer.Length < 16)
                 continue;

@@ -19,6 +19,7 @@ public sealed class TrackerManager : IAsyncDisposable
     private readonly TrackerTierList<TrackerEntry> _tiers;
     private readonly ResiliencePipeline _allFailedPipeline;
     private readonly HttpClient? _ownedHttp;
+    private readonly UdpTrackerSocket? _ownedUdp;
     private Func<AnnounceEvent, AnnounceRequest>? _makeRequest;
     private Action<IReadOnlyList<IPEndPoint>>? _onPeers;
     private volatile TrackerEntry? _current;
@@ -28,9 +29,9 @@ public sealed class TrackerManager : IAsyncDisposable
     {
     }
 
-    /// <summary>Trackers over a shared HTTP client (the engine's one for all torrents).</summary>
-    public TrackerManager(IReadOnlyList<IReadOnlyList<string>> tiers, TrackerOptions options, ILogger<TrackerManager> logger, TimeProvider time, Random random, HttpClient http)
-        : this(tiers, options, logger, time, random, clientFactory: null, http)
+    /// <summary>Trackers over the engine's shared HTTP client and UDP tracker socket (one of each for all torrents).</summary>
+    public TrackerManager(IReadOnlyList<IReadOnlyList<string>> tiers, TrackerOptions options, ILogger<TrackerManager> logger, TimeProvider time, Random random, HttpClient http, UdpTrackerSocket? udp = null)
+        : this(tiers, options, logger, time, random, clientFactory: null, http, udp)
     {
     }
 
@@ -42,7 +43,8 @@ public sealed class TrackerManager : IAsyncDisposable
         TimeProvider time,
         Random random,
         Func<Uri, ITrackerClient?>? clientFactory,
-        HttpClient? sharedHttp = null)
+        HttpClient? sharedHttp = null,
+        UdpTrackerSocket? sharedUdp = null)
     {
         _options = options;
         _logger = logger;
@@ -59,7 +61,10 @@ public sealed class TrackerManager : IAsyncDisposable
             var needsHttp = sharedHttp is null && tiers.SelectMany(t => t).Any(url => url.StartsWith("http", StringComparison.OrdinalIgnoreCase));
             _ownedHttp = needsHttp ? HttpTrackerClient.CreateHttpClient(options) : null;
             var http = sharedHttp ?? _ownedHttp;
-            clientFactory = uri => TrackerClientFactory.TryCreate(uri, http!, options, Key, time, logger);
+            var needsUdp = sharedUdp is null && tiers.SelectMany(t => t).Any(url => url.StartsWith("udp:", StringComparison.OrdinalIgnoreCase));
+            _ownedUdp = needsUdp ? UdpTrackerSocket.Open(logger) : null;
+            var udp = sharedUdp ?? _ownedUdp;
+            clientFactory = uri => TrackerClientFactory.TryCreate(uri, http!, options, Key, time, logger, udp);
         }
 
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -208,6 +213,8 @@ public sealed class TrackerManager : IAsyncDisposable
             }
         }
         _ownedHttp?.Dispose();
+        if (_ownedUdp is not null)
+            await _ownedUdp.DisposeAsync().ConfigureAwait(false);
     }
 
     private TrackerEntry CreateEntry(string url, int tier, Func<Uri, ITrackerClient?> clientFactory, Func<double> randomizer)

@@ -10,24 +10,28 @@ using P2PShare.Protocol.Tracker;
 namespace P2PShare.Networking.Trackers;
 
 /// <summary>
-/// A UDP tracker (BEP 15). Requests are serialised on one connected socket. Retransmission follows
+/// A UDP tracker (BEP 15). Requests to one tracker are serialised; they go through the engine's one
+/// <see cref="UdpTrackerSocket"/> (or one of the client's own when none is given). Retransmission follows
 /// the protocol's own schedule (base·2^n, n up to <see cref="TrackerOptions.UdpMaxRetransmissions"/>),
 /// which is why no generic retry wraps this client.
 /// </summary>
-public sealed class UdpTrackerClient : ITrackerClient, IDisposable
+public sealed class UdpTrackerClient : ITrackerClient, IAsyncDisposable
 {
     private readonly TrackerOptions _options;
     private readonly uint _key;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private Socket? _socket;
+    private readonly UdpTrackerSocket? _shared;
+    private UdpTrackerSocket? _owned;
+    private IPEndPoint? _endPoint;
     private long _connectionId;
     private DateTimeOffset _connectionIdExpires = DateTimeOffset.MinValue;
     private bool _disposed;
 
-    public UdpTrackerClient(Uri uri, TrackerOptions options, uint key, TimeProvider time, ILogger? logger = null)
+    public UdpTrackerClient(Uri uri, TrackerOptions options, uint key, TimeProvider time, ILogger? logger = null, UdpTrackerSocket? socket = null)
     {
+        _shared = socket;
         if (uri.Scheme != "udp" || uri.Port <= 0)
             throw new ArgumentException($"not a UDP tracker with a port: {uri}", nameof(uri));
         Uri = uri;
@@ -79,18 +83,20 @@ public sealed class UdpTrackerClient : ITrackerClient, IDisposable
         try
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            var socket = await GetSocketAsync(ct).ConfigureAwait(false);
-            var addressLength = socket.AddressFamily == AddressFamily.InterNetworkV6 ? 16 : 4;
+            var socket = _shared ?? (_owned ??= UdpTrackerSocket.Open(_logger));
+            var to = await GetEndPointAsync(ct).ConfigureAwait(false);
+            // BEP 15: a tracker reached over IPv6 answers with 18-byte peers.
+            var addressLength = to.AddressFamily == AddressFamily.InterNetworkV6 ? 16 : 4;
             for (var attempt = 0; attempt <= _options.UdpMaxRetransmissions; attempt++)
             {
                 var timeout = _options.UdpBaseTimeout * Math.Pow(2, attempt);
                 try
                 {
                     if (_time.GetUtcNow() >= _connectionIdExpires)
-                        await ConnectAsync(socket, buffer, timeout, ct).ConfigureAwait(false);
+                        await ConnectAsync(socket, to, buffer, timeout, ct).ConfigureAwait(false);
                     var transactionId = NewTransactionId();
                     var length = write(buffer, _connectionId, transactionId);
-                    var answer = await SendAndReceiveAsync(socket, buffer, length, transactionId, timeout, ct).ConfigureAwait(false);
+                    var answer = await SendAndReceiveAsync(socket, to, buffer, length, transactionId, timeout, ct).ConfigureAwait(false);
                     try
                     {
                         return read(buffer.AsSpan(0, answer), transactionId, addressLength);
@@ -120,31 +126,25 @@ public sealed class UdpTrackerClient : ITrackerClient, IDisposable
         }
     }
 
-    private async Task ConnectAsync(Socket socket, byte[] buffer, TimeSpan timeout, CancellationToken ct)
+    private async Task ConnectAsync(UdpTrackerSocket socket, IPEndPoint to, byte[] buffer, TimeSpan timeout, CancellationToken ct)
     {
         var transactionId = NewTransactionId();
         var length = UdpTrackerCodec.WriteConnectRequest(buffer, transactionId);
-        var answer = await SendAndReceiveAsync(socket, buffer, length, transactionId, timeout, ct).ConfigureAwait(false);
+        var answer = await SendAndReceiveAsync(socket, to, buffer, length, transactionId, timeout, ct).ConfigureAwait(false);
         _connectionId = UdpTrackerCodec.ReadConnectResponse(buffer.AsSpan(0, answer), transactionId);
         _connectionIdExpires = _time.GetUtcNow() + _options.UdpConnectionIdLifetime;
     }
 
-    /// <summary>Sends the request and waits for the datagram carrying its transaction id; stray ones are dropped.</summary>
-    private async Task<int> SendAndReceiveAsync(Socket socket, byte[] buffer, int length, int transactionId, TimeSpan timeout, CancellationToken ct)
+    /// <summary>Sends the request and waits for the datagram carrying its transaction id from the tracker.</summary>
+    private async Task<int> SendAndReceiveAsync(UdpTrackerSocket socket, IPEndPoint to, byte[] buffer, int length, int transactionId, TimeSpan timeout, CancellationToken ct)
     {
-        await socket.SendAsync(buffer.AsMemory(0, length), SocketFlags.None, ct).ConfigureAwait(false);
-        PacketsSent++;
         using var timer = new CancellationTokenSource(timeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, timer.Token);
+        PacketsSent++;
         try
         {
-            while (true)
-            {
-                var received = await socket.ReceiveAsync(buffer, SocketFlags.None, linked.Token).ConfigureAwait(false);
-                if (UdpTrackerCodec.IsResponseTo(buffer.AsSpan(0, received), transactionId))
-                    return received;
-                _logger.LogDebug("UDP tracker {Tracker}: ignored a {Length}-byte datagram not answering our request", Uri, received);
-            }
+            // One buffer for both ways: the reply to this transaction id cannot arrive before the request has gone.
+            return await socket.ExchangeAsync(to, buffer.AsMemory(0, length), transactionId, buffer, linked.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (timer.IsCancellationRequested && !ct.IsCancellationRequested)
         {
@@ -152,10 +152,10 @@ public sealed class UdpTrackerClient : ITrackerClient, IDisposable
         }
     }
 
-    private async Task<Socket> GetSocketAsync(CancellationToken ct)
+    private async Task<IPEndPoint> GetEndPointAsync(CancellationToken ct)
     {
-        if (_socket is not null)
-            return _socket;
+        if (_endPoint is not null)
+            return _endPoint;
         IPAddress[] addresses;
         try
         {
@@ -170,26 +170,16 @@ public sealed class UdpTrackerClient : ITrackerClient, IDisposable
         var address = addresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork)
             ?? addresses.FirstOrDefault()
             ?? throw new TrackerUnreachableException($"{Uri.IdnHost} has no address");
-        var socket = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
-        try
-        {
-            // Connected: the kernel drops datagrams from anyone else, and an ICMP refusal surfaces as an error.
-            await socket.ConnectAsync(new IPEndPoint(address, Uri.Port), ct).ConfigureAwait(false);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-        _socket = socket;
-        return socket;
+        return _endPoint = new IPEndPoint(address, Uri.Port);
     }
 
     private static int NewTransactionId() => RandomNumberGenerator.GetInt32(int.MinValue, int.MaxValue);
 
-    public void Dispose()
+    public async ValueTask DisposeAsync()
     {
         _disposed = true;
-        _socket?.Dispose();
+        // Only a socket of our own is closed; the engine's serves every other tracker too.
+        if (_owned is not null)
+            await _owned.DisposeAsync().ConfigureAwait(false);
     }
 }
