@@ -43,7 +43,7 @@ internal sealed partial class TorrentService
             await host.RecheckAsync(t.Managed).ConfigureAwait(false);
         }, cancellationToken);
 
-    /// <summary>torrent-set: applies the changed entry (limits now and for later runs; files through the engine's selection).</summary>
+    /// <summary>torrent-set: applies the changed entry (limits and peer limit now and for later runs; files through the engine's selection).</summary>
     public Task SetAsync(IReadOnlyList<DaemonTorrent> torrents, Func<CatalogEntry, CatalogEntry> change, bool filesChanged, CancellationToken cancellationToken) =>
         ChangeAsync(torrents, async t =>
         {
@@ -53,7 +53,7 @@ internal sealed partial class TorrentService
             t.Entry = entry;
             var options = RunOptions(entry, t.Magnet);
             host.SetOptions(t.Managed, options);
-            t.Managed.Runner?.Session?.SetRateLimits(options.Engine.MaxUploadRate, options.Engine.MaxDownloadRate);
+            t.Managed.Runner?.Session?.ApplyOptions(options.Engine);
         }, cancellationToken);
 
     /// <summary>Renumbers the queue positions in the order <paramref name="reorder"/> gives (from the current order).</summary>

@@ -11,6 +11,9 @@ public sealed class Choker(int uploadSlots, TimeProvider time, Random random)
     public static readonly TimeSpan OptimisticInterval = TimeSpan.FromSeconds(30);
     private DateTimeOffset _lastOptimisticAt = DateTimeOffset.MinValue;
 
+    /// <summary>Regular slots (the optimistic one comes on top); changeable while running, read at each decision.</summary>
+    public int UploadSlots { get; set; } = uploadSlots;
+
     public int? OptimisticPeer { get; private set; }
 
     /// <summary>The ids to unchoke now; every other peer is choked.</summary>
@@ -20,7 +23,7 @@ public sealed class Choker(int uploadSlots, TimeProvider time, Random random)
         var regular = interested
             .Where(c => !c.IsSnubbed)
             .OrderByDescending(c => c.Rate)
-            .Take(uploadSlots)
+            .Take(UploadSlots)
             .Select(c => c.Id)
             .ToHashSet();
 

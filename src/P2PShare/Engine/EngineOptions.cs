@@ -66,4 +66,26 @@ public sealed record EngineOptions
 
     /// <summary>BEP 19 web seeds: on or off, pieces in flight per seed, back-off.</summary>
     public WebSeeds.WebSeedOptions WebSeeds { get; init; } = new();
+
+    /// <summary>Throws ArgumentException naming the first option out of range; returns this for chaining.</summary>
+    public EngineOptions Validate()
+    {
+        Require(MaxPeers >= 1, "max peers must be at least 1");
+        Require(MaxHalfOpen >= 1, "max half-open must be at least 1");
+        Require(UploadSlots >= 0, "upload slots must not be negative");
+        Require(MaxUploadRate is null or >= 0, "max upload rate must not be negative");
+        Require(MaxDownloadRate is null or >= 0, "max download rate must not be negative");
+        Require(ConnectTimeout > TimeSpan.Zero && RequestTimeout > TimeSpan.Zero && SnubTimeout > TimeSpan.Zero, "timeouts must be positive");
+        Require(KeepAliveInterval > TimeSpan.Zero && IdleTimeout > KeepAliveInterval, "the idle timeout must be longer than the keep-alive interval");
+        Require(MinRequestQueue >= 1 && MaxRequestQueue >= MinRequestQueue, "the request queue bounds must satisfy 1 <= min <= max");
+        Require(RequestQueueSeconds >= 0, "request queue seconds must not be negative");
+        Require(ReadCacheBytes >= 0, "read cache bytes must not be negative");
+        return this;
+    }
+
+    private static void Require(bool condition, string message)
+    {
+        if (!condition)
+            throw new ArgumentException(message);
+    }
 }

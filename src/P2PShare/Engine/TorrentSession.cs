@@ -17,7 +17,7 @@ namespace P2PShare.Engine;
 public sealed partial class TorrentSession : ITorrentPeerSink, IAsyncDisposable
 {
     private readonly Torrent _torrent;
-    private readonly EngineOptions _options;
+    private volatile EngineOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly object _gate = new();
@@ -47,7 +47,7 @@ public sealed partial class TorrentSession : ITorrentPeerSink, IAsyncDisposable
     {
         _shared = shared ?? SharedResources.Standalone(time);
         _torrent = torrent;
-        _options = options;
+        _options = options.Validate();
         _time = time;
         _logger = logger;
         _have = have;
@@ -145,6 +145,22 @@ public sealed partial class TorrentSession : ITorrentPeerSink, IAsyncDisposable
             if (_disposed == 0)
                 _dialer.DialMore(_peers.Count, _time.GetTimestamp(), _lifetime.Token);
         }
+    }
+
+    /// <summary>
+    /// Replaces this torrent's options while it runs: rate limits, the peer limit and upload slots apply at once,
+    /// as do the timeouts the session's tick reads; what the dialer, scheduler and web seeds took at start
+    /// (request queue, dial retries, web-seed settings) applies from the torrent's next start.
+    /// </summary>
+    public void ApplyOptions(EngineOptions options)
+    {
+        options.Validate();
+        lock (_gate)
+        {
+            _options = options;
+            _choker.UploadSlots = options.UploadSlots;
+        }
+        SetRateLimits(options.MaxUploadRate, options.MaxDownloadRate);
     }
 
     /// <summary>Changes this torrent's rate limits while it runs (null: none).</summary>

@@ -176,4 +176,30 @@ public class PeerLivenessTests
         Assert.That(await IsClosedAsync(newcomer), Is.True, "refused: both slots are held by useful peers");
         Assert.That(fixture.Session.Progress().Peers, Is.EqualTo(2));
     }
+
+    [Test, CancelAfter(30_000)]
+    public async Task A_raised_peer_limit_applies_while_the_torrent_runs()
+    {
+        await using var fixture = new Fixture(new EngineOptions { MaxPeers = 1 });
+        var a = await fixture.ConnectRawPeerAsync(1);
+        await a.WriteAsync(RawPeerWire.Message(RawPeerWire.Interested, []));
+        await Task.Delay(20);
+        var refused = await fixture.ConnectRawPeerAsync(2);
+        Assert.That(await IsClosedAsync(refused), Is.True, "one slot, held by a useful peer");
+
+        fixture.Session.ApplyOptions(new EngineOptions { MaxPeers = 2 });
+        var admitted = await fixture.ConnectRawPeerAsync(3);
+        var frames = await ReadFramesAsync(admitted, f => f.Count == 1);
+        Assert.That(frames[0][0], Is.EqualTo(RawPeerWire.Bitfield), "admitted and served without a restart");
+        Assert.That(fixture.Session.Progress().Peers, Is.EqualTo(2));
+    }
+
+    [Test]
+    public async Task Options_out_of_range_are_refused_and_the_running_ones_stay()
+    {
+        await using var fixture = new Fixture(new EngineOptions { MaxPeers = 3 });
+        Assert.That(() => fixture.Session.ApplyOptions(new EngineOptions { MaxPeers = 0 }), Throws.ArgumentException.With.Message.Contains("max peers"));
+        Assert.That(() => new EngineOptions { IdleTimeout = TimeSpan.FromSeconds(10) }.Validate(), Throws.ArgumentException.With.Message.Contains("idle timeout"));
+        Assert.That(() => new EngineOptions { MaxDownloadRate = -1 }.Validate(), Throws.ArgumentException.With.Message.Contains("download rate"));
+    }
 }
