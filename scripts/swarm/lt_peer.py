@@ -58,6 +58,8 @@ def parse_args(argv):
     p.add_argument("--save-dir", required=True, help="directory holding (or receiving) the torrent's data")
     p.add_argument("--mode", choices=MODES, default="leech")
     p.add_argument("--port", type=int, default=0, help="listen port on 127.0.0.1 (0 = any free port)")
+    p.add_argument("--bind", default="127.0.0.1",
+                   help="listen address (default 127.0.0.1; another only inside a network namespace a test made)")
     p.add_argument("--peer", action="append", default=[], metavar="HOST:PORT",
                    help="peer to dial with connect_peer (repeatable); re-dialled while not connected")
     p.add_argument("--redial-interval", type=float, default=3.0,
@@ -152,7 +154,7 @@ def apply_command(line, handle, peers_to_dial):
 
 def make_session(args):
     settings = {
-        "listen_interfaces": f"127.0.0.1:{args.port}",
+        "listen_interfaces": f"{args.bind}:{args.port}",
         "enable_dht": False,
         "enable_lsd": False,
         "enable_upnp": False,
