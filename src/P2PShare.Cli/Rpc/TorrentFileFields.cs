@@ -110,28 +110,56 @@ internal static class TorrentFileFields
         writer.WriteEndObject();
     }
 
-    public static void WriteTrackers(Utf8JsonWriter writer, TorrentView view)
-    {
-        writer.WriteStartArray();
-        var id = 0;
-        var tiers = view.Metainfo?.AnnounceTiers ?? (IReadOnlyList<IReadOnlyList<string>>)[view.Torrent.Magnet?.Trackers ?? []];
-        for (var tier = 0; tier < tiers.Count; tier++)
+    public static void WriteTrackers(Utf8JsonWriter writer, TorrentView view) =>
+        WriteEachTracker(writer, view, (url, tier, id) =>
         {
-            foreach (var url in tiers[tier])
-            {
-                writer.WriteStartObject();
-                writer.WriteString("announce"u8, url);
-                writer.WriteNumber("id"u8, id++);
-                writer.WriteString("scrape"u8, "");
-                writer.WriteNumber("tier"u8, tier);
-                writer.WriteEndObject();
-            }
-        }
-        writer.WriteEndArray();
-    }
+            writer.WriteString("announce"u8, url);
+            writer.WriteNumber("id"u8, id);
+            writer.WriteString("scrape"u8, "");
+            writer.WriteNumber("tier"u8, tier);
+        });
 
+    /// <summary>What the running torrent's tracker manager knows of each tracker (nothing yet for a stopped torrent).</summary>
     public static void WriteTrackerStats(Utf8JsonWriter writer, TorrentView view)
     {
+        var statuses = view.Running ? view.Torrent.Managed.Runner?.TrackerStatuses() ?? [] : [];
+        WriteEachTracker(writer, view, (url, tier, id) =>
+        {
+            var status = statuses.FirstOrDefault(s => s.Url == url);
+            var announced = status?.LastAnnounce is not null;
+            writer.WriteString("announce"u8, url);
+            writer.WriteString("host"u8, Uri.TryCreate(url, UriKind.Absolute, out var uri) ? $"{uri.Scheme}://{uri.Authority}" : url);
+            writer.WriteNumber("id"u8, id);
+            writer.WriteNumber("tier"u8, tier);
+            writer.WriteBoolean("isBackup"u8, false);
+            // Transmission's tr_tracker_state: 0 inactive, 1 waiting for the next announce.
+            writer.WriteNumber("announceState"u8, view.Running ? 1 : 0);
+            writer.WriteNumber("scrapeState"u8, 0);
+            writer.WriteBoolean("hasAnnounced"u8, announced);
+            writer.WriteBoolean("hasScraped"u8, false);
+            writer.WriteBoolean("lastAnnounceSucceeded"u8, status?.LastAnnounceSucceeded ?? false);
+            writer.WriteString("lastAnnounceResult"u8, status is null || !announced ? "" : status.LastAnnounceSucceeded ? "Success" : status.LastError ?? "failed");
+            writer.WriteNumber("lastAnnounceTime"u8, status?.LastAnnounce?.ToUnixTimeSeconds() ?? 0);
+            writer.WriteNumber("lastAnnounceStartTime"u8, status?.LastAnnounce?.ToUnixTimeSeconds() ?? 0);
+            writer.WriteBoolean("lastAnnounceTimedOut"u8, status?.LastError?.Contains("timed out", StringComparison.OrdinalIgnoreCase) ?? false);
+            // We do not scrape: transmission-remote skips a tracker whose scrape fields are missing, so they say "never".
+            writer.WriteString("lastScrapeResult"u8, "");
+            writer.WriteNumber("lastScrapeStartTime"u8, 0);
+            writer.WriteBoolean("lastScrapeSucceeded"u8, false);
+            writer.WriteNumber("lastScrapeTime"u8, 0);
+            writer.WriteBoolean("lastScrapeTimedOut"u8, false);
+            writer.WriteNumber("nextScrapeTime"u8, 0);
+            writer.WriteNumber("nextAnnounceTime"u8, status?.NextAnnounce?.ToUnixTimeSeconds() ?? 0);
+            writer.WriteNumber("lastAnnouncePeerCount"u8, status?.LastPeerCount ?? 0);
+            writer.WriteNumber("seederCount"u8, status?.Seeders ?? -1);
+            writer.WriteNumber("leecherCount"u8, status?.Leechers ?? -1);
+            writer.WriteNumber("downloadCount"u8, -1);
+        });
+    }
+
+    /// <summary>One object per tracker of every tier, numbered in order (the metainfo's, or a magnet's tr= list).</summary>
+    private static void WriteEachTracker(Utf8JsonWriter writer, TorrentView view, Action<string, int, int> body)
+    {
         writer.WriteStartArray();
         var id = 0;
         var tiers = view.Metainfo?.AnnounceTiers ?? (IReadOnlyList<IReadOnlyList<string>>)[view.Torrent.Magnet?.Trackers ?? []];
@@ -140,19 +168,7 @@ internal static class TorrentFileFields
             foreach (var url in tiers[tier])
             {
                 writer.WriteStartObject();
-                writer.WriteString("announce"u8, url);
-                writer.WriteString("host"u8, Uri.TryCreate(url, UriKind.Absolute, out var uri) ? $"{uri.Scheme}://{uri.Authority}" : url);
-                writer.WriteNumber("id"u8, id++);
-                writer.WriteNumber("tier"u8, tier);
-                writer.WriteBoolean("isBackup"u8, false);
-                writer.WriteNumber("announceState"u8, view.Running ? 1 : 0);
-                writer.WriteNumber("scrapeState"u8, 0);
-                writer.WriteBoolean("hasAnnounced"u8, false);
-                writer.WriteBoolean("hasScraped"u8, false);
-                writer.WriteString("lastAnnounceResult"u8, "");
-                writer.WriteNumber("seederCount"u8, -1);
-                writer.WriteNumber("leecherCount"u8, -1);
-                writer.WriteNumber("downloadCount"u8, -1);
+                body(url, tier, id++);
                 writer.WriteEndObject();
             }
         }

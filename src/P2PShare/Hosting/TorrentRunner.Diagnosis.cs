@@ -29,6 +29,9 @@ public sealed partial class TorrentRunner
         return _metadataPhase?.Diagnose();
     }
 
+    /// <summary>Each tracker as the run's manager sees it now; empty before the data phase (or without trackers).</summary>
+    public IReadOnlyList<TrackerStatus> TrackerStatuses() => _trackers?.Status ?? [];
+
     /// <summary>Gives up (with the diagnosis in the message) when nothing arrived for <see cref="TorrentRunOptions.GiveUpWithoutProgress"/>.</summary>
     private void CheckProgress(RunHistory history, TorrentProgress progress)
     {

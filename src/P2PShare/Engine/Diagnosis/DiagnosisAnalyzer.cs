@@ -58,8 +58,11 @@ public static partial class DiagnosisAnalyzer
             evidence.AddRange(snapshot.Trackers.Count == 0 ? ["no trackers in the torrent"] : trackerLines);
             evidence.Add(DhtLine(snapshot.Dht, swarm.IsPrivate));
             evidence.Add(swarm.PexEnabled ? "PEX: no connected peer to exchange with" : "PEX: disabled (private torrent)");
-            findings.Add(new Finding(FindingCodes.NoPeerSource, FindingSeverity.Problem,
-                $"no source of peers works: {SourcesSummary(snapshot, allFail)}", evidence));
+            // A seed that nobody finds loses nothing (the data is here): worth saying, not alarming.
+            var seeding = snapshot.Phase == DiagnosisPhase.Seeding;
+            findings.Add(new Finding(FindingCodes.NoPeerSource, seeding ? FindingSeverity.Info : FindingSeverity.Problem,
+                seeding ? $"seeding, but no source names any peer: {SourcesSummary(snapshot, allFail)}" : $"no source of peers works: {SourcesSummary(snapshot, allFail)}",
+                evidence));
         }
         if (allFail)
         {

@@ -62,6 +62,15 @@ public sealed class DiagnosisAnalyzerTests
     }
 
     [Test]
+    public void A_seed_that_nobody_finds_is_told_as_info_not_as_a_problem()
+    {
+        var diagnosis = Analyze(Swarm(have: 10), DiagnosisPhase.Seeding, trackers: [new TrackerFact("http://t/announce", true, true, null, 0)]);
+        var finding = diagnosis.Findings.Single(f => f.Code == FindingCodes.NoPeerSource);
+        Assert.That(finding.Severity, Is.EqualTo(FindingSeverity.Info), diagnosis.ToString());
+        Assert.That(finding.Message, Does.StartWith("seeding, but no source names any peer").And.Contain("trackers gave no peers"));
+    }
+
+    [Test]
     public void No_peers_yet_is_not_a_finding_within_the_startup_grace()
     {
         var diagnosis = Analyze(Swarm(), runningSeconds: 1);
