@@ -51,10 +51,11 @@ class Proc:
         with self.cond:
             self.cond.notify_all()
 
-    def wait_for(self, predicate, timeout):
+    def wait_for(self, predicate, timeout, fresh=False):
+        """The first truthy predicate(line) of the lines so far (fresh: of the lines printed from now on)."""
         deadline = time.monotonic() + timeout
-        seen = 0
         with self.cond:
+            seen = len(self.lines) if fresh else 0
             while True:
                 while seen < len(self.lines):
                     found = predicate(self.lines[seen])
@@ -102,7 +103,7 @@ def get_range(url, first, last):
 
 def seeder_uploaded(seeder):
     """Payload bytes the seeder has uploaded, from its next status line (so at least as many as when asked)."""
-    return seeder.wait_for(json_event("status", "total_payload_upload"), 10)
+    return seeder.wait_for(json_event("status"), 10, fresh=True)["total_payload_upload"]
 
 
 def stream_round(args, work, tag, torrent, seeder, original):
