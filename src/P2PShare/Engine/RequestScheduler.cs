@@ -83,12 +83,14 @@ internal sealed partial class RequestScheduler
         var key = BlockRequest.Key(message.Index, message.Begin);
         var (index, begin) = (message.Index, message.Begin);
         var position = peer.Outstanding.FindIndex(r => r.Piece == index && r.Block * PieceDownload.BlockLength == begin);
-        if (position < 0)
-            return peer.Cancelled.Remove(key) ? BlockOutcome.Unwanted : BlockOutcome.NotRequested;
-        peer.Outstanding.RemoveAt(position);
+        if (position >= 0)
+            peer.Outstanding.RemoveAt(position);
+        else if (!peer.Cancelled.Remove(key))
+            return BlockOutcome.NotRequested;
+        // A block we cancelled that came anyway (it was on the wire) is still taken when nobody delivered it since.
         if (!_active.TryGetValue(message.Index, out var piece) || !piece.TryAccept(message.Begin, message.Payload, peer, out var block))
             return BlockOutcome.Unwanted;
-        CancelDuplicates(peer, piece, block, allPeers);
+        CancelDuplicates(peer, piece, block, allPeers, heldByReceiver: position >= 0);
         if (!piece.IsComplete)
             return BlockOutcome.Accepted;
         _active.Remove(piece.Index);
@@ -116,9 +118,12 @@ internal sealed partial class RequestScheduler
     /// </summary>
     public bool Reject(PeerSession peer, int index, int begin)
     {
+        // A peer answers in order: a reject for a block we cancelled and asked for again answers the cancel.
+        if (peer.Cancelled.Remove(BlockRequest.Key(index, begin)))
+            return true;
         var position = peer.Outstanding.FindIndex(r => r.Piece == index && r.Block * PieceDownload.BlockLength == begin);
         if (position < 0)
-            return peer.Cancelled.Remove(BlockRequest.Key(index, begin));
+            return false;
         var request = peer.Outstanding[position];
         peer.Outstanding.RemoveAt(position);
         if (_active.TryGetValue(request.Piece, out var piece))
@@ -217,9 +222,10 @@ internal sealed partial class RequestScheduler
         return -1;
     }
 
-    private static void CancelDuplicates(PeerSession receiver, PieceDownload piece, int block, IEnumerable<PeerSession> allPeers)
+    /// <param name="heldByReceiver">The receiver's own request counts among the block's requests (false: it came after a cancel).</param>
+    private static void CancelDuplicates(PeerSession receiver, PieceDownload piece, int block, IEnumerable<PeerSession> allPeers, bool heldByReceiver = true)
     {
-        if (piece.RequestCount(block) <= 1)
+        if (piece.RequestCount(block) <= (heldByReceiver ? 1 : 0))
             return;
         foreach (var other in allPeers)
         {

@@ -75,10 +75,43 @@ public sealed partial class TorrentSession
             if (_have[piece])
                 return;
             _scheduler.Picker.SetDeadline(piece, within);
+            _scheduler.ServeDeadlines(_peers, _time.GetTimestamp());
             foreach (var peer in _peers)
                 _scheduler.FillRequests(peer);
         }
     }
+
+    /// <summary>
+    /// Several deadlines at once (a reader's window after a seek): as <see cref="SetPieceDeadline"/> for each, but the
+    /// peers' queues are rearranged once, not once per piece. Pieces we have are left out.
+    /// </summary>
+    public void SetPieceDeadlines(IReadOnlyList<(int Piece, TimeSpan Within)> deadlines)
+    {
+        foreach (var (piece, _) in deadlines)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(piece);
+            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(piece, _torrent.PieceCount);
+        }
+        lock (_gate)
+        {
+            foreach (var (piece, within) in deadlines)
+                if (!_have[piece])
+                    _scheduler.Picker.SetDeadline(piece, within);
+            _scheduler.ServeDeadlines(_peers, _time.GetTimestamp());
+            foreach (var peer in _peers)
+                _scheduler.FillRequests(peer);
+        }
+    }
+
+    /// <summary>Streaming figures: deadline blocks re-requested from a second peer because the first was late, and
+    /// ordinary requests cancelled to make room for deadline blocks.</summary>
+    public (long LateBlocksDuplicated, long RequestsCancelled) DeadlineCounters
+    {
+        get { lock (_gate) return (_scheduler.LateBlocksDuplicated, _scheduler.RequestsCancelledForDeadlines); }
+    }
+
+    /// <summary>The tick's part for streaming: late deadline blocks duplicated, room made for deadline blocks. Under the lock.</summary>
+    private void ServeDeadlinesOnTick(long now) => _scheduler.ServeDeadlines(_peers, now);
 
     public void ClearPieceDeadline(int piece)
     {

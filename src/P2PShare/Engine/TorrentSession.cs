@@ -289,6 +289,7 @@ public sealed partial class TorrentSession : ITorrentPeerSink, IAsyncDisposable
                     peer.IsSnubbed = true;
                 _scheduler.FillRequests(peer);
             }
+            ServeDeadlinesOnTick(now);
             if (_time.GetElapsedTime(_lastRechokeTicks, now) >= Choker.RechokeInterval)
             {
                 _lastRechokeTicks = now;

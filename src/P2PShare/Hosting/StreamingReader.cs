@@ -90,14 +90,18 @@ public sealed class StreamingReader : IAsyncDisposable
             session.ClearPieceDeadline(old);
             _deadlines.Remove(old);
         }
+        var added = new List<(int, TimeSpan)>();
         for (var piece = first; piece <= last; piece++)
         {
             // Pieces already had need none; ones already given keep theirs (set relative to when the reader got there).
             if (_deadlines.Contains(piece) || session.HasPiece(piece))
                 continue;
-            session.SetPieceDeadline(piece, FirstDeadline + Step * (piece - first));
+            added.Add((piece, FirstDeadline + Step * (piece - first)));
             _deadlines.Add(piece);
         }
+        // All at once: after a seek, the peers' queues are rearranged for the whole window in one go.
+        if (added.Count > 0)
+            session.SetPieceDeadlines(added);
     }
 
     private static async Task WaitForPieceAsync(TorrentSession session, int piece, CancellationToken cancellationToken)

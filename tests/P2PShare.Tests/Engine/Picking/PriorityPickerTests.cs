@@ -43,4 +43,33 @@ public class PriorityPickerTests
         Assert.That(swarm.Pick(new PriorityPicker(next), FakeSwarm.Pieces(4, 0, 3)), Is.EqualTo(0));
         Assert.That(next.Levels, Is.EqualTo(new PiecePriority?[] { PiecePriority.High, PiecePriority.Normal }));
     }
+
+    [Test]
+    public void A_level_whose_pieces_the_peer_lacks_or_we_fetch_falls_through_to_the_next()
+    {
+        var swarm = new FakeSwarm(5);
+        swarm.Priorities.Set(0, PiecePriority.High);
+        swarm.Priorities.Set(1, PiecePriority.High);
+        swarm.Priorities.Set(4, PiecePriority.Low);
+        var picker = new PriorityPicker(new RecordingPicker());
+        swarm.Busy[0] = true;
+        // The peer lacks high piece 1 and normal 2-3: the low piece is what it can give.
+        Assert.That(swarm.Pick(picker, FakeSwarm.Pieces(5, 0, 4)), Is.EqualTo(4));
+        swarm.WeHave[4] = true;
+        Assert.That(swarm.Pick(picker, FakeSwarm.Pieces(5, 0, 4)), Is.EqualTo(-1), "busy, had: nothing");
+        Assert.That(swarm.Pick(picker, FakeSwarm.Pieces(5, 1, 2)), Is.EqualTo(1));
+    }
+
+    [Test]
+    public void A_level_fixed_by_the_caller_is_kept()
+    {
+        var swarm = new FakeSwarm(3);
+        swarm.Priorities.Set(0, PiecePriority.High);
+        var next = new RecordingPicker();
+        swarm.Context.PeerHas = swarm.All();
+        swarm.Context.Level = PiecePriority.Normal;
+        Assert.That(new PriorityPicker(next).Pick(swarm.Context), Is.EqualTo(1), "only normal pieces: the high one is not offered");
+        Assert.That(next.Levels, Is.EqualTo(new PiecePriority?[] { PiecePriority.Normal }));
+        Assert.That(swarm.Context.Level, Is.EqualTo(PiecePriority.Normal), "restored");
+    }
 }
