@@ -1,5 +1,6 @@
 using System.CommandLine;
 using P2PShare.Cli.Commands;
+using P2PShare.Cli.Configuration;
 
 namespace P2PShare.Cli;
 
@@ -9,7 +10,16 @@ internal static class CliApplication
     public static async Task<int> RunAsync(string[] args)
     {
         var root = BuildRoot();
-        var parse = root.Parse(RewriteDefaultCommand(args, root));
+        ParseResult parse;
+        try
+        {
+            (parse, CliConfiguration.Current) = ConfiguredParse.Parse(root, RewriteDefaultCommand(args, root));
+        }
+        catch (UserErrorException error)
+        {
+            Console.Error.WriteLine($"p2pshare: error: {error.Message}");
+            return ExitCodes.BadInput;
+        }
         if (parse.Action is System.CommandLine.Invocation.ParseErrorAction)
             return ParseErrors.Report(parse, Console.Error);
         var invocation = new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(15) };
@@ -22,6 +32,8 @@ internal static class CliApplication
         var root = new RootCommand("P2PShare: a BitTorrent client. 'p2pshare FILE.torrent' downloads it.");
         root.Options.Add(GlobalOptions.Verbose);
         root.Options.Add(GlobalOptions.LogFile);
+        root.Options.Add(GlobalOptions.LogFormat);
+        root.Options.Add(GlobalOptions.Config);
         foreach (var command in CommandCatalog.All())
             root.Subcommands.Add(command);
         return root;

@@ -24,13 +24,21 @@ internal static class DaemonApplication
     public static async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
     {
         var verbose = parse.GetValue(GlobalOptions.Verbose);
-        var logFile = parse.GetValue(GlobalOptions.LogFile) ?? CliHost.DefaultLogPath();
-        var serilog = CliHost.CreateLogger(verbose, logFile);
+        Serilog.Core.Logger serilog;
+        try
+        {
+            serilog = LogSettings.From(parse, Configuration.CliConfiguration.Current).CreateLogger();
+        }
+        catch (UserErrorException error)
+        {
+            Console.Error.WriteLine($"p2pshare: error: {error.Message}");
+            return ExitCodes.BadInput;
+        }
         try
         {
             var configDirectory = Path.GetFullPath(parse.GetValue(DaemonCommand.ConfigDir)
                 ?? Environment.GetEnvironmentVariable(DaemonConfiguration.EnvironmentPrefix + "ConfigDir") ?? DaemonCommand.DefaultConfigDir());
-            var (settings, settingsPath) = await DaemonConfiguration.LoadAsync(configDirectory, DaemonCommand.Overrides(parse), cancellationToken).ConfigureAwait(false);
+            var (settings, settingsPath) = await DaemonConfiguration.LoadAsync(configDirectory, DaemonCommand.Overrides(parse), cancellationToken, Configuration.CliConfiguration.Current.SettingsPath).ConfigureAwait(false);
             return await RunAsync(settings, configDirectory, settingsPath, serilog, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

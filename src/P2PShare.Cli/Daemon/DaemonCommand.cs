@@ -49,9 +49,6 @@ internal static class DaemonCommand
 
     public static string DefaultConfigDir()
     {
-        var config = Environment.GetEnvironmentVariable("XDG_CONFIG_HOME");
-        if (string.IsNullOrEmpty(config))
-            config = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".config");
-        return Path.Combine(config, "p2pshare", "daemon");
+        return Path.Combine(Configuration.CliConfiguration.ConfigDirectory(), "daemon");
     }
 }

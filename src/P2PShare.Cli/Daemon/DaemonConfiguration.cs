@@ -14,23 +14,20 @@ internal static class DaemonConfiguration
     public const string EnvironmentPrefix = "P2PSHARE__";
     public const string PlainPasswordKey = "RpcPassword";
 
-    public static async Task<(DaemonSettings Settings, string SettingsPath)> LoadAsync(string configDirectory, IReadOnlyDictionary<string, string?> overrides, CancellationToken cancellationToken)
+    /// <param name="sharedSettingsPath">The settings file every command reads (~/.config/p2pshare/settings.json or --config),
+    /// read before the daemon's own: its top-level keys with the same names (Port, Encryption...) apply to the daemon too.</param>
+    public static async Task<(DaemonSettings Settings, string SettingsPath)> LoadAsync(string configDirectory, IReadOnlyDictionary<string, string?> overrides, CancellationToken cancellationToken,
+        string? sharedSettingsPath = null)
     {
         Directory.CreateDirectory(configDirectory);
         var settingsPath = Path.Combine(configDirectory, "settings.json");
-        IConfiguration configuration;
-        try
-        {
-            configuration = new ConfigurationBuilder()
-                .AddJsonFile(settingsPath, optional: true, reloadOnChange: false)
-                .AddEnvironmentVariables(EnvironmentPrefix)
-                .AddInMemoryCollection(overrides)
-                .Build();
-        }
-        catch (Exception error) when (error is FormatException or InvalidDataException or System.Text.Json.JsonException)
-        {
-            throw new UserErrorException($"{settingsPath}: {error.Message}");
-        }
+        var builder = new ConfigurationBuilder();
+        // The shared file was checked when the command line was parsed (CliConfiguration.Load): an error here is in the daemon's own.
+        if (sharedSettingsPath is not null)
+            Configuration.CliConfiguration.AddSettingsFile(builder, sharedSettingsPath);
+        Configuration.CliConfiguration.AddSettingsFile(builder, settingsPath);
+        builder.AddEnvironmentVariables(EnvironmentPrefix).AddInMemoryCollection(overrides);
+        IConfiguration configuration = Configuration.CliConfiguration.Build(builder, settingsPath);
         var settings = DaemonSettings.From(configuration);
         if (configuration[PlainPasswordKey] is { Length: > 0 } plain)
         {

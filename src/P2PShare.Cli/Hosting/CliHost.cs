@@ -3,7 +3,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Serilog;
-using Serilog.Events;
 
 namespace P2PShare.Cli;
 
@@ -37,13 +36,14 @@ internal static class CliHost
         Action<IServiceCollection>? configureServices = null)
     {
         var verbose = parse.GetValue(GlobalOptions.Verbose);
-        var logFile = parse.GetValue(GlobalOptions.LogFile) ?? DefaultLogPath();
+        var logFile = parse.GetValue(GlobalOptions.LogFile) is { } given ? LogSettings.Expand(given) : DefaultLogPath();
         Serilog.Core.Logger? serilog = null;
         try
         {
+            var logging = LogSettings.From(parse, Configuration.CliConfiguration.Current);
             // Before the logger too: setting up its rolling file costs ~15 ms of JIT, better spent beside the work.
             var started = start(cancellationToken);
-            serilog = CreateLogger(verbose, logFile);
+            serilog = logging.CreateLogger();
             var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
             builder.Logging.ClearProviders();
             builder.Logging.AddSerilog(serilog, dispose: false);
@@ -73,30 +73,7 @@ internal static class CliHost
         }
     }
 
-    internal static Serilog.Core.Logger CreateLogger(bool verbose, string logFile)
-    {
-        var configuration = new LoggerConfiguration()
-            .MinimumLevel.Is(verbose ? LogEventLevel.Debug : LogEventLevel.Information)
-            .Enrich.FromLogContext();
-        try
-        {
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(logFile))!);
-            configuration.WriteTo.File(new SafeTextFormatter(SafeTextFormatter.FileTemplate), logFile, fileSizeLimitBytes: 50 * 1024 * 1024, rollOnFileSizeLimit: true, retainedFileCountLimit: 3);
-        }
-        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
-        {
-            // A log that cannot be written must not stop the user's download.
-        }
-        if (verbose)
-            configuration.WriteTo.Console(new SafeTextFormatter(SafeTextFormatter.ConsoleTemplate), standardErrorFromLevel: LogEventLevel.Verbose);
-        return configuration.CreateLogger();
-    }
+    internal static Serilog.Core.Logger CreateLogger(bool verbose, string logFile) => new LogSettings(verbose, logFile, Json: false).CreateLogger();
 
-    internal static string DefaultLogPath()
-    {
-        var state = Environment.GetEnvironmentVariable("XDG_STATE_HOME");
-        if (string.IsNullOrEmpty(state))
-            state = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "state");
-        return Path.Combine(state, "p2pshare", "logs", "p2pshare.log");
-    }
+    internal static string DefaultLogPath() => LogSettings.DefaultPath();
 }

@@ -13,7 +13,7 @@ namespace P2PShare.Cli;
 /// </summary>
 internal sealed class SafeTextFormatter(string outputTemplate) : ITextFormatter
 {
-    public const string FileTemplate = "{Timestamp:yyyy-MM-dd HH:mm:ss.fff zzz} [{Level:u3}] {Message:lj}{NewLine}{Exception}";
+    public const string FileTemplate = "{Timestamp:yyyy-MM-dd HH:mm:ss.fff zzz} [{Level:u3}] ({ProcessId}) {Message:lj}{NewLine}{Exception}";
     public const string ConsoleTemplate = "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}";
 
     private readonly MessageTemplateTextFormatter _inner = new(outputTemplate);

@@ -40,7 +40,11 @@ public sealed partial class P2PShareClient : IAsyncDisposable
     public static string DllPath => LocatedDll.Value;
 
     /// <summary>Starts 'p2pshare ARGS --log-file LOG' (global options are added here; do not pass --log-file).</summary>
-    public static P2PShareClient Start(string workDirectory, string name, IEnumerable<string> arguments)
+    /// <param name="environment">Extra environment variables (P2PSHARE__ settings, for example).</param>
+    /// <param name="defaultLogFile">Pass no --log-file: the run logs where the program puts its log by default
+    /// (WORK/xdg-state/p2pshare/logs/p2pshare-PID.log), and <see cref="LogFile"/> is that file.</param>
+    public static P2PShareClient Start(string workDirectory, string name, IEnumerable<string> arguments,
+        IReadOnlyDictionary<string, string?>? environment = null, bool defaultLogFile = false)
     {
         var run = Interlocked.Increment(ref _runCounter);
         var logFile = Path.Combine(workDirectory, $"p2pshare-{name}-{run.ToString(CultureInfo.InvariantCulture)}.log");
@@ -49,15 +53,29 @@ public sealed partial class P2PShareClient : IAsyncDisposable
         // Tests stay on loopback: the DHT would bootstrap from the public routers unless a test names its own nodes.
         if (args.Count > 1 && args[1] is "download" or "seed" or "stream" && !args.Contains("--dht-bootstrap") && !args.Contains("--no-dht"))
             args.Add("--no-dht");
-        args.AddRange(["--log-file", logFile]);
-        var environment = new Dictionary<string, string?>
+        if (!defaultLogFile)
+        {
+            args.AddRange(["--log-file", logFile]);
+        }
+        var variables = new Dictionary<string, string?>
         {
             ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
             ["DOTNET_NOLOGO"] = "1",
             // The default log path must never be used by a test run.
             ["XDG_STATE_HOME"] = Path.Combine(workDirectory, "xdg-state"),
+            // Nor the user's settings (~/.config/p2pshare/settings.json): a test writes WORK/xdg-config/p2pshare/settings.json.
+            ["XDG_CONFIG_HOME"] = Path.Combine(workDirectory, "xdg-config"),
         };
-        var process = ExternalProcess.Start(DotnetHost(), args, environment, workDirectory, name: $"p2pshare {name}");
+        foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
+        {
+            variables[key] = value;
+        }
+        var process = ExternalProcess.Start(DotnetHost(), args, variables, workDirectory, name: $"p2pshare {name}");
+        if (defaultLogFile)
+        {
+            // 'dotnet p2pshare.dll' runs the program in the host process: its pid is the program's.
+            logFile = Path.Combine(workDirectory, "xdg-state", "p2pshare", "logs", $"p2pshare-{process.Pid.ToString(CultureInfo.InvariantCulture)}.log");
+        }
         return new P2PShareClient(process, logFile);
     }
 
