@@ -13,10 +13,17 @@ public sealed partial record LibtorrentPeerMessage(string Direction, string Type
 {
     public bool IsOutgoing => Direction == "out";
 
-    /// <summary>For REQUEST, PIECE, REJECT_PIECE...: the block's piece index and offset, from "piece: 3 | s: 16384 | l: ..." or "piece: 3 s: 16384 l: ...".</summary>
+    /// <summary>
+    /// For REQUEST, PIECE, REJECT_PIECE...: the block's piece index and offset. libtorrent writes REJECT_PIECE as
+    /// "piece: 3 | s: 16384 | l: 16384" (decimal) but REQUEST and PIECE as "piece: 3 s: 4000 l: 4000" (offset and
+    /// length in hex).
+    /// </summary>
     public (int Piece, int Begin)? Block =>
         BlockPattern().Match(Detail) is { Success: true } m
-            ? (int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture))
+            ? (int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture),
+                Detail.Contains('|', StringComparison.Ordinal)
+                    ? int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture)
+                    : int.Parse(m.Groups[2].Value, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture))
             : null;
 
     public static LibtorrentPeerMessage From(JsonElement json) => new(
@@ -27,6 +34,6 @@ public sealed partial record LibtorrentPeerMessage(string Direction, string Type
         json.GetProperty("port").GetInt32(),
         json.GetProperty("time").GetDouble());
 
-    [GeneratedRegex(@"piece: (\d+)\s*\|?\s*s: (\d+)")]
+    [GeneratedRegex(@"piece: (\d+)\s*\|?\s*s: ([0-9a-fA-F]+)")]
     private static partial Regex BlockPattern();
 }
