@@ -17,9 +17,16 @@ Commands can be written on stdin, one per line (optional; EOF on stdin is fine):
   connect HOST:PORT         dial a peer now (and keep re-dialling it like --peer)
   upload-limit BYTES_PER_S  set the per-torrent upload limit (0 = none)
   download-limit BYTES_PER_S
+  unchoke-slots N           set the session's unchoke_slots_limit (0 = choke every peer at the next
+                            unchoke round, see --unchoke-interval; -1 = unlimited)
   reannounce                force a tracker announce
   dht-announce              force a DHT announce (with --dht)
   status                    print a status line now
+
+With --log-uploads, each block sent is printed as {"event": "uploaded", "ip", "port", "piece", "block", "time"}
+(time: Unix seconds); with --log-peer-messages TYPES, the wire messages of those types that libtorrent's peer log shows going out
+or coming in, as {"event": "peer_message", "direction": "out"|"in", "type": "REJECT_PIECE", "detail":
+"piece: 3 | s: 16384 | l: 16384", "ip", "port", "time"}.
 
 Each command is answered by {"event": "command_ok"|"command_error", "command": ...}; a command may
 start with "@ID " (ID without spaces), which the answer echoes as "id", to match answers to commands.
@@ -30,6 +37,7 @@ Run it with Debian's /usr/bin/python3 (the bindings are built for it).
 import argparse
 import json
 import queue
+import re
 import signal
 import sys
 import threading
@@ -44,6 +52,9 @@ except ImportError as exc:  # pragma: no cover - reported to the caller as a JSO
 MODES = ("seed", "leech", "leech-seed")
 ENCRYPTION = {"enabled": 1, "forced": 0, "disabled": 2}  # settings_pack.enc_policy values
 ENC_LEVEL = {"plaintext": 1, "rc4": 2, "both": 3}  # settings_pack.allowed_enc_level values
+
+
+PEER_MESSAGE = re.compile(r"(==>|<==) ([A-Z_]+) ?(?:\[(.*)\])?\s*$")
 
 
 def parse_args(argv):
@@ -82,6 +93,14 @@ def parse_args(argv):
     p.add_argument("--status-interval", type=float, default=1.0, help="seconds between status lines")
     p.add_argument("--max-seconds", type=float, default=0.0, help="give up after N seconds (exit 3; 0 = never)")
     p.add_argument("--peers-in-status", action="store_true", help="include per-peer details in status lines")
+    p.add_argument("--unchoke-interval", type=int, default=0,
+                   help="seconds between libtorrent's unchoke rounds (0 = libtorrent's default, 15)")
+    p.add_argument("--local-unchoke-slots", action="store_true",
+                   help="local peers (all of 127.0.0.0/8) count against unchoke_slots_limit; libtorrent exempts them by default")
+    p.add_argument("--log-uploads", action="store_true", help="print an 'uploaded' line for every block sent")
+    p.add_argument("--log-peer-messages", default="", metavar="TYPE,TYPE|all",
+                   help="print these wire messages in and out (libtorrent's peer log names: CHOKE, UNCHOKE, REQUEST, "
+                        "REJECT_PIECE, HAVE_ALL, HAVE_NONE, ALLOWED_FAST, PIECE...; 'all' = every one) as 'peer_message' lines")
     p.add_argument("--dht", action="store_true",
                    help="enable libtorrent's DHT with the settings that make it work on 127.0.0.1 (off by default)")
     p.add_argument("--dht-bootstrap", action="append", default=[], metavar="HOST:PORT",
@@ -111,7 +130,7 @@ def read_commands(commands):
             commands.put(line)
 
 
-def apply_command(line, handle, peers_to_dial):
+def apply_command(line, handle, peers_to_dial, session=None):
     """Runs one stdin command; returns True when a status line should be printed now."""
     command_id = None
     if line.startswith("@"):
@@ -136,6 +155,8 @@ def apply_command(line, handle, peers_to_dial):
             handle.set_upload_limit(int(arg) if int(arg) > 0 else -1)
         elif verb == "download-limit":
             handle.set_download_limit(int(arg) if int(arg) > 0 else -1)
+        elif verb == "unchoke-slots":
+            session.apply_settings({"unchoke_slots_limit": int(arg)})
         elif verb == "reannounce":
             handle.force_reannounce()
         elif verb == "dht-announce":
@@ -171,6 +192,12 @@ def make_session(args):
         | lt.alert.category_t.tracker_notification,
         "user_agent": "lt_peer.py/libtorrent-" + lt.__version__,
     }
+    if args.unchoke_interval > 0:
+        settings["unchoke_interval"] = args.unchoke_interval
+    if args.log_uploads:
+        settings["alert_mask"] |= lt.alert.category_t.upload_notification
+    if args.log_peer_messages:
+        settings["alert_mask"] |= lt.alert.category_t.peer_log_notification
     if args.dht or args.dht_bootstrap or args.dht_announce_interval > 0:
         # As in lt_dht.py: libtorrent's DHT refuses loopback nodes unless these are relaxed.
         settings.update({
@@ -182,6 +209,10 @@ def make_session(args):
             "dht_prefer_verified_node_ids": False,
         })
     session = lt.session(settings)
+    if args.local_unchoke_slots:
+        local = session.get_peer_class(session.local_peer_class_id)
+        local["ignore_unchoke_slots"] = False
+        session.set_peer_class(session.local_peer_class_id, local)
     for node in args.dht_bootstrap:
         session.add_dht_node(parse_endpoint(node))
     return session
@@ -218,6 +249,7 @@ def status_line(event, handle, session, extra=None):
 
 def main(argv):
     args = parse_args(argv)
+    log_types = None if args.log_peer_messages == "all" else {t.strip() for t in args.log_peer_messages.split(",") if t.strip()}
     peers_to_dial = [parse_endpoint(p) for p in args.peer]
 
     stop = {"reason": None}
@@ -300,11 +332,21 @@ def main(argv):
                 exit_code = 1
             elif isinstance(alert, (lt.tracker_error_alert, lt.tracker_warning_alert)):
                 emit({"event": "tracker", "message": alert.message()})
+            elif isinstance(alert, lt.block_uploaded_alert):
+                emit({"event": "uploaded", "ip": alert.ip[0], "port": alert.ip[1], "piece": alert.piece_index,
+                      "block": alert.block_index, "time": round(time.time(), 4)})
+            elif isinstance(alert, lt.peer_log_alert):
+                # "<torrent> peer [ ... ] [ip:port] ==> REJECT_PIECE [ piece: 10 | s: 32768 | l: 16384 ]"
+                wire = PEER_MESSAGE.search(alert.message())
+                if wire and (log_types is None or wire.group(2) in log_types):
+                    emit({"event": "peer_message", "direction": "out" if wire.group(1) == "==>" else "in",
+                          "type": wire.group(2), "detail": wire.group(3).strip(), "ip": alert.ip[0], "port": alert.ip[1],
+                          "time": round(time.time(), 4)})
         if stop["reason"] is not None:
             break
 
         while not commands.empty():
-            if apply_command(commands.get_nowait(), handle, peers_to_dial):
+            if apply_command(commands.get_nowait(), handle, peers_to_dial, session):
                 next_status = now
 
         st = handle.status()
@@ -345,6 +387,7 @@ def main(argv):
                 line["peers"] = [{"ip": p.ip[0], "port": p.ip[1], "client": p.client.decode("utf-8", "replace")
                                   if isinstance(p.client, bytes) else str(p.client),
                                   "outgoing": bool(p.flags & lt.peer_info.outgoing_connection),
+                                  "choked": bool(p.flags & lt.peer_info.choked),
                                   "total_upload": p.total_upload, "total_download": p.total_download}
                                  for p in peers]
             emit(line)

@@ -194,10 +194,24 @@ internal sealed class PeerMessageHandler(
     {
         if (!scheduler.Reject(peer, message.Index, message.Begin))
             throw new PeerProtocolException($"reject for block {message.Index}:{message.Begin}, which was never requested");
+        peer.RejectsReceived++;
         // Not this peer: it just said no, and asking it again at once could loop. The tick refills it.
         foreach (var other in peers)
             if (!ReferenceEquals(other, peer))
                 scheduler.FillRequests(other);
+        if (logger.IsEnabled(LogLevel.Debug))
+            LogReject(peer, message.Index, message.Begin);
+    }
+
+    /// <summary>Where a rejected block went: to another peer at once, or back to the pool (the next block or tick takes it).</summary>
+    private void LogReject(PeerSession peer, int index, int begin)
+    {
+        var block = begin / PieceDownload.BlockLength;
+        var taker = peers.FirstOrDefault(p => !ReferenceEquals(p, peer) && p.Outstanding.Exists(r => r.Piece == index && r.Block == block));
+        if (taker is not null)
+            logger.LogDebug("Peer {Peer} rejected block {Piece}:{Begin} (reject {Count}); requested from {Other} at once", peer.Name, index, begin, peer.RejectsReceived, taker.Name);
+        else
+            logger.LogDebug("Peer {Peer} rejected block {Piece}:{Begin} (reject {Count}); back in the pool", peer.Name, index, begin, peer.RejectsReceived);
     }
 
     private void OnAllowedFast(PeerSession peer, int index)

@@ -87,6 +87,9 @@ internal sealed class PeerSession
     /// <summary>Both handshakes set the Fast extension bit (BEP 6): have-all/none, reject, allowed-fast and suggest are allowed.</summary>
     public bool IsFast { get; }
 
+    /// <summary>Reject-request messages (BEP 6) received from the peer for blocks we had asked it for.</summary>
+    public int RejectsReceived { get; set; }
+
     /// <summary>The peer said have-all: it is counted once as a seed by the picker (not piece by piece).</summary>
     public bool CountedAsSeed { get; set; }
 

@@ -72,6 +72,15 @@ public sealed record LibtorrentPeerOptions(string TorrentPath, string SaveDirect
 
     /// <summary>Force a DHT announce this often (lt_peer.py --dht-announce-interval); null follows libtorrent's schedule.</summary>
     public TimeSpan? DhtAnnounceInterval { get; init; }
+
+    /// <summary>Seconds between libtorrent's unchoke rounds (lt_peer.py --unchoke-interval); null = libtorrent's 15 s.</summary>
+    public int? UnchokeInterval { get; init; }
+
+    /// <summary>Loopback peers count against unchoke_slots_limit (libtorrent exempts local peers by default).</summary>
+    public bool LocalUnchokeSlots { get; init; }
+
+    /// <summary>Wire messages to report, as libtorrent's peer log names them ("CHOKE,REJECT_PIECE", "all"); see <see cref="LibtorrentPeer.PeerMessages"/>.</summary>
+    public string? LogPeerMessages { get; init; }
 }
 
 /// <summary>One JSON status line of lt_peer.py.</summary>
@@ -209,6 +218,14 @@ public sealed class LibtorrentPeer : IAsyncDisposable
         SendCommandAsync($"download-limit {bytesPerSecond.ToString(CultureInfo.InvariantCulture)}", cancellationToken);
 
     /// <summary>Forces a tracker announce.</summary>
+    /// <summary>Sets the session's unchoke_slots_limit (0: every peer is choked at the next unchoke round; -1: unlimited).</summary>
+    public Task SetUnchokeSlotsAsync(int slots, CancellationToken cancellationToken = default) =>
+        SendCommandAsync($"unchoke-slots {slots.ToString(CultureInfo.InvariantCulture)}", cancellationToken);
+
+    /// <summary>The wire messages reported so far (<see cref="LibtorrentPeerOptions.LogPeerMessages"/>), oldest first.</summary>
+    public IReadOnlyList<LibtorrentPeerMessage> PeerMessages() =>
+        [.. Process.JsonLines().Where(j => EventIs(j, "peer_message")).Select(LibtorrentPeerMessage.From)];
+
     public Task ReannounceAsync(CancellationToken cancellationToken = default) => SendCommandAsync("reannounce", cancellationToken);
 
     /// <summary>Stops it with SIGTERM (kills after <paramref name="grace"/>) and returns the final "done" status if printed.</summary>
@@ -310,6 +327,18 @@ public sealed class LibtorrentPeer : IAsyncDisposable
         if (o.DhtAnnounceInterval is { } dhtAnnounce)
         {
             args.AddRange(["--dht-announce-interval", dhtAnnounce.TotalSeconds.ToString("0.###", inv)]);
+        }
+        if (o.UnchokeInterval is { } unchokeInterval)
+        {
+            args.AddRange(["--unchoke-interval", unchokeInterval.ToString(inv)]);
+        }
+        if (o.LocalUnchokeSlots)
+        {
+            args.Add("--local-unchoke-slots");
+        }
+        if (!string.IsNullOrEmpty(o.LogPeerMessages))
+        {
+            args.AddRange(["--log-peer-messages", o.LogPeerMessages]);
         }
         return args;
     }

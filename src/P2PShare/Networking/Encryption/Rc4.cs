@@ -5,14 +5,20 @@ namespace P2PShare.Networking.Encryption;
 
 /// <summary>
 /// The RC4 stream cipher (MSE's only cipher). One instance is one direction of one connection: its state
-/// advances with every byte transformed. Works in place on spans; allocates only its 256-byte state.
+/// advances with every byte transformed. Works in place on spans; allocates only its state table.
 /// </summary>
+/// <remarks>
+/// The permutation is kept as 256 32-bit words rather than bytes (a word load/store is cheaper than a byte
+/// one with its zero extension, and the table still fits in L1), and <see cref="Transform(ReadOnlySpan{byte}, Span{byte})"/>
+/// gathers eight keystream bytes into one 64-bit word that is XORed with eight data bytes at once. About 1.8x
+/// the speed of the byte-at-a-time loop here (docs/benchmarks.md).
+/// </remarks>
 public sealed class Rc4
 {
     /// <summary>MSE discards this many keystream bytes after keying (the weak start of RC4's output).</summary>
     public const int MseDiscard = 1024;
 
-    private readonly byte[] _state = new byte[256];
+    private readonly uint[] _state = new uint[256];
     private byte _i;
     private byte _j;
 
@@ -22,8 +28,8 @@ public sealed class Rc4
             throw new ArgumentException($"an RC4 key is 1 to 256 bytes, not {key.Length}", nameof(key));
         var s = _state;
         for (var n = 0; n < 256; n++)
-            s[n] = (byte)n;
-        var j = 0;
+            s[n] = (uint)n;
+        uint j = 0;
         for (var n = 0; n < 256; n++)
         {
             j = (j + s[n] + key[n % key.Length]) & 0xFF;
@@ -46,7 +52,6 @@ public sealed class Rc4
         while (count > 0)
         {
             var n = Math.Min(count, scratch.Length);
-            scratch[..n].Clear();
             Transform(scratch[..n]);
             count -= n;
         }
@@ -61,23 +66,44 @@ public sealed class Rc4
     {
         if (destination.Length < source.Length)
             throw new ArgumentException("destination is shorter than source", nameof(destination));
-        // No bounds checks in the loop: byte indices into a 256-byte table cannot be out of range.
+        // No bounds checks: every index into the 256-entry table is masked to a byte. Eight bytes are read
+        // before eight are written, so the same memory (or the same span) as source and destination is fine;
+        // partially overlapping spans are not supported (nobody passes them).
         ref var s = ref MemoryMarshal.GetArrayDataReference(_state);
         ref var src = ref MemoryMarshal.GetReference(source);
         ref var dst = ref MemoryMarshal.GetReference(destination);
-        nuint i = _i;
-        nuint j = _j;
-        for (var n = 0; n < source.Length; n++)
+        uint i = _i;
+        uint j = _j;
+        var length = source.Length;
+        var n = 0;
+        for (; n <= length - 8; n += 8)
         {
-            i = (i + 1) & 0xFF;
-            var si = Unsafe.Add(ref s, i);
-            j = (j + si) & 0xFF;
-            var sj = Unsafe.Add(ref s, j);
-            Unsafe.Add(ref s, i) = sj;
-            Unsafe.Add(ref s, j) = si;
-            Unsafe.Add(ref dst, n) = (byte)(Unsafe.Add(ref src, n) ^ Unsafe.Add(ref s, (nuint)(byte)(si + sj)));
+            ulong k = Next(ref s, ref i, ref j);
+            k |= (ulong)Next(ref s, ref i, ref j) << 8;
+            k |= (ulong)Next(ref s, ref i, ref j) << 16;
+            k |= (ulong)Next(ref s, ref i, ref j) << 24;
+            k |= (ulong)Next(ref s, ref i, ref j) << 32;
+            k |= (ulong)Next(ref s, ref i, ref j) << 40;
+            k |= (ulong)Next(ref s, ref i, ref j) << 48;
+            k |= (ulong)Next(ref s, ref i, ref j) << 56;
+            Unsafe.WriteUnaligned(ref Unsafe.Add(ref dst, n), Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref src, n)) ^ k);
         }
+        for (; n < length; n++)
+            Unsafe.Add(ref dst, n) = (byte)(Unsafe.Add(ref src, n) ^ Next(ref s, ref i, ref j));
         _i = (byte)i;
         _j = (byte)j;
+    }
+
+    /// <summary>One step of the generator: the next keystream byte (in the low 8 bits).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static uint Next(ref uint s, ref uint i, ref uint j)
+    {
+        i = (byte)(i + 1);
+        var si = Unsafe.Add(ref s, i);
+        j = (byte)(j + si);
+        var sj = Unsafe.Add(ref s, j);
+        Unsafe.Add(ref s, i) = sj;
+        Unsafe.Add(ref s, j) = si;
+        return Unsafe.Add(ref s, (byte)(si + sj));
     }
 }
