@@ -66,4 +66,7 @@ public sealed record EngineOptions
 
     /// <summary>BEP 19 web seeds: on or off, pieces in flight per seed, back-off.</summary>
     public WebSeeds.WebSeedOptions WebSeeds { get; init; } = new();
+
+    /// <summary>How native-protocol peers are treated (docs/hybrid-node.md).</summary>
+    public Native.NativeTorrentOptions Native { get; init; } = new();
 }
