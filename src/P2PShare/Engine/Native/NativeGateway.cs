@@ -46,7 +46,7 @@ public sealed class NativeGateway : IAsyncDisposable
         var listener = PeerListener.Start(address, port, logger);
         var gateway = new NativeGateway(listener, sinks, handshakeTimeout, logger);
         gateway._tasks.Track(listener.RunAsync(gateway.OnAccepted, gateway._lifetime.Token));
-        logger.LogInformation("Native protocol node {Id} listening on port {Port}", gateway.NodeId, gateway.Port);
+        logger.LogInformation("Native protocol node {Id} accepting on port {Port}", gateway.NodeId, gateway.Port);
         return gateway;
     }
 
