@@ -58,11 +58,16 @@ internal sealed class TorrentRunCommand
         DefaultValueFactory = _ => "prefer",
     };
 
+    public Option<int?> NativePort { get; } = new("--native-port")
+    {
+        Description = "Also offer single-file torrents to nodes of the native JSON protocol (p2pshare native, p2p-file-share) on this TCP port, and download from them (0: any free port).",
+    };
+
     public Option<PeerTransportMode> Transport { get; } = new("--transport") { Description = "Dial peers over tcp, utp, or both (a race: TCP at once, uTP 250 ms later or when TCP fails).", DefaultValueFactory = _ => PeerTransportMode.Both };
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Port, Bind, Peers, MaxPeers, SeedRatio, SeedTime, StateDir, GiveUpAfter, UploadSlots, MaxUploadRate, MaxDownloadRate, Encryption, NoDht, DhtBootstrap, NoWebSeeds, Transport })
+        foreach (var option in new Option[] { Port, Bind, Peers, MaxPeers, SeedRatio, SeedTime, StateDir, GiveUpAfter, UploadSlots, MaxUploadRate, MaxDownloadRate, Encryption, NoDht, DhtBootstrap, NoWebSeeds, Transport, NativePort })
             command.Options.Add(option);
     }
 
@@ -140,6 +145,14 @@ internal sealed class TorrentRunCommand
         MaxDownloadRate = parse.GetValue(MaxDownloadRate) ?? 0,
         MaxConnections = Math.Max(500, first.Engine.MaxPeers),
         Encryption = ParseEncryption(parse.GetValue(Encryption)),
+        NativePort = ReadNativePort(parse),
+    };
+
+    private int? ReadNativePort(ParseResult parse) => parse.GetValue(NativePort) switch
+    {
+        null => null,
+        { } port when port is >= 0 and <= IPEndPoint.MaxPort => port,
+        { } port => throw new UserErrorException($"--native-port {port}: must be from 0 to {IPEndPoint.MaxPort}"),
     };
 
     private static EncryptionPolicy ParseEncryption(string? text) => text?.Trim().ToLowerInvariant() switch

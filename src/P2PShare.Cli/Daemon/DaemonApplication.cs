@@ -140,6 +140,7 @@ internal static class DaemonApplication
     {
         ListenAddress = IPAddress.Parse(settings.PeerBind),
         Port = settings.Port,
+        NativePort = settings.NativePort,
         MaxConnections = settings.PeerLimitGlobal,
         MaxDownloadRate = settings.SpeedLimitDownEnabled ? settings.SpeedLimitDown * 1024 : 0,
         MaxUploadRate = settings.SpeedLimitUpEnabled ? settings.SpeedLimitUp * 1024 : 0,

@@ -14,12 +14,13 @@ internal static class DaemonCommand
     public static readonly Option<string?> DownloadDir = new("--download-dir") { Description = "Where new torrents' data goes (default ~/Downloads)." };
     public static readonly Option<string?> ConfigDir = new("--config-dir") { Description = "settings.json, the torrent list and resume data (default ~/.config/p2pshare/daemon)." };
     public static readonly Option<string?> WatchDir = new("--watch-dir") { Description = "Add the .torrent files that appear in this directory." };
+    public static readonly Option<int?> NativePort = new("--native-port") { Description = "Also serve single-file torrents to native JSON protocol nodes on this TCP port (setting NativePort)." };
     public static readonly Option<bool> NoDht = new("--no-dht") { Description = "Do not run a DHT node (same as DhtEnabled=false)." };
 
     public static Command Create()
     {
         var command = new Command("daemon", "Run as a service: torrents added, started and stopped over the Transmission RPC (transmission-remote works), kept across restarts.");
-        foreach (var option in new Option[] { RpcPort, RpcBind, RpcUsername, RpcPassword, Port, Bind, DownloadDir, ConfigDir, WatchDir, NoDht })
+        foreach (var option in new Option[] { RpcPort, RpcBind, RpcUsername, RpcPassword, Port, Bind, DownloadDir, ConfigDir, WatchDir, NoDht, NativePort })
             command.Options.Add(option);
         command.SetAction((parse, cancellationToken) => DaemonApplication.RunAsync(parse, cancellationToken));
         return command;
@@ -42,6 +43,7 @@ internal static class DaemonCommand
         Set(Bind, nameof(DaemonSettings.PeerBind));
         Set(DownloadDir, nameof(DaemonSettings.DownloadDir));
         Set(WatchDir, nameof(DaemonSettings.WatchDir));
+        Set(NativePort, nameof(DaemonSettings.NativePort));
         if (parse.GetValue(NoDht))
             values[nameof(DaemonSettings.DhtEnabled)] = "false";
         return values;

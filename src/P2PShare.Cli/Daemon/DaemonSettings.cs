@@ -24,6 +24,9 @@ internal sealed record DaemonSettings
 
     public int Port { get; init; } = 6881;
 
+    /// <summary>TCP port for native JSON protocol peers of single-file torrents (docs/hybrid-node.md); null: off.</summary>
+    public int? NativePort { get; init; }
+
     /// <summary>Address the peer port listens on.</summary>
     public string PeerBind { get; init; } = "0.0.0.0";
 
@@ -84,6 +87,7 @@ internal sealed record DaemonSettings
             RpcPasswordHash = NullIfEmpty(configuration[nameof(RpcPasswordHash)]),
             RpcHostWhitelist = (configuration[nameof(RpcHostWhitelist)] ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
             Port = Int(configuration, nameof(Port), defaults.Port, 0, IPEndPoint.MaxPort),
+            NativePort = string.IsNullOrEmpty(configuration[nameof(NativePort)]) ? null : Int(configuration, nameof(NativePort), 0, 0, IPEndPoint.MaxPort),
             PeerBind = configuration[nameof(PeerBind)] ?? defaults.PeerBind,
             DownloadDir = Path.GetFullPath(configuration[nameof(DownloadDir)] ?? defaults.DownloadDir),
             WatchDir = NullIfEmpty(configuration[nameof(WatchDir)]) is { } watch ? Path.GetFullPath(watch) : null,

@@ -94,6 +94,7 @@ public sealed partial class ClientEngine : IAsyncDisposable
         if (udp is not null)
             engine._loops.Add(udp.RunAsync(engine._lifetime.Token));
         engine.StartUtp();
+        engine.StartNative(loggers);
         if (engine.Resources.Dht is { } dht)
         {
             udp!.AddHandler(dht);
@@ -232,6 +233,7 @@ public sealed partial class ClientEngine : IAsyncDisposable
             return;
         await _lifetime.CancelAsync().ConfigureAwait(false);
         await _listener.DisposeAsync().ConfigureAwait(false);
+        await StopNativeAsync().ConfigureAwait(false);
         if (Utp is not null)
             await Utp.DisposeAsync().ConfigureAwait(false);
         if (Udp is not null)

@@ -88,4 +88,7 @@ public sealed record EngineOptions
         if (!condition)
             throw new ArgumentException(message);
     }
+
+    /// <summary>How native-protocol peers are treated (docs/hybrid-node.md).</summary>
+    public Native.NativeTorrentOptions Native { get; init; } = new();
 }

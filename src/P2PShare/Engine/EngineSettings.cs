@@ -62,12 +62,19 @@ public sealed record EngineSettings
         new DnsEndPoint("dht.transmissionbt.com", 6881), new DnsEndPoint("dht.libtorrent.org", 25401),
     ];
 
+    /// <summary>
+    /// TCP port for peers of the native JSON protocol (docs/hybrid-node.md), offered the data of single-file torrents;
+    /// the next free one when taken; 0: any; null: no native listener.
+    /// </summary>
+    public int? NativePort { get; init; }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first bad value.</summary>
     public EngineSettings Validate()
     {
         Check(Port is >= 0 and <= IPEndPoint.MaxPort, $"port {Port}: must be from 0 to {IPEndPoint.MaxPort}");
         Check(MaxConnections >= 1, $"max connections {MaxConnections}: must be at least 1");
         Check(MaxHalfOpen >= 1, $"max half-open {MaxHalfOpen}: must be at least 1");
+        Check(NativePort is null or (>= 0 and <= IPEndPoint.MaxPort), $"native port {NativePort}: must be from 0 to {IPEndPoint.MaxPort}");
         Check(MaxPendingHandshakes >= 1, $"max pending handshakes {MaxPendingHandshakes}: must be at least 1");
         Check(HandshakeTimeout > TimeSpan.Zero, "handshake timeout must be positive");
         Check(MaxUploadRate >= 0, $"upload rate {MaxUploadRate}: must not be negative");

@@ -9,4 +9,7 @@ internal interface IPieceSender
     void OnPieceVerified(int pieceIndex, int bytes);
 
     void OnPieceFailed(int pieceIndex);
+
+    /// <summary>What its verified bytes are counted as (<see cref="TorrentSession.DownloadedBySource"/>).</summary>
+    PeerSource Source => PeerSource.WebSeed;
 }

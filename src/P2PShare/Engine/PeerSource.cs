@@ -20,4 +20,7 @@ public enum PeerSource
 
     /// <summary>A BEP 19 web seed (an HTTP server), not a peer connection.</summary>
     WebSeed,
+
+    /// <summary>A node of the native JSON protocol (p2p-file-share) serving the same file (docs/hybrid-node.md).</summary>
+    Native,
 }

@@ -170,9 +170,9 @@ internal sealed class PieceVerifier
                     sender.VerifiedBytes += piece.BlockSize(b);
                     _verifiedBySource[(int)(sender.KnownAddresses.Count > 0 ? sender.KnownAddresses[0].Source : PeerSource.Incoming)] += piece.BlockSize(b);
                 }
-                else if (piece.SenderOf[b] is IPieceSender)
+                else if (piece.SenderOf[b] is IPieceSender source)
                 {
-                    _verifiedBySource[(int)PeerSource.WebSeed] += piece.BlockSize(b);
+                    _verifiedBySource[(int)source.Source] += piece.BlockSize(b);
                 }
             }
             var senders = piece.SenderOf.OfType<PeerSession>().Distinct().ToList();

@@ -47,6 +47,7 @@ public sealed partial class TorrentSession : ITorrentPeerSink, IAsyncDisposable
     {
         _shared = shared ?? SharedResources.Standalone(time);
         _torrent = torrent;
+        _store = store;
         _options = options.Validate();
         _time = time;
         _logger = logger;
@@ -106,7 +107,7 @@ public sealed partial class TorrentSession : ITorrentPeerSink, IAsyncDisposable
             return new TorrentProgress(
                 _torrent.PieceCount, _have.CountSet, _torrent.TotalLength, _verifier.VerifiedBytes,
                 _downloadRate.Total, _uploadRate.Total, _downloadRate.BytesPerSecond, _uploadRate.BytesPerSecond,
-                _peers.Count + _webSeeds.ActiveCount, _peers.Count(p => p.Has.IsComplete), _scheduler.InEndgame, _shared.Dht?.NodeCount,
+                _peers.Count + _webSeeds.ActiveCount + NativePeerCountLocked, _peers.Count(p => p.Has.IsComplete), _scheduler.InEndgame, _shared.Dht?.NodeCount,
                 _shared.Dht is null ? null : _dialer.CountFrom(PeerSource.Dht))
             {
                 WantedPieces = wantedPieces,
@@ -125,7 +126,7 @@ public sealed partial class TorrentSession : ITorrentPeerSink, IAsyncDisposable
                 p.Name, p.Connection.Remote.PeerId.ClientName, p.DownloadRate.BytesPerSecond, p.UploadRate.BytesPerSecond,
                 p.Has.Length == 0 ? 0 : (double)p.Has.CountSet / p.Has.Length, Flags(p), p.Outstanding.Count, p.HashFailures,
                 PeerRating.Score(p.Record(_time)), p.Connection.Transport, p.IsFast,
-                Source: p.KnownAddresses.Count > 0 ? p.KnownAddresses[0].Source : PeerSource.Incoming)).Concat(_webSeeds.Infos()).ToList();
+                Source: p.KnownAddresses.Count > 0 ? p.KnownAddresses[0].Source : PeerSource.Incoming)).Concat(_webSeeds.Infos()).Concat(NativeInfos()).ToList();
         }
     }
 

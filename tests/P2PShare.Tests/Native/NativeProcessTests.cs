@@ -30,7 +30,7 @@ public class NativeProcessTests
         {
             using var leecher = NativeProcess.StartP2PShare(Path.Combine(_directory, "leecher1.log"),
                 "native", "--port", "0", "--file", target, "--peer", $"127.0.0.1:{slowSeeder.ListenPort}");
-            await WaitUntilAsync(() => TryLoad(resume)?.Pieces.Count >= 15, "the leecher to record 15 pieces");
+            await WaitUntilAsync(() => TryLoad(resume)?.Pieces.CountSet >= 15, "the leecher to record 15 pieces");
             leecher.KillHard();
             verifiedBeforeKill = [.. resume.Load()!.Pieces.SetIndices()];
         }

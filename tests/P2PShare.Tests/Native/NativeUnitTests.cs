@@ -1,3 +1,4 @@
+using P2PShare.Protocol;
 using System.Net;
 using P2PShare.Engine.Native;
 using P2PShare.Networking.Native;
@@ -78,14 +79,17 @@ public class NativeUnitTests
     [Test]
     public void Bitmap_round_trips_and_rejects_bits_past_the_end()
     {
-        var bitmap = new NativePieceBitmap(11);
-        bitmap.Set(0);
-        bitmap.Set(10);
-        var copy = NativePieceBitmap.FromBytes(bitmap.ToBytes(), 11);
+        // The engine's Bitfield in memory; on disk the resume file keeps its old byte order (piece 0 = low bit).
+        var bitmap = new Bitfield(11);
+        bitmap[0] = true;
+        bitmap[10] = true;
+        var stored = NativeResumeFile.EncodeHave(bitmap);
+        Assert.That(stored, Is.EqualTo(new byte[] { 0x01, 0x04 }));
+        var copy = NativeResumeFile.DecodeHave(stored, 11);
         Assert.That(copy.SetIndices(), Is.EqualTo(new[] { 0, 10 }));
-        Assert.That(copy.Count, Is.EqualTo(2));
-        Assert.Throws<InvalidDataException>(() => NativePieceBitmap.FromBytes(new byte[] { 0, 0x80 }, 11));
-        Assert.Throws<InvalidDataException>(() => NativePieceBitmap.FromBytes(new byte[] { 0 }, 11));
+        Assert.That(copy.CountSet, Is.EqualTo(2));
+        Assert.Throws<InvalidDataException>(() => NativeResumeFile.DecodeHave(new byte[] { 0, 0x80 }, 11));
+        Assert.Throws<InvalidDataException>(() => NativeResumeFile.DecodeHave(new byte[] { 0 }, 11));
     }
 
     [Test]
@@ -96,10 +100,10 @@ public class NativeUnitTests
         {
             var resume = new NativeResumeFile(Path.Combine(directory, "data.bin"));
             var file = new NativeFileDescriptor("data.bin", 200_000, new string('c', 40), 65536) { PieceHashes = [.. Enumerable.Repeat(new string('d', 40), 4)] };
-            var pieces = new NativePieceBitmap(4);
-            pieces.Set(2);
+            var pieces = new Bitfield(4);
+            pieces[2] = true;
             resume.Save(new NativeResumeState(file, pieces));
-            pieces.Set(3);
+            pieces[3] = true;
             resume.Save(new NativeResumeState(file, pieces));
             Assert.That(File.Exists(resume.Path + ".tmp"), Is.False);
             var loaded = resume.Load()!;

@@ -1,3 +1,4 @@
+using P2PShare.Protocol;
 using System.Buffers;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
@@ -30,7 +31,7 @@ internal sealed class NativeDownload : INativePieceSource, IDisposable
 
     public NativeFileDescriptor? File { get; private set; }
 
-    public NativePieceBitmap? Pieces { get; private set; }
+    public Bitfield? Pieces { get; private set; }
 
     /// <summary>All pieces present and the whole-file SHA-1 checked (or a complete file we seed).</summary>
     public bool IsComplete { get; private set; }
@@ -57,9 +58,9 @@ internal sealed class NativeDownload : INativePieceSource, IDisposable
                 download.File = state.File;
                 download.Pieces = state.Pieces;
                 if (storage.DataFileLength(path) != state.File.FileSize)
-                    download.Pieces.ClearAll();
+                    download.Pieces = new Bitfield(state.File.PieceCount);
                 download._store = storage.OpenForDownload(path, state.File);
-                logger.LogInformation("Resuming {File}: {Have}/{Total} pieces already verified", path, download.Pieces.Count, download.Pieces.PieceCount);
+                logger.LogInformation("Resuming {File}: {Have}/{Total} pieces already verified", path, download.Pieces.CountSet, download.Pieces.Length);
             }
         }
         else if (storage.DataFileLength(path) is not null)
@@ -67,7 +68,7 @@ internal sealed class NativeDownload : INativePieceSource, IDisposable
             logger.LogInformation("Hashing {File} to seed it", path);
             var file = await storage.DescribeAsync(path, cancellationToken).ConfigureAwait(false);
             download.File = file;
-            download.Pieces = new NativePieceBitmap(file.PieceCount);
+            download.Pieces = new Bitfield(file.PieceCount);
             download.Pieces.SetAll();
             download._store = storage.OpenForSeeding(path, file);
             download.IsComplete = true;
@@ -89,7 +90,7 @@ internal sealed class NativeDownload : INativePieceSource, IDisposable
         var file = new NativeFileDescriptor(handshake.FileName ?? "", size, handshake.FileHash, handshake.PieceSize);
         if (handshake.PieceHashes is { } hashes && hashes.Count == file.PieceCount)
             file = file with { PieceHashes = hashes };
-        var pieces = new NativePieceBitmap(file.PieceCount);
+        var pieces = new Bitfield(file.PieceCount);
         // The resume file goes first: should we crash right after, the data file is never taken as complete.
         _resume.Save(new NativeResumeState(file, pieces));
         _store = _storage.OpenForDownload(_path, file);
@@ -106,7 +107,7 @@ internal sealed class NativeDownload : INativePieceSource, IDisposable
             File = file with { PieceHashes = hashes };
     }
 
-    public bool Has(int index) => Pieces is { } pieces && index >= 0 && index < pieces.PieceCount && pieces.Has(index);
+    public bool Has(int index) => Pieces is { } pieces && index >= 0 && index < pieces.Length && pieces[index];
 
     public int PieceLength(int index) => Has(index) ? File!.PieceLength(index) : -1;
 
@@ -127,7 +128,7 @@ internal sealed class NativeDownload : INativePieceSource, IDisposable
     }
 
     /// <summary>Saves the bitmap: data is flushed to disk first, so every piece it lists is durable.</summary>
-    public async Task SaveResumeAsync(NativePieceBitmap snapshot, CancellationToken cancellationToken)
+    public async Task SaveResumeAsync(Bitfield snapshot, CancellationToken cancellationToken)
     {
         await _saveLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try

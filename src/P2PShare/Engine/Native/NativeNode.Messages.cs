@@ -1,3 +1,4 @@
+using P2PShare.Protocol;
 using Microsoft.Extensions.Logging;
 using P2PShare.Networking.Native;
 using P2PShare.Protocol.Native;
@@ -58,7 +59,7 @@ public sealed partial class NativeNode
         connection.UploadDelayPerPiece = _options.UploadDelayPerPiece;
         _sessions[theirs.Id] = session;
 
-        if (_download.Pieces is { Count: > 0 } pieces)
+        if (_download.Pieces is { CountSet: > 0 } pieces)
             connection.Send(new NativeBitfield([.. pieces.SetIndices()]));
         if (!connection.Dialled)
             ExchangePeersLocked(session);
@@ -179,8 +180,9 @@ public sealed partial class NativeNode
         {
             _scheduler.Release(index);
             session.Requested.Remove(index);
-            if (_download.Pieces!.Set(index))
+            if (!_download.Pieces![index])
             {
+                _download.Pieces[index] = true;
                 session.PiecesReceived++;
                 _receivedByPeer[session.Id] = _receivedByPeer.GetValueOrDefault(session.Id) + 1;
                 _bytesDownloaded += piece.Length;
@@ -208,7 +210,7 @@ public sealed partial class NativeNode
         if (_scheduler is null || _download.Pieces is not { } pieces || pieces.IsComplete || _download.IsComplete)
             return;
         var slots = _options.MaxOutstandingRequestsPerPeer - session.Requested.Count;
-        foreach (var index in _scheduler.Pick(session, slots, session.Pieces.Contains, pieces.Has))
+        foreach (var index in _scheduler.Pick(session, slots, session.Pieces.Contains, i => pieces[i]))
         {
             session.Requested.Add(index);
             session.Connection.Send(new NativeRequest(index));
@@ -224,7 +226,7 @@ public sealed partial class NativeNode
     }
 
     /// <summary>Every piece is here: check the whole-file SHA-1 before calling the file complete.</summary>
-    private async Task VerifyAsync(NativePieceBitmap snapshot, CancellationToken cancellationToken)
+    private async Task VerifyAsync(Bitfield snapshot, CancellationToken cancellationToken)
     {
         try
         {
@@ -246,7 +248,7 @@ public sealed partial class NativeNode
             {
                 _verificationFailures++;
                 foreach (var index in bad)
-                    _download.Pieces!.Clear(index);
+                    _download.Pieces![index] = false;
                 _resumeDirty = true;
                 _verifying = false;
                 if (_verificationFailures >= _options.MaxVerificationFailures)

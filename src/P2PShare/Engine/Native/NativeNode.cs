@@ -1,3 +1,4 @@
+using P2PShare.Protocol;
 using P2PShare.Networking.Peers;
 using System.Collections.Concurrent;
 using System.Net;
@@ -103,7 +104,7 @@ public sealed partial class NativeNode : IAsyncDisposable
             return new NativeProgress(
                 _download.File is not null,
                 _download.IsComplete,
-                _download.Pieces?.Count ?? 0,
+                _download.Pieces?.CountSet ?? 0,
                 _download.File?.PieceCount ?? 0,
                 _download.File?.FileSize ?? 0,
                 _bytesDownloaded,
@@ -232,7 +233,7 @@ public sealed partial class NativeNode : IAsyncDisposable
             while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
             {
                 var now = _time.GetUtcNow();
-                NativePieceBitmap? snapshot = null;
+                Bitfield? snapshot = null;
                 lock (_gate)
                 {
                     ExpireRequestsLocked();
@@ -258,9 +259,9 @@ public sealed partial class NativeNode : IAsyncDisposable
         }
     }
 
-    private static NativePieceBitmap SnapshotLocked(NativePieceBitmap pieces) => NativePieceBitmap.FromBytes(pieces.ToBytes(), pieces.PieceCount);
+    private static Bitfield SnapshotLocked(Bitfield pieces) => pieces.Clone();
 
-    private async Task SaveResumeAsync(NativePieceBitmap snapshot, CancellationToken cancellationToken)
+    private async Task SaveResumeAsync(Bitfield snapshot, CancellationToken cancellationToken)
     {
         try
         {
@@ -300,7 +301,7 @@ public sealed partial class NativeNode : IAsyncDisposable
         if (_listener is not null)
             await _listener.DisposeAsync().ConfigureAwait(false);
         await _background.WhenAllAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
-        NativePieceBitmap? snapshot = null;
+        Bitfield? snapshot = null;
         lock (_gate)
         {
             if (_download?.Pieces is { } pieces && !_download.IsComplete)

@@ -13,7 +13,7 @@ namespace P2PShare.Networking.Native;
 /// </summary>
 public static class NativeConnectionEstablisher
 {
-    public static async Task<NativeConnection> EstablishAsync(
+    public static Task<NativeConnection> EstablishAsync(
         Stream network,
         IPEndPoint remote,
         bool dialled,
@@ -22,14 +22,32 @@ public static class NativeConnectionEstablisher
         NativeCodecLimits limits,
         TimeSpan timeout,
         ILogger logger,
+        CancellationToken cancellationToken) =>
+        EstablishAsync(network, remote, dialled, (_, _) => ValueTask.FromResult<NativeHandshake?>(ownHandshake), security, limits, timeout, logger, cancellationToken);
+
+    /// <summary>
+    /// As above, but the handshake we send may depend on theirs (an accepting side reads first): <paramref name="answer"/>
+    /// gets their handshake (or, when we dial, null) and returns ours, or null to refuse the peer
+    /// (<see cref="NativeProtocolException"/>).
+    /// </summary>
+    public static async Task<NativeConnection> EstablishAsync(
+        Stream network,
+        IPEndPoint remote,
+        bool dialled,
+        Func<NativeHandshake?, CancellationToken, ValueTask<NativeHandshake?>> answer,
+        NativeSecurity security,
+        NativeCodecLimits limits,
+        TimeSpan timeout,
+        ILogger logger,
         CancellationToken cancellationToken)
     {
+        NativeHandshake ownHandshake = null!;
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
         var token = deadline.Token;
         var reader = PipeReader.Create(network, new StreamPipeReaderOptions(leaveOpen: true));
         // In a private swarm nothing about the file is said before the peer has proved the secret.
-        var opening = security.Secret is null
+        NativeHandshake Opening() => security.Secret is null
             ? ownHandshake
             : ownHandshake with { FileName = null, FileSize = null, FileHash = null, PieceHashes = null };
         try
@@ -37,13 +55,15 @@ public static class NativeConnectionEstablisher
             NativeHandshake theirs;
             if (dialled)
             {
-                await WriteLineAsync(network, opening, token).ConfigureAwait(false);
+                ownHandshake = await answer(null, token).ConfigureAwait(false) ?? throw new NativeProtocolException("no handshake to send");
+                await WriteLineAsync(network, Opening(), token).ConfigureAwait(false);
                 theirs = await ReadFirstAsync<NativeHandshake>(reader, limits, token).ConfigureAwait(false);
             }
             else
             {
                 theirs = await ReadFirstAsync<NativeHandshake>(reader, limits, token).ConfigureAwait(false);
-                await WriteLineAsync(network, opening, token).ConfigureAwait(false);
+                ownHandshake = await answer(theirs, token).ConfigureAwait(false) ?? throw new NativeProtocolException($"refused peer {theirs.Id}: it shares no file of ours");
+                await WriteLineAsync(network, Opening(), token).ConfigureAwait(false);
             }
 
             Stream transport = network;

@@ -1,3 +1,4 @@
+using P2PShare.Protocol;
 using System.Text.Json;
 using P2PShare.Engine.Native;
 using P2PShare.Protocol.Native;
@@ -46,7 +47,7 @@ public sealed class NativeResumeFile(string dataFilePath) : INativeResumeStore
                 if (list.Count == descriptor.PieceCount)
                     descriptor = descriptor with { PieceHashes = list };
             }
-            var bitmap = NativePieceBitmap.FromBytes(root.GetProperty("have").GetBytesFromBase64(), descriptor.PieceCount);
+            var bitmap = DecodeHave(root.GetProperty("have").GetBytesFromBase64(), descriptor.PieceCount);
             return new NativeResumeState(descriptor, bitmap);
         }
         catch (Exception error) when (error is JsonException or KeyNotFoundException or FormatException or InvalidOperationException)
@@ -74,11 +75,42 @@ public sealed class NativeResumeFile(string dataFilePath) : INativeResumeStore
                         json.WriteStringValue(hash);
                     json.WriteEndArray();
                 }
-                json.WriteBase64String("have", state.Pieces.ToBytes());
+                json.WriteBase64String("have", EncodeHave(state.Pieces));
                 json.WriteEndObject();
             }
         }
         AtomicFile.Write(Path, buffer.WrittenSpan);
+    }
+
+    /// <summary>
+    /// The "have" bytes as resume files have always kept them: piece i is bit (i % 8) of byte i / 8, counted from the
+    /// low bit (the reverse of the BitTorrent wire order that <see cref="Bitfield"/> keeps in memory).
+    /// </summary>
+    internal static byte[] EncodeHave(Bitfield pieces)
+    {
+        var bytes = pieces.Bytes.ToArray();
+        for (var i = 0; i < bytes.Length; i++)
+            bytes[i] = ReverseBits(bytes[i]);
+        return bytes;
+    }
+
+    /// <summary>Reads <see cref="EncodeHave"/>'s bytes; a wrong length or a bit past the last piece is damage.</summary>
+    internal static Bitfield DecodeHave(ReadOnlySpan<byte> bytes, int pieceCount)
+    {
+        var wire = new byte[bytes.Length];
+        for (var i = 0; i < bytes.Length; i++)
+            wire[i] = ReverseBits(bytes[i]);
+        if (!Bitfield.TryFromBytes(wire, pieceCount, out var pieces))
+            throw new InvalidDataException($"the piece bitmap has {bytes.Length} bytes or bits past the end, for {pieceCount} pieces");
+        return pieces;
+    }
+
+    private static byte ReverseBits(byte value)
+    {
+        var reversed = 0;
+        for (var bit = 0; bit < 8; bit++)
+            reversed |= ((value >> bit) & 1) << (7 - bit);
+        return (byte)reversed;
     }
 
     public void Delete()
