@@ -8,7 +8,7 @@ namespace P2PShare.Engine.Native;
 /// What native peers are told of a complete single-file torrent: the file's whole SHA-1 and the SHA-1 of each of its
 /// native pieces (the P2PShare extension), computed in one pass over the stored, verified pieces.
 /// </summary>
-public sealed record NativeFileSummary(string FileHash, int PieceSize, IReadOnlyList<string> PieceHashes)
+internal sealed record NativeFileSummary(string FileHash, int PieceSize, IReadOnlyList<string> PieceHashes)
 {
     /// <summary>Reads the file through <paramref name="store"/> once, a torrent piece at a time (one pooled buffer).</summary>
     public static async Task<NativeFileSummary> ComputeAsync(Torrent torrent, IPieceStore store, int nativePieceSize, CancellationToken cancellationToken)

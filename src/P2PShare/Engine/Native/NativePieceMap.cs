@@ -4,7 +4,7 @@ namespace P2PShare.Engine.Native;
 /// How the native protocol's pieces of a single-file torrent lie over the torrent's pieces: both are byte ranges of the
 /// one file, so a native piece covers a run of torrent pieces and the other way round. Pure arithmetic.
 /// </summary>
-public sealed class NativePieceMap
+internal sealed class NativePieceMap
 {
     public NativePieceMap(long fileLength, int torrentPieceLength, int nativePieceSize)
     {
