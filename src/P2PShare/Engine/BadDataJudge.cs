@@ -52,17 +52,22 @@ internal sealed class BadDataJudge(object gate, List<PeerSession> peers, PeerBan
                 return;
         var culprits = SmartBan.Culprits(evidence, piece.Buffer.AsSpan(0, piece.Size));
         lock (gate)
+            BanBlockSenders(culprits, piece.Index, "its blocks differ from the verified data");
+    }
+
+    /// <summary>Bans the senders of blocks known to be bad (and drops their connections). Call under the lock.</summary>
+    public void BanBlockSenders(IReadOnlyList<SmartBan.BlockEvidence> culprits, int pieceIndex, string why)
+    {
+        foreach (var culprit in culprits)
         {
-            foreach (var culprit in culprits)
+            logger.LogWarning("Banning {Peer}: piece {Piece}, {Why}", culprit.Sender, pieceIndex, why);
+            bans.Ban(culprit.Sender!, culprit.SenderId!);
+            dialer.GiveUp(culprit.Sender!);
+            foreach (var peer in peers.Where(p => p.Connection.RemoteEndPoint.Equals(culprit.Sender) || p.Connection.Remote.PeerId.Equals(culprit.SenderId)))
             {
-                logger.LogWarning("Banning {Peer}: its blocks of piece {Piece} differ from the verified data", culprit.Sender, piece.Index);
-                bans.Ban(culprit.Sender!, culprit.SenderId!);
-                dialer.GiveUp(culprit.Sender!);
-                foreach (var peer in peers.Where(p => p.Connection.RemoteEndPoint.Equals(culprit.Sender) || p.Connection.Remote.PeerId.Equals(culprit.SenderId)))
-                {
-                    dialer.GiveUp(peer);
-                    peer.Lifetime.Cancel();
-                }
+                peer.CloseReason ??= $"banned: piece {pieceIndex}, {why}";
+                dialer.GiveUp(peer);
+                peer.Lifetime.Cancel();
             }
         }
     }
