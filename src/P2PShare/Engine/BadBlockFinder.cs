@@ -50,8 +50,11 @@ internal sealed class BadBlockFinder(Torrent torrent, List<PeerSession> peers, H
         var blocksPerPiece = torrent.PieceLength / MerkleTree.BlockSize;
         var length = (int)Math.Min(blocksPerPiece, MerkleTree.LeafCount(file.Length));
         var indexInFile = (int)((torrent.PieceOffset(pieceIndex) - file.Offset) / torrent.PieceLength);
+        if (length < 2)
+            return; // A file of one block: its root is its leaf, nothing to ask.
+        // No uncles: the blocks' subtree root is the piece's node, which we hold.
         var request = new HashRequest(Convert.ToHexStringLower(file.PiecesRoot!), 0, indexInFile * blocksPerPiece, length,
-            System.Numerics.BitOperations.Log2((uint)length));
+            MerkleProof.ProofLayersTo(System.Numerics.BitOperations.Log2((uint)length)));
         var failed = new FailedPiece(pieceIndex, indexInFile, pieceHash.ToArray(), request, evidence);
         if (_pending.TryAdd(pieceIndex, failed))
             Ask(failed);

@@ -47,11 +47,15 @@ internal sealed class HashExchange
     public bool TrySend(PeerSession peer, in HashRequest request, Action<PeerSession, HashRequest, byte[]?> onAnswer)
     {
         if (!SpeaksV2(peer) || peer.Lifetime.IsCancellationRequested)
+        {
+            _logger.LogDebug("Peer {Peer} does not speak v2 (reserved {Reserved:x16}); no hash request", peer.Name, peer.Connection.Remote.Reserved);
             return false;
+        }
         var list = _pending.GetOrCreateValue(peer);
         if (list.Count >= MaxOutstandingPerPeer)
             return false;
         list.Add(new Pending(request, _time.GetTimestamp(), onAnswer));
+        _logger.LogDebug("Asking {Peer} for {Request}", peer.Name, request);
         peer.Enqueue(OutgoingMessage.Frame(HashMessages.EncodeRequest(MessageId.HashRequest, request)));
         return true;
     }
@@ -105,6 +109,7 @@ internal sealed class HashExchange
         }
         var pending = list[index];
         list.RemoveAt(index);
+        _logger.LogDebug("Peer {Peer} {Answer} {Request}", peer.Name, hashes is null ? "rejected" : "answered", answered);
         pending.OnAnswer(peer, answered, hashes);
     }
 

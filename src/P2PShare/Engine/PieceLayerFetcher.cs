@@ -129,7 +129,7 @@ internal sealed class PieceLayerFetcher
             Root = Convert.ToHexStringLower(file.PiecesRoot!);
             Pieces = (int)((file.Length + pieceLength - 1) / pieceLength);
             PieceLayer = MerkleProof.PieceLayer(pieceLength);
-            ProofLayers = MerkleProof.Height(file.Length) - PieceLayer;
+            ProofLayers = MerkleProof.ProofLayersTo(MerkleProof.Height(file.Length) - PieceLayer);
             RunWidth = (int)Math.Min(RunLength, MerkleProof.LayerWidth(file.Length, PieceLayer));
             Runs = new RunState[(Pieces + RunWidth - 1) / RunWidth];
             Buffer = new byte[Pieces * MerkleTree.HashSize];

@@ -6,8 +6,10 @@ namespace P2PShare.Metainfo;
 /// <summary>
 /// BEP 52 hash ranges with their proofs. Layers are numbered from the 16 KiB block hashes (0) up to the file's root
 /// (<see cref="Height"/>); a range is <c>length</c> nodes of one layer starting at a multiple of <c>length</c> (a power of
-/// two), so they span one subtree, followed by "uncle" hashes: the sibling of that subtree's root, then of its parent, and
-/// so on, one per proof layer above the subtree. Nodes past the end of the file are pad hashes.
+/// two, at least 2), so they span one subtree, followed by "uncle" hashes: the sibling of that subtree's root, then of its
+/// parent, and so on. As libtorrent counts proof layers, the uncles sit at the levels above the base from log2(length) up
+/// to the proof layers inclusive, so a proof that reaches the root of a tree of height H asks for H - base - 1 proof
+/// layers. Nodes past the end of the file are pad hashes.
 /// </summary>
 public static class MerkleProof
 {
@@ -21,17 +23,17 @@ public static class MerkleProof
     public static long LayerWidth(long fileLength, int layer) => Math.Max(1, MerkleTree.LeafCount(fileLength) >> layer);
 
     /// <summary>
-    /// Whether a range is one a peer may ask of a file: a power-of-two length, an index that is a multiple of it, inside
-    /// the layer, and no proof layer above the root.
+    /// Whether a range is one a peer may ask of a file: a power-of-two length of at least 2, an index that is a multiple of
+    /// it, inside the layer, and no uncle at or above the root.
     /// </summary>
     public static bool IsValidRange(long fileLength, int baseLayer, long index, int length, int proofLayers)
     {
         var height = Height(fileLength);
-        if (baseLayer < 0 || baseLayer > height || length <= 0 || !BitOperations.IsPow2(length) || index < 0 || index % length != 0)
+        if (baseLayer < 0 || baseLayer > height || length < 2 || !BitOperations.IsPow2(length) || index < 0 || index % length != 0)
             return false;
         if (index + length > LayerWidth(fileLength, baseLayer))
             return false;
-        return proofLayers >= 0 && proofLayers <= height - baseLayer;
+        return proofLayers >= 0 && proofLayers <= height - baseLayer - 1;
     }
 
     /// <summary>
@@ -44,7 +46,7 @@ public static class MerkleProof
         if (baseLayer != knownLayer || !IsValidRange(fileLength, baseLayer, index, length, proofLayers))
             return null;
         var layers = BuildLayers(known, knownLayer, fileLength);
-        var uncles = Math.Max(0, proofLayers - BitOperations.Log2((uint)length));
+        var uncles = UncleCount(length, proofLayers);
         var answer = new byte[(length + uncles) * MerkleTree.HashSize];
         var bottom = layers[0];
         for (var i = 0; i < length; i++)
@@ -55,6 +57,13 @@ public static class MerkleProof
             layers[level].AsSpan((int)(position ^ 1) * MerkleTree.HashSize, MerkleTree.HashSize).CopyTo(answer.AsSpan((length + u) * MerkleTree.HashSize));
         return answer;
     }
+
+    /// <summary>Uncle hashes after <paramref name="length"/> base hashes (a power of two, at least 2) for that many proof layers.</summary>
+    public static int UncleCount(int length, int proofLayers) => Math.Max(0, proofLayers - BitOperations.Log2((uint)length) + 1);
+
+    /// <summary>The proof layers that make an answer of <paramref name="length"/> hashes reach the node at
+    /// <paramref name="levelsUp"/> levels above the base (the file's root: its height minus the base layer).</summary>
+    public static int ProofLayersTo(int levelsUp) => Math.Max(0, levelsUp - 1);
 
     /// <summary>
     /// Folds a range answer up to the highest node it proves: the root of the base hashes' subtree, then with each

@@ -18,9 +18,9 @@ public class HashMessageCodecTests
         var requestFrame = HashMessages.EncodeRequest(MessageId.HashRequest, request);
         Assert.That(Convert.ToHexStringLower(requestFrame), Is.EqualTo(
             "00000031" + "15" + Root + "00000001" + "00000004" + "00000004" + "00000005"));
-        // 4 base hashes, then 5 - log2(4) = 3 uncles.
-        Assert.That(request.AnswerHashCount, Is.EqualTo(7));
-        var hashes = RandomNumberGenerator.GetBytes(7 * 32);
+        // 4 base hashes, then uncles at levels log2(4) = 2 to 5 above the base (libtorrent's count): 4 of them.
+        Assert.That(request.AnswerHashCount, Is.EqualTo(8));
+        var hashes = RandomNumberGenerator.GetBytes(8 * 32);
         var hashesFrame = HashMessages.EncodeHashes(request, hashes);
         var rejectFrame = HashMessages.EncodeRequest(MessageId.HashReject, request);
 
@@ -41,7 +41,7 @@ public class HashMessageCodecTests
     [Test]
     public void Hostile_hash_messages_are_refused_with_a_protocol_error()
     {
-        var request = new HashRequest(Root, 0, 0, 2, 1);
+        var request = new HashRequest(Root, 0, 0, 2, 0);
         // A request one byte short, and one byte long.
         var shortFrame = HashMessages.EncodeRequest(MessageId.HashRequest, request)[..^1];
         shortFrame[3]--;
@@ -53,6 +53,9 @@ public class HashMessageCodecTests
         var missing = HashMessages.EncodeHashes(request, new byte[32]);
         var e = Assert.Throws<PeerProtocolException>(() => HashMessages.ParseHashes(ReadOne(missing).Payload, out _));
         Assert.That(e!.Message, Does.Contain("call for 64"));
+        // A hashes message whose fields call for uncles it does not carry.
+        var noProof = HashMessages.EncodeHashes(request with { ProofLayers = 3 }, new byte[64]);
+        Assert.Throws<PeerProtocolException>(() => HashMessages.ParseHashes(ReadOne(noProof).Payload, out _));
         var ragged = HashMessages.EncodeHashes(request, new byte[64]).Append((byte)1).ToArray();
         ragged[3]++;
         Assert.Throws<PeerProtocolException>(() => ReadOne(ragged));
@@ -87,9 +90,10 @@ public class HashMessageCodecTests
         var height = MerkleProof.Height(data.Length);
         Assert.That((pieceLayer, height), Is.EqualTo((2, 6)));
 
-        foreach (var (index, length) in new[] { (0, 16), (8, 8), (12, 4), (4, 2), (13, 1) })
+        foreach (var (index, length) in new[] { (0, 16), (8, 8), (12, 4), (4, 2), (14, 2) })
         {
-            var proofLayers = height - pieceLayer;
+            // Up to the root, as libtorrent asks: 16 hashes need 3 proof layers and carry no uncle.
+            var proofLayers = MerkleProof.ProofLayersTo(height - pieceLayer);
             var answer = MerkleProof.Answer(layer, pieceLayer, data.Length, pieceLayer, index, length, proofLayers);
             Assert.That(answer, Is.Not.Null, $"[{index}, +{length})");
             Assert.That(answer!.Length / 32, Is.EqualTo(new HashRequest(Root, pieceLayer, index, length, proofLayers).AnswerHashCount));
@@ -100,11 +104,14 @@ public class HashMessageCodecTests
             MerkleProof.Fold(answer, pieceLayer, index, length, top);
             Assert.That(top, Is.Not.EqualTo(root), "a bad proof hash does not prove the root");
         }
-        // Ranges a peer may not ask for: not a power of two, misaligned, past the layer, proof above the root, a layer we do not hold.
-        Assert.That(MerkleProof.Answer(layer, pieceLayer, data.Length, pieceLayer, 0, 3, 4), Is.Null);
-        Assert.That(MerkleProof.Answer(layer, pieceLayer, data.Length, pieceLayer, 2, 4, 4), Is.Null);
+        Assert.That(MerkleProof.Answer(layer, pieceLayer, data.Length, pieceLayer, 0, 16, 3)!.Length, Is.EqualTo(16 * 32), "a whole layer needs no uncle");
+        // Ranges a peer may not ask for: not a power of two, one hash, misaligned, past the layer, an uncle at the root
+        // (what libtorrent rejects too), a layer we do not hold.
+        Assert.That(MerkleProof.Answer(layer, pieceLayer, data.Length, pieceLayer, 0, 3, 3), Is.Null);
+        Assert.That(MerkleProof.Answer(layer, pieceLayer, data.Length, pieceLayer, 4, 1, 3), Is.Null);
+        Assert.That(MerkleProof.Answer(layer, pieceLayer, data.Length, pieceLayer, 2, 4, 3), Is.Null);
         Assert.That(MerkleProof.Answer(layer, pieceLayer, data.Length, pieceLayer, 16, 2, 3), Is.Null);
-        Assert.That(MerkleProof.Answer(layer, pieceLayer, data.Length, pieceLayer, 0, 2, 5), Is.Null);
+        Assert.That(MerkleProof.Answer(layer, pieceLayer, data.Length, pieceLayer, 0, 2, 4), Is.Null);
         Assert.That(MerkleProof.Answer(layer, pieceLayer, data.Length, 0, 0, 4, 2), Is.Null);
     }
 
