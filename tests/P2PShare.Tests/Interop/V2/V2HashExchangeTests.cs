@@ -79,4 +79,37 @@ public sealed class V2HashExchangeTests
         Assert.That(TestData.Sha256Tree(Path.Combine(output, "tree")), Is.EqualTo(TestData.Sha256Tree(content)),
             () => leecher.Process.Describe() + Environment.NewLine + seeder.Describe());
     }
+
+    [Test]
+    public async Task APeerThatCorruptsOneBlockOfAV2PieceIsIdentifiedFromThatPiece(CancellationToken cancellationToken)
+    {
+        RequiredTool.EnsureLibtorrent();
+        await using var temp = new TempDirectory("p2pshare-v2-blame-");
+        var file = TestData.CreateFile(temp.Combine("seed", "data.bin"), 1024 * 1024, seed: 93);
+        var torrent = await LibtorrentTorrent.CreateAsync(file, temp.Combine("lt.torrent"), PieceKiB * 1024, format: "v2",
+            cancellationToken: cancellationToken);
+        var parsed = await P2PShare.Metainfo.TorrentParser.LoadAsync(torrent.TorrentPath, cancellationToken);
+        // The honest seeder is slowed down so that the corrupting peer gets requests too.
+        await using var seeder = await LibtorrentPeer.StartSeedAsync(torrent.TorrentPath, temp.Combine("seed"),
+            o => o with { NoTrackers = true, Encryption = "disabled", UploadLimit = 256 * 1024 }, cancellationToken);
+        await using var liar = new CorruptingV2Peer(await File.ReadAllBytesAsync(file, cancellationToken), parsed.InfoHash.Span.ToArray(), PieceKiB * 1024);
+
+        var output = temp.CreateSubdirectory("out");
+        await using var downloader = P2PShareClient.StartDownload(temp.Path, torrent.TorrentPath, output,
+            "--peer", $"127.0.0.1:{liar.Port}", "--peer", $"127.0.0.1:{seeder.Port}",
+            "--no-seed", "--no-dht", "--transport", "tcp", "--encryption", "disable", "--give-up-after", "30");
+        await downloader.WaitForSuccessAsync(TimeSpan.FromSeconds(40), cancellationToken);
+        var log = downloader.ReadLog().Split('\n');
+        var leafMismatches = log.Where(l => l.Contains("does not match its merkle leaf", StringComparison.Ordinal)).ToList();
+        var bans = log.Where(l => l.Contains("Banning", StringComparison.Ordinal)).ToList();
+        TestContext.Out.WriteLine($"corrupt blocks sent: {liar.CorruptBlocks}");
+        foreach (var line in leafMismatches.Concat(bans))
+            TestContext.Out.WriteLine(line.Trim());
+
+        DownloadCheck.SameContent(file, output, downloader);
+        Assert.That(liar.CorruptBlocks, Is.GreaterThan(0), "the corrupting peer was asked for blocks");
+        Assert.That(leafMismatches, Is.Not.Empty, "a corrupt block was found by its merkle leaf\n" + downloader.LogTail());
+        Assert.That(leafMismatches, Has.All.Contain($"127.0.0.1:{liar.Port}"), "only the liar's blocks mismatch");
+        Assert.That(bans, Is.Not.Empty.And.All.Contain($"127.0.0.1:{liar.Port}"), "the liar, and only the liar, is banned");
+    }
 }
