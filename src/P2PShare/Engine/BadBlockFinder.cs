@@ -40,45 +40,55 @@ internal sealed class BadBlockFinder(Torrent torrent, List<PeerSession> peers, H
         return evidence;
     }
 
-    /// <summary>A v2 piece with several senders failed: its block hashes are asked for.</summary>
-    public void OnPieceFailed(int pieceIndex, SmartBan.BlockEvidence[] evidence)
+    /// <summary>A v2 piece with several senders failed: its block hashes are asked for. False when they are not (one
+    /// sender, too many pieces waiting, no v2 peer, or the piece's hash unknown).</summary>
+    public bool OnPieceFailed(int pieceIndex, SmartBan.BlockEvidence[] evidence)
     {
         if (evidence.Select(e => e.Sender).Where(s => s is not null).Distinct().Count() < 2 || _pending.Count >= MaxPending
             || !torrent.TryGetV2PieceHash(pieceIndex, out var pieceHash))
-            return;
+            return false;
         var file = torrent.Files[torrent.V2FileOfPiece(pieceIndex)];
         var blocksPerPiece = torrent.PieceLength / MerkleTree.BlockSize;
         var length = (int)Math.Min(blocksPerPiece, MerkleTree.LeafCount(file.Length));
         var indexInFile = (int)((torrent.PieceOffset(pieceIndex) - file.Offset) / torrent.PieceLength);
         if (length < 2)
-            return; // A file of one block: its root is its leaf, nothing to ask.
+            return false; // A file of one block: its root is its leaf, nothing to ask.
         // No uncles: the blocks' subtree root is the piece's node, which we hold.
         var request = new HashRequest(Convert.ToHexStringLower(file.PiecesRoot!), 0, indexInFile * blocksPerPiece, length,
             MerkleProof.ProofLayersTo(System.Numerics.BitOperations.Log2((uint)length)));
         var failed = new FailedPiece(pieceIndex, indexInFile, pieceHash.ToArray(), request, evidence);
-        if (_pending.TryAdd(pieceIndex, failed))
-            Ask(failed);
+        return _pending.TryAdd(pieceIndex, failed) && Ask(failed);
     }
 
-    private void Ask(FailedPiece failed)
+    private bool Ask(FailedPiece failed)
     {
         // Any peer's answer is proven against the piece's node, so who answers does not matter; those who sent the piece go last.
+        var waiting = false;
         foreach (var peer in peers.OrderBy(p => failed.Evidence.Any(e => p.Connection.RemoteEndPoint.Equals(e.Sender)) ? 1 : 0))
         {
-            if (failed.AskedOf.Contains(peer))
+            if (failed.AskedOf.Contains(peer) || !exchange.SpeaksV2(peer) || peer.Lifetime.IsCancellationRequested)
                 continue;
             if (exchange.TrySend(peer, failed.Request, OnAnswer))
             {
                 failed.AskedOf.Add(peer);
-                return;
+                failed.Asked = true;
+                return true;
             }
+            waiting = true; // A v2 peer with its requests full: asked when one is answered.
         }
-        logger.LogDebug("No v2 peer to ask for the block hashes of piece {Piece}; left to smart ban", failed.Piece);
+        if (waiting)
+        {
+            failed.Asked = false;
+            return true;
+        }
+        logger.LogInformation("No v2 peer answers for the block hashes of piece {Piece}; left to smart ban", failed.Piece);
         _pending.Remove(failed.Piece);
+        return false;
     }
 
     private void OnAnswer(PeerSession peer, HashRequest request, byte[]? hashes)
     {
+        AskWaiting();
         var failed = _pending.Values.FirstOrDefault(f => f.Request == request);
         if (failed is null)
             return;
@@ -87,6 +97,7 @@ internal sealed class BadBlockFinder(Torrent torrent, List<PeerSession> peers, H
             Ask(failed);
             return;
         }
+        logger.LogInformation("Block hashes of failed piece {Piece} from {Peer}", failed.Piece, peer.Name);
         Span<byte> top = stackalloc byte[MerkleTree.HashSize];
         var (layer, index) = MerkleProof.Fold(hashes, 0, request.Index, request.Length, top);
         var expectedLayer = System.Numerics.BitOperations.Log2((uint)request.Length);
@@ -108,8 +119,18 @@ internal sealed class BadBlockFinder(Torrent torrent, List<PeerSession> peers, H
         judge.BanBlockSenders(culprits, failed.Piece, "its block does not match the piece's merkle leaf");
     }
 
+    /// <summary>Failed pieces that wait for a v2 peer with room for one more request.</summary>
+    private void AskWaiting()
+    {
+        foreach (var failed in _pending.Values.Where(f => !f.Asked).ToList())
+            if (!Ask(failed))
+                return;
+    }
+
     private sealed record FailedPiece(int Piece, int IndexInFile, byte[] PieceHash, HashRequest Request, SmartBan.BlockEvidence[] Evidence)
     {
         public HashSet<PeerSession> AskedOf { get; } = [];
+
+        public bool Asked { get; set; }
     }
 }

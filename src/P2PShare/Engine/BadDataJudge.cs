@@ -20,7 +20,9 @@ internal sealed class BadDataJudge(object gate, List<PeerSession> peers, PeerBan
     private readonly SmartBan _smartBan = new();
 
     /// <summary>Call under the lock, with the distinct senders of the failed piece.</summary>
-    public void OnHashFailed(int pieceIndex, List<PeerSession> senders, SmartBan.BlockEvidence[] evidence)
+    /// <param name="exactCheckPending">The piece's bad blocks will be found exactly (v2 block hashes): the senders keep
+    /// their trust, since an honest co-sender of many bad pieces would otherwise be banned before the answer comes.</param>
+    public void OnHashFailed(int pieceIndex, List<PeerSession> senders, SmartBan.BlockEvidence[] evidence, bool exactCheckPending = false)
     {
         logger.LogWarning("Piece {Piece} failed its hash check (sent by {Peers})", pieceIndex, string.Join(", ", senders.Select(s => s.Name)));
         // Several senders: keep each block's hash, so the good copy fetched later shows whose blocks were bad.
@@ -29,6 +31,8 @@ internal sealed class BadDataJudge(object gate, List<PeerSession> peers, PeerBan
         foreach (var sender in senders)
         {
             sender.HashFailures++;
+            if (exactCheckPending && senders.Count > 1)
+                continue;
             sender.Trust -= TrustLostPerFailure;
             // A peer that alone sent a bad piece is certainly at fault; one that keeps sharing in failures is too.
             if (senders.Count == 1 || sender.Trust <= BanBelowTrust)

@@ -222,9 +222,9 @@ internal sealed class PieceVerifier
         lock (_gate)
         {
             _scheduler.Release(piece.Index);
-            _judge.OnHashFailed(piece.Index, piece.SenderOf.OfType<PeerSession>().Distinct().ToList(), evidence);
-            if (leaves is not null)
-                Blocks?.OnPieceFailed(piece.Index, leaves);
+            // A v2 piece whose block hashes are asked for is judged by them, exactly: no sender loses trust meanwhile.
+            var exact = leaves is not null && Blocks is not null && Blocks.OnPieceFailed(piece.Index, leaves);
+            _judge.OnHashFailed(piece.Index, piece.SenderOf.OfType<PeerSession>().Distinct().ToList(), evidence, exact);
             foreach (var source in piece.SenderOf.OfType<IPieceSender>().Distinct())
                 source.OnPieceFailed(piece.Index);
             foreach (var peer in _peers)
