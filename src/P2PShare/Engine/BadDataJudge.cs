@@ -20,7 +20,9 @@ internal sealed class BadDataJudge(object gate, List<PeerSession> peers, PeerBan
     private readonly SmartBan _smartBan = new();
 
     /// <summary>Call under the lock, with the distinct senders of the failed piece.</summary>
-    public void OnHashFailed(int pieceIndex, List<PeerSession> senders, SmartBan.BlockEvidence[] evidence)
+    /// <param name="exactCheckPending">The piece's bad blocks will be found exactly (v2 block hashes): the senders keep
+    /// their trust, since an honest co-sender of many bad pieces would otherwise be banned before the answer comes.</param>
+    public void OnHashFailed(int pieceIndex, List<PeerSession> senders, SmartBan.BlockEvidence[] evidence, bool exactCheckPending = false)
     {
         logger.LogWarning("Piece {Piece} failed its hash check (sent by {Peers})", pieceIndex, string.Join(", ", senders.Select(s => s.Name)));
         // Several senders: keep each block's hash, so the good copy fetched later shows whose blocks were bad.
@@ -29,6 +31,8 @@ internal sealed class BadDataJudge(object gate, List<PeerSession> peers, PeerBan
         foreach (var sender in senders)
         {
             sender.HashFailures++;
+            if (exactCheckPending && senders.Count > 1)
+                continue;
             sender.Trust -= TrustLostPerFailure;
             // A peer that alone sent a bad piece is certainly at fault; one that keeps sharing in failures is too.
             if (senders.Count == 1 || sender.Trust <= BanBelowTrust)
@@ -52,17 +56,22 @@ internal sealed class BadDataJudge(object gate, List<PeerSession> peers, PeerBan
                 return;
         var culprits = SmartBan.Culprits(evidence, piece.Buffer.AsSpan(0, piece.Size));
         lock (gate)
+            BanBlockSenders(culprits, piece.Index, "its blocks differ from the verified data");
+    }
+
+    /// <summary>Bans the senders of blocks known to be bad (and drops their connections). Call under the lock.</summary>
+    public void BanBlockSenders(IReadOnlyList<SmartBan.BlockEvidence> culprits, int pieceIndex, string why)
+    {
+        foreach (var culprit in culprits)
         {
-            foreach (var culprit in culprits)
+            logger.LogWarning("Banning {Peer}: piece {Piece}, {Why}", culprit.Sender, pieceIndex, why);
+            bans.Ban(culprit.Sender!, culprit.SenderId!);
+            dialer.GiveUp(culprit.Sender!);
+            foreach (var peer in peers.Where(p => p.Connection.RemoteEndPoint.Equals(culprit.Sender) || p.Connection.Remote.PeerId.Equals(culprit.SenderId)))
             {
-                logger.LogWarning("Banning {Peer}: its blocks of piece {Piece} differ from the verified data", culprit.Sender, piece.Index);
-                bans.Ban(culprit.Sender!, culprit.SenderId!);
-                dialer.GiveUp(culprit.Sender!);
-                foreach (var peer in peers.Where(p => p.Connection.RemoteEndPoint.Equals(culprit.Sender) || p.Connection.Remote.PeerId.Equals(culprit.SenderId)))
-                {
-                    dialer.GiveUp(peer);
-                    peer.Lifetime.Cancel();
-                }
+                peer.CloseReason ??= $"banned: piece {pieceIndex}, {why}";
+                dialer.GiveUp(peer);
+                peer.Lifetime.Cancel();
             }
         }
     }

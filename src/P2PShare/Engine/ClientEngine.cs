@@ -204,7 +204,7 @@ public sealed partial class ClientEngine : IAsyncDisposable
         {
             // Plain BitTorrent or MSE (its SKEY matched against every registered torrent), as the policy allows.
             var connection = await PeerConnection.AcceptAsync(stream, from, transport, _settings.Encryption, () => _torrents.Keys,
-                hash => _torrents.TryGetValue(hash, out sink) ? sink.OurHandshake : null, _settings.HandshakeTimeout, timeout.Token).ConfigureAwait(false);
+                hash => _torrents.TryGetValue(hash, out sink) ? sink.OurHandshake with { InfoHash = hash } : null, _settings.HandshakeTimeout, timeout.Token).ConfigureAwait(false);
             _logger.LogDebug("Incoming connection from {Peer} over {Transport}", connection.RemoteEndPoint, connection.Transport);
             sink = _torrents.GetValueOrDefault(connection.Remote.InfoHash);
             if (sink is null)

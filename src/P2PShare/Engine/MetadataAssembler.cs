@@ -130,12 +130,15 @@ public sealed class MetadataAssembler<TPeer> where TPeer : class
     /// Once complete: the metadata when its SHA-1 is <paramref name="infoHash"/>. Otherwise every piece is
     /// dropped (to be fetched again) and <paramref name="contributors"/> names the peers whose pieces were in it.
     /// </summary>
-    public bool TryVerify(InfoHash infoHash, out byte[] metadata, out IReadOnlyCollection<TPeer> contributors)
+    /// <param name="infoHashV2">A v2 magnet's SHA-256 info-hash: metadata whose SHA-256 it is also verifies (a v2-only
+    /// magnet has no SHA-1 to match).</param>
+    public bool TryVerify(InfoHash infoHash, out byte[] metadata, out IReadOnlyCollection<TPeer> contributors, Metainfo.InfoHashV2? infoHashV2 = null)
     {
         if (!IsComplete)
             throw new InvalidOperationException($"metadata has {ReceivedCount} of {PieceCount} pieces");
         contributors = _sender.OfType<TPeer>().Distinct(ReferenceEqualityComparer.Instance).Cast<TPeer>().ToList();
-        if (SHA1.HashData(_buffer).AsSpan().SequenceEqual(infoHash.Span))
+        if (SHA1.HashData(_buffer).AsSpan().SequenceEqual(infoHash.Span)
+            || (infoHashV2 is not null && SHA256.HashData(_buffer).AsSpan().SequenceEqual(infoHashV2.Span)))
         {
             metadata = _buffer;
             return true;

@@ -52,7 +52,8 @@ public sealed partial class MetadataFetcher : ITorrentPeerSink, IAsyncDisposable
         _options = options;
         _time = time;
         _logger = logger;
-        OurHandshake = new Handshake(ExtensionSupport.Reserved, magnet.InfoHash, ourId);
+        // BEP 52: a magnet with a v2 info-hash says it speaks v2, so peers take our hash requests in the data phase.
+        OurHandshake = new Handshake(ExtensionSupport.Reserved | (magnet.InfoHashV2 is null ? 0 : Handshake.V2UpgradeBit), magnet.InfoHash, ourId);
         _bans = new PeerBans(time, options.BanDuration);
         _dialer = new PeerDialer(_gate, OurHandshake, options, _bans, time, Random.Shared, logger, Track, (connection, known) => StartPeer(connection, known), _shared);
     }
@@ -363,7 +364,7 @@ public sealed partial class MetadataFetcher : ITorrentPeerSink, IAsyncDisposable
             FillRequests();
             return;
         }
-        if (assembler.TryVerify(_magnet.InfoHash, out var metadata, out var contributors))
+        if (assembler.TryVerify(_magnet.InfoHash, out var metadata, out var contributors, _magnet.InfoHashV2))
         {
             _logger.LogInformation("Metadata complete: {Size} bytes from {Peers}, info-hash matches", metadata.Length, string.Join(", ", contributors.Select(p => p.Name)));
             _completed.TrySetResult(metadata);

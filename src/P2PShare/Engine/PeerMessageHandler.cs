@@ -15,7 +15,8 @@ namespace P2PShare.Engine;
 /// </summary>
 internal sealed class PeerMessageHandler(
     object gate, Torrent torrent, Bitfield have, List<PeerSession> peers, RequestScheduler scheduler, PieceVerifier verifier,
-    RateEstimator downloadRate, MetadataServer metadata, PeerExchange pex, EngineOptions options, TimeProvider time, ILogger logger)
+    RateEstimator downloadRate, MetadataServer metadata, PeerExchange pex, EngineOptions options, TimeProvider time, ILogger logger,
+    HashExchange? hashes = null)
 {
     public void Handle(PeerSession peer, PeerMessage message)
     {
@@ -27,7 +28,8 @@ internal sealed class PeerMessageHandler(
                 throw new PeerProtocolException($"{message.Id} without the Fast extension (BEP 6) agreed in the handshakes");
             // Extension messages may come before the bitfield (BEP 10), and allowed-fast or suggest before it (BEP 6);
             // the bitfield (or have-all, have-none) must still count as the first message.
-            if (message.Id is not (MessageId.KeepAlive or MessageId.Extended or MessageId.AllowedFast or MessageId.SuggestPiece))
+            if (message.Id is not (MessageId.KeepAlive or MessageId.Extended or MessageId.AllowedFast or MessageId.SuggestPiece
+                or MessageId.HashRequest or MessageId.Hashes or MessageId.HashReject))
                 peer.SentFirstMessage = true;
             switch (message.Id)
             {
@@ -88,7 +90,14 @@ internal sealed class PeerMessageHandler(
                     break;
                 case MessageId.SuggestPiece:
                     break; // A hint only: the picker's own order (rarest first) stands.
+                case MessageId.HashRequest or MessageId.Hashes or MessageId.HashReject:
+                    if (hashes is null)
+                        throw new PeerProtocolException($"{message.Id} for a v1 torrent");
+                    hashes.Handle(peer, message);
+                    break;
             }
+            if (message.Id is MessageId.Bitfield or MessageId.HaveAll or MessageId.Have)
+                hashes?.Layers.Pump();
         }
     }
 

@@ -105,9 +105,15 @@ internal sealed class PieceVerifier
         {
             cancellationToken.ThrowIfCancellationRequested();
             var data = piece.Buffer.AsMemory(0, piece.Size);
-            if (!IsGood(piece, data.Span))
+            var good = IsGood(piece, data.Span);
+            if (good is null)
             {
-                OnHashFailed(piece, SmartBan.Collect(piece));
+                OnHashesUnknown(piece);
+                return;
+            }
+            if (!good.Value)
+            {
+                OnHashFailed(piece, SmartBan.Collect(piece), Blocks is null ? null : BadBlockFinder.Collect(_torrent, piece));
                 return;
             }
             await _store.WritePieceAsync(piece.Index, data, cancellationToken).ConfigureAwait(false);
@@ -132,7 +138,7 @@ internal sealed class PieceVerifier
     /// SHA-1 for v1 (the hot path as it was); v2 and hybrid pieces go through <see cref="Torrent.CheckPiece"/>, and a
     /// hybrid whose two hashes disagree stops the download: the torrent itself is inconsistent.
     /// </summary>
-    private bool IsGood(PieceDownload piece, ReadOnlySpan<byte> data)
+    private bool? IsGood(PieceDownload piece, ReadOnlySpan<byte> data)
     {
         if (_torrent.V2 is null)
         {
@@ -148,7 +154,7 @@ internal sealed class PieceVerifier
                 throw new MetainfoException(
                     $"torrent {_torrent.Name} is inconsistent: piece {piece.Index} matches one of its v1 (SHA-1) and v2 (merkle) hashes but not the other");
             case PieceCheckResult.HashesUnknown:
-                throw new InvalidOperationException($"piece {piece.Index} completed before its file's piece layer is known");
+                return null;
             default:
                 return false;
         }
@@ -197,12 +203,28 @@ internal sealed class PieceVerifier
         }
     }
 
-    private void OnHashFailed(PieceDownload piece, SmartBan.BlockEvidence[] evidence)
+    /// <summary>Exact blame of bad blocks in failed v2 pieces (BEP 52 block hashes); null: v1, or not wanted.</summary>
+    public BadBlockFinder? Blocks { get; set; }
+
+    /// <summary>
+    /// A v2 piece completed before its file's piece layer arrived (a magnet): it cannot be judged, so it is dropped without
+    /// blame and fetched again later (by then the layer is normally in).
+    /// </summary>
+    private void OnHashesUnknown(PieceDownload piece)
+    {
+        _logger.LogDebug("Piece {Piece} arrived before its file's piece layer: fetched again later", piece.Index);
+        lock (_gate)
+            _scheduler.Release(piece.Index);
+    }
+
+    private void OnHashFailed(PieceDownload piece, SmartBan.BlockEvidence[] evidence, SmartBan.BlockEvidence[]? leaves = null)
     {
         lock (_gate)
         {
             _scheduler.Release(piece.Index);
-            _judge.OnHashFailed(piece.Index, piece.SenderOf.OfType<PeerSession>().Distinct().ToList(), evidence);
+            // A v2 piece whose block hashes are asked for is judged by them, exactly: no sender loses trust meanwhile.
+            var exact = leaves is not null && Blocks is not null && Blocks.OnPieceFailed(piece.Index, leaves);
+            _judge.OnHashFailed(piece.Index, piece.SenderOf.OfType<PeerSession>().Distinct().ToList(), evidence, exact);
             foreach (var source in piece.SenderOf.OfType<IPieceSender>().Distinct())
                 source.OnPieceFailed(piece.Index);
             foreach (var peer in _peers)

@@ -54,7 +54,9 @@ public sealed partial class TorrentSession : ITorrentPeerSink, IAsyncDisposable
         _have = have;
         // BEP 27: a private torrent says nothing of a DHT node.
         var dhtBit = _shared.Dht is not null && !torrent.IsPrivate ? Handshake.DhtBit : 0;
-        OurHandshake = new Handshake(ExtensionSupport.Reserved | dhtBit, torrent.InfoHash, ourId);
+        // BEP 52: a v2 or hybrid torrent says it speaks v2 (peers then take our hash requests).
+        var v2Bit = torrent.V2 is not null ? Handshake.V2UpgradeBit : 0;
+        OurHandshake = new Handshake(ExtensionSupport.Reserved | dhtBit | v2Bit, torrent.InfoHash, ourId);
         _scheduler = new RequestScheduler(torrent, have, new PiecePicker(torrent.PieceCount, random), options, time);
         _choker = new Choker(options.UploadSlots, time, random);
         _bans = new PeerBans(time, options.BanDuration);
@@ -71,7 +73,10 @@ public sealed partial class TorrentSession : ITorrentPeerSink, IAsyncDisposable
         _pex = new PeerExchange(torrent, _peers, _dialer, time, logger);
         _webSeeds = new WebSeeds.WebSeedSet(_gate, torrent, have, _peers, _scheduler, _verifier, _downloadLimit, _downloadRate, options.WebSeeds,
             Networking.WebSeeds.WebSeedHttp.Shared, time, logger, _lifetime.Token);
-        _messages = new PeerMessageHandler(_gate, torrent, have, _peers, _scheduler, _verifier, _downloadRate, new MetadataServer(torrent), _pex, options, time, logger);
+        _hashes = torrent.V2 is null ? null : new HashExchange(torrent, _peers, judge, time, logger);
+        _verifier.Blocks = _hashes?.Blocks;
+        _messages = new PeerMessageHandler(_gate, torrent, have, _peers, _scheduler, _verifier, _downloadRate, new MetadataServer(torrent), _pex, options, time, logger,
+            _hashes);
         _wanted = new Bitfield(torrent.PieceCount);
         _wanted.SetAll();
         _verifier.PieceVerified += OnWantedPieceVerified;
@@ -298,6 +303,7 @@ public sealed partial class TorrentSession : ITorrentPeerSink, IAsyncDisposable
                 MakeRoomForNewPeers();
             }
             _pex.Tick(now);
+            _hashes?.Tick(_peers);
             _dialer.DialMore(_peers.Count, now, cancellationToken);
         }
     }

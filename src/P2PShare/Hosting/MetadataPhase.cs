@@ -69,6 +69,9 @@ internal sealed partial class MetadataPhase(TorrentRunOptions options, IRunObser
             loggers.CreateLogger<TrackerManager>(), time, random, engine.TrackerHttp, engine.TrackerUdp);
         _trackers = trackers;
         engine.Register(magnet.InfoHash, fetcher);
+        var v2Alias = magnet.InfoHashV2?.Truncated is { } truncated && !truncated.Equals(magnet.InfoHash) ? truncated : null;
+        if (v2Alias is not null)
+            engine.Register(v2Alias, fetcher);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var fetch = fetcher.RunAsync(stop.Token);
         var tasks = new List<Task>
@@ -87,6 +90,8 @@ internal sealed partial class MetadataPhase(TorrentRunOptions options, IRunObser
         {
             _fetcher = null;
             engine.Unregister(magnet.InfoHash, fetcher);
+            if (v2Alias is not null)
+                engine.Unregister(v2Alias, fetcher);
             await stop.CancelAsync().ConfigureAwait(false);
             await Task.WhenAll(tasks).WaitAsync(TimeSpan.FromSeconds(10), CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }

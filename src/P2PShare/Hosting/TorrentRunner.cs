@@ -186,6 +186,10 @@ public sealed partial class TorrentRunner
         State = session.WantedCompleted.IsCompleted ? TorrentState.Seeding : TorrentState.Downloading;
         session.Adopt(adopted);
         engine.Register(torrent.InfoHash, session);
+        // BEP 52: a hybrid is also reached by its truncated v2 info-hash (a peer that prefers v2 may dial with it).
+        var v2Alias = torrent.Version == TorrentVersion.Hybrid ? torrent.V2!.InfoHash.Truncated : null;
+        if (v2Alias is not null)
+            engine.Register(v2Alias, session);
         session.AddPeers(extraPeers);
         session.AddPeers(knownPeers, PeerSource.Resume);
         observer.Message($"{torrent.Name}: {have.CountSet}/{torrent.PieceCount} pieces, listening on port {port}");
@@ -211,6 +215,10 @@ public sealed partial class TorrentRunner
             (_dht, _dhtFinder) = (dht, finder);
             tasks.Add(finder.RunAsync(peers => session.AddPeers(peers, PeerSource.Dht),
                 () => { var p = session.Progress(); return !p.IsComplete && p.Peers < options.Engine.MaxPeers / 2; }, stop.Token));
+            // A hybrid is announced and looked up under its truncated v2 info-hash too, where v2-only clients look for it.
+            if (v2Alias is not null)
+                tasks.Add(new DhtPeerFinder(dht, v2Alias, port, time, _logger).RunAsync(peers => session.AddPeers(peers, PeerSource.Dht),
+                    () => { var p = session.Progress(); return !p.IsComplete && p.Peers < options.Engine.MaxPeers / 2; }, stop.Token));
         }
         Exception? failure = null;
         try
@@ -226,6 +234,8 @@ public sealed partial class TorrentRunner
         }
         observer.Progress(RunPhase.Stopping, session.Progress(), port);
         engine.Unregister(torrent.InfoHash, session);
+        if (v2Alias is not null)
+            engine.Unregister(v2Alias, session);
         await stop.CancelAsync().ConfigureAwait(false);
         await Task.WhenAll(tasks).WaitAsync(TimeSpan.FromSeconds(10), CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await session.DisposeAsync().ConfigureAwait(false);

@@ -91,7 +91,8 @@ public static partial class TorrentParser
         if (value is not BDictionary info)
             throw new MetainfoException("metadata is not a dictionary");
         var torrent = ParseInfo(info);
-        if (!torrent.InfoHash.Equals(magnet.InfoHash))
+        var v2Match = magnet.InfoHashV2 is not null && magnet.InfoHashV2.Equals(torrent.V2?.InfoHash);
+        if (!torrent.InfoHash.Equals(magnet.InfoHash) && !v2Match)
             throw new MetainfoException($"metadata has info-hash {torrent.InfoHash}, the magnet link {magnet.InfoHash}");
         return new Torrent(torrent.InfoHash, torrent.InfoBytes, torrent.Name, torrent.PieceLength, torrent.PieceHashes, torrent.Files, torrent.IsMultiFile)
         {

@@ -6,12 +6,13 @@ namespace P2PShare.Metainfo;
 /// </summary>
 public sealed class TorrentV2Part
 {
-    private readonly Dictionary<string, ReadOnlyMemory<byte>> _layers;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ReadOnlyMemory<byte>> _layers;
 
     public TorrentV2Part(InfoHashV2 infoHash, IReadOnlyDictionary<string, ReadOnlyMemory<byte>>? pieceLayers = null)
     {
         InfoHash = infoHash;
-        _layers = pieceLayers is null ? [] : new Dictionary<string, ReadOnlyMemory<byte>>(pieceLayers, StringComparer.Ordinal);
+        _layers = new System.Collections.Concurrent.ConcurrentDictionary<string, ReadOnlyMemory<byte>>(
+            pieceLayers ?? new Dictionary<string, ReadOnlyMemory<byte>>(), StringComparer.Ordinal);
     }
 
     public InfoHashV2 InfoHash { get; }
@@ -21,6 +22,13 @@ public sealed class TorrentV2Part
 
     public bool TryGetLayer(ReadOnlySpan<byte> piecesRoot, out ReadOnlyMemory<byte> layer) =>
         _layers.TryGetValue(Convert.ToHexStringLower(piecesRoot), out layer);
+
+    /// <summary>
+    /// Adds a piece layer learnt while running (BEP 52 hashes from peers, for a torrent started from a magnet); the caller
+    /// has checked it against the file's root (<see cref="TorrentParser.CheckPieceLayer"/>). Safe from any thread.
+    /// </summary>
+    public bool TryAddLayer(ReadOnlySpan<byte> piecesRoot, ReadOnlyMemory<byte> layer) =>
+        _layers.TryAdd(Convert.ToHexStringLower(piecesRoot), layer);
 
     /// <summary>This part with the layers of <paramref name="more"/> added (each already checked against its root).</summary>
     public TorrentV2Part WithLayers(IReadOnlyDictionary<string, ReadOnlyMemory<byte>> more)

@@ -22,6 +22,12 @@ public sealed record Handshake(ulong Reserved, InfoHash InfoHash, PeerId PeerId)
     /// <summary>Whether this handshake sets the BEP 6 bit (both sides must, for Fast messages to be used).</summary>
     public bool SupportsFastExtension => (Reserved & FastExtensionBit) != 0;
 
+    /// <summary>BEP 52: bit 0x10 of the last reserved byte, "I support v2": for a hybrid both sides then use v2 hashes,
+    /// and a peer answers hash requests only from a peer that set it (or that used the v2 info-hash).</summary>
+    public const ulong V2UpgradeBit = 0x10UL;
+
+    public bool SupportsV2 => (Reserved & V2UpgradeBit) != 0;
+
     public void WriteTo(Span<byte> destination)
     {
         Protocol.CopyTo(destination);

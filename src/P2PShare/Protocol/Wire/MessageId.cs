@@ -29,6 +29,15 @@ public enum MessageId : byte
     AllowedFast = 0x11,
     Extended = 20,
 
+    /// <summary>BEP 52: asks for hashes of one layer of a file's merkle tree (pieces root, base layer, index, length, proof layers).</summary>
+    HashRequest = 21,
+
+    /// <summary>BEP 52: the answer to a hash request: the request's fields, then the hashes and their proof.</summary>
+    Hashes = 22,
+
+    /// <summary>BEP 52: a hash request that will not be served; payload as the request's.</summary>
+    HashReject = 23,
+
     /// <summary>Not on the wire: a zero-length keep-alive.</summary>
     KeepAlive = 255,
 }

@@ -63,6 +63,9 @@ public static class MessageReader
             MessageId.Piece => length >= 9 && length <= 9 + (uint)limits.MaxBlockLength,
             MessageId.Port => length == 3,
             MessageId.Extended => length >= 2 && length <= 1 + (uint)limits.MaxExtendedLength,
+            MessageId.HashRequest or MessageId.HashReject => length == 1 + HashMessages.RequestPayloadLength,
+            MessageId.Hashes => length >= 1 + HashMessages.RequestPayloadLength && length <= 1 + HashMessages.MaxHashesPayloadLength
+                && (length - 1 - HashMessages.RequestPayloadLength) % HashMessages.HashSize == 0,
             _ => length <= FrameLimits.MaxUnknownLength,
         };
         if (!valid)
