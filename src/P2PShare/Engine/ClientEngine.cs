@@ -24,6 +24,7 @@ public sealed partial class ClientEngine : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<InfoHash, ITorrentPeerSink> _torrents = new();
     private readonly BackgroundTasks _handshakes = new();
+    private readonly InboundAddressLimiter _addressLimiter;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly PeerListener _listener;
@@ -32,6 +33,7 @@ public sealed partial class ClientEngine : IAsyncDisposable
     private volatile EngineSettings _settings;
     private int _pendingHandshakes;
     private long _refusedHandshakes;
+    private long _refusedByAddress;
     private int _disposed;
 
     private ClientEngine(EngineSettings settings, PeerListener listener, UdpPort? udp, TimeProvider time, ILoggerFactory loggers, Random random)
@@ -42,6 +44,7 @@ public sealed partial class ClientEngine : IAsyncDisposable
         _time = time;
         _logger = loggers.CreateLogger<ClientEngine>();
         PeerId = PeerId.CreateOurs(random);
+        _addressLimiter = new InboundAddressLimiter(settings.InboundAddressLimits, time);
         Utp = CreateUtp(settings, udp, time, random, loggers);
         Resources = new SharedResources(
             new ConnectionBudget(settings.MaxConnections, settings.MaxHalfOpen),
@@ -78,6 +81,9 @@ public sealed partial class ClientEngine : IAsyncDisposable
     public long RefusedHandshakes => Interlocked.Read(ref _refusedHandshakes);
 
     public int PendingHandshakes => Volatile.Read(ref _pendingHandshakes);
+
+    /// <summary>Incoming connections closed at accept by the per-address limits (also counted in <see cref="RefusedHandshakes"/>).</summary>
+    public long RefusedByAddress => Interlocked.Read(ref _refusedByAddress);
 
     /// <summary>Binds the port (the first from <see cref="EngineSettings.Port"/> free for both TCP and UDP) and starts accepting.</summary>
     public static ClientEngine Start(EngineSettings settings, TimeProvider time, ILoggerFactory loggers, Random? random = null)
@@ -149,6 +155,7 @@ public sealed partial class ClientEngine : IAsyncDisposable
         Resources.Upload.SetRate(settings.MaxUploadRate);
         Resources.Download.SetRate(settings.MaxDownloadRate);
         Resources.Encryption = settings.Encryption;
+        _addressLimiter.SetLimits(settings.InboundAddressLimits);
     }
 
     /// <summary>Routes incoming handshakes for <paramref name="infoHash"/> to <paramref name="sink"/> (replacing an earlier sink).</summary>
@@ -180,9 +187,18 @@ public sealed partial class ClientEngine : IAsyncDisposable
     /// <summary>An accepted stream (TCP or uTP): handshaken within the pending cap and timeout, then routed by info-hash.</summary>
     private Task OnAcceptedAsync(Stream stream, IPEndPoint from, string transport, CancellationToken cancellationToken)
     {
+        // Per address first: a host that floods us with handshakes we cannot serve is closed before a byte is read.
+        if (!_addressLimiter.TryBegin(from.Address))
+        {
+            Interlocked.Increment(ref _refusedByAddress);
+            Interlocked.Increment(ref _refusedHandshakes);
+            stream.Dispose();
+            return Task.CompletedTask;
+        }
         if (Interlocked.Increment(ref _pendingHandshakes) > _settings.MaxPendingHandshakes)
         {
             Interlocked.Decrement(ref _pendingHandshakes);
+            _addressLimiter.End(from.Address, succeeded: true);
             Interlocked.Increment(ref _refusedHandshakes);
             stream.Dispose();
             return Task.CompletedTask;
@@ -193,6 +209,7 @@ public sealed partial class ClientEngine : IAsyncDisposable
     private async Task HandshakeAsync(Stream stream, IPEndPoint from, string transport, CancellationToken cancellationToken)
     {
         ITorrentPeerSink? sink = null;
+        var succeeded = false;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_settings.HandshakeTimeout);
         try
@@ -205,10 +222,14 @@ public sealed partial class ClientEngine : IAsyncDisposable
             if (sink is null)
                 await connection.DisposeAsync().ConfigureAwait(false);
             else
+            {
+                succeeded = true;
                 sink.Attach(connection);
+            }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+            succeeded = true; // We are stopping: not the peer's fault.
             await stream.DisposeAsync().ConfigureAwait(false);
         }
         catch (Exception error)
@@ -219,6 +240,7 @@ public sealed partial class ClientEngine : IAsyncDisposable
         finally
         {
             Interlocked.Decrement(ref _pendingHandshakes);
+            _addressLimiter.End(from.Address, succeeded);
         }
     }
 

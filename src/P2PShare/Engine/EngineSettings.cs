@@ -25,6 +25,9 @@ public sealed record EngineSettings
 
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Per-address caps on incoming handshakes: in progress at once, and a budget of failed ones.</summary>
+    public InboundAddressLimits InboundAddressLimits { get; init; } = InboundAddressLimits.Default;
+
     /// <summary>All torrents' upload together, bytes per second; 0: none.</summary>
     public long MaxUploadRate { get; init; }
 
@@ -70,6 +73,7 @@ public sealed record EngineSettings
         Check(MaxHalfOpen >= 1, $"max half-open {MaxHalfOpen}: must be at least 1");
         Check(MaxPendingHandshakes >= 1, $"max pending handshakes {MaxPendingHandshakes}: must be at least 1");
         Check(HandshakeTimeout > TimeSpan.Zero, "handshake timeout must be positive");
+        InboundAddressLimits.Validate();
         Check(MaxUploadRate >= 0, $"upload rate {MaxUploadRate}: must not be negative");
         Check(MaxDownloadRate >= 0, $"download rate {MaxDownloadRate}: must not be negative");
         Check(DiskQueueBytes >= 1024 * 1024, $"disk queue {DiskQueueBytes} bytes: must be at least 1 MiB");
