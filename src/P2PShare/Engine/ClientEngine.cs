@@ -25,6 +25,7 @@ public sealed partial class ClientEngine : IAsyncDisposable
     private readonly ConcurrentDictionary<InfoHash, ITorrentPeerSink> _torrents = new();
     private readonly BackgroundTasks _handshakes = new();
     private readonly InboundAddressLimiter _addressLimiter;
+    private readonly PendingHandshakeTable _pendingTable;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly PeerListener _listener;
@@ -45,6 +46,7 @@ public sealed partial class ClientEngine : IAsyncDisposable
         _logger = loggers.CreateLogger<ClientEngine>();
         PeerId = PeerId.CreateOurs(random);
         _addressLimiter = new InboundAddressLimiter(settings.InboundAddressLimits, time);
+        _pendingTable = new PendingHandshakeTable(time);
         Utp = CreateUtp(settings, udp, time, random, loggers);
         Resources = new SharedResources(
             new ConnectionBudget(settings.MaxConnections, settings.MaxHalfOpen),
@@ -81,6 +83,9 @@ public sealed partial class ClientEngine : IAsyncDisposable
     public long RefusedHandshakes => Interlocked.Read(ref _refusedHandshakes);
 
     public int PendingHandshakes => Volatile.Read(ref _pendingHandshakes);
+
+    /// <summary>How long a handshake in progress must have been silent before a newcomer may take its place at the cap.</summary>
+    public static TimeSpan SilentHandshakeAge { get; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Incoming connections closed at accept by the per-address limits (also counted in <see cref="RefusedHandshakes"/>).</summary>
     public long RefusedByAddress => Interlocked.Read(ref _refusedByAddress);
@@ -195,7 +200,8 @@ public sealed partial class ClientEngine : IAsyncDisposable
             stream.Dispose();
             return Task.CompletedTask;
         }
-        if (Interlocked.Increment(ref _pendingHandshakes) > _settings.MaxPendingHandshakes)
+        // At the cap, the connection silent longest (a second or more) gives up its place; only if none has, the newcomer is refused.
+        if (Interlocked.Increment(ref _pendingHandshakes) > _settings.MaxPendingHandshakes && !_pendingTable.CancelOldest(SilentHandshakeAge))
         {
             Interlocked.Decrement(ref _pendingHandshakes);
             _addressLimiter.End(from.Address, succeeded: true);
@@ -212,6 +218,7 @@ public sealed partial class ClientEngine : IAsyncDisposable
         var succeeded = false;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_settings.HandshakeTimeout);
+        using var registration = _pendingTable.Add(timeout);
         try
         {
             // Plain BitTorrent or MSE (its SKEY matched against every registered torrent), as the policy allows.

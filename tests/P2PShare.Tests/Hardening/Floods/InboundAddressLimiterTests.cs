@@ -169,3 +169,26 @@ public class InboundAddressLimiterTests
         return read;
     }
 }
+
+public class PendingHandshakeTableTests
+{
+    [Test]
+    public void At_the_cap_the_handshake_silent_longest_is_cancelled_once_it_is_old_enough()
+    {
+        var clock = new ManualTimeProvider();
+        var table = new PendingHandshakeTable(clock);
+        using var first = new CancellationTokenSource();
+        using var second = new CancellationTokenSource();
+        var r1 = table.Add(first);
+        clock.Advance(TimeSpan.FromMilliseconds(500));
+        using var r2 = table.Add(second);
+        Assert.That(table.CancelOldest(TimeSpan.FromSeconds(1)), Is.False, "nobody silent for a second yet");
+        clock.Advance(TimeSpan.FromMilliseconds(600));
+        Assert.That(table.CancelOldest(TimeSpan.FromSeconds(1)), Is.True);
+        Assert.That((first.IsCancellationRequested, second.IsCancellationRequested), Is.EqualTo((true, false)), "the older one goes");
+        Assert.That(table.Count, Is.EqualTo(1));
+        r1.Dispose();
+        Assert.That(table.Count, Is.EqualTo(1), "ending a cancelled one removes nothing else");
+        Assert.That(table.CancelOldest(TimeSpan.FromSeconds(1)), Is.False, "the second is only 0.6 s old");
+    }
+}
