@@ -24,6 +24,8 @@ public sealed partial class ClientEngine : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<InfoHash, ITorrentPeerSink> _torrents = new();
     private readonly BackgroundTasks _handshakes = new();
+    private readonly InboundAddressLimiter _addressLimiter;
+    private readonly PendingHandshakeTable _pendingTable;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly PeerListener _listener;
@@ -32,6 +34,7 @@ public sealed partial class ClientEngine : IAsyncDisposable
     private volatile EngineSettings _settings;
     private int _pendingHandshakes;
     private long _refusedHandshakes;
+    private long _refusedByAddress;
     private int _disposed;
 
     private ClientEngine(EngineSettings settings, PeerListener listener, UdpPort? udp, TimeProvider time, ILoggerFactory loggers, Random random)
@@ -42,6 +45,8 @@ public sealed partial class ClientEngine : IAsyncDisposable
         _time = time;
         _logger = loggers.CreateLogger<ClientEngine>();
         PeerId = PeerId.CreateOurs(random);
+        _addressLimiter = new InboundAddressLimiter(settings.InboundAddressLimits, time);
+        _pendingTable = new PendingHandshakeTable(time);
         Utp = CreateUtp(settings, udp, time, random, loggers);
         Resources = new SharedResources(
             new ConnectionBudget(settings.MaxConnections, settings.MaxHalfOpen),
@@ -82,6 +87,12 @@ public sealed partial class ClientEngine : IAsyncDisposable
     public long RefusedHandshakes => Interlocked.Read(ref _refusedHandshakes);
 
     public int PendingHandshakes => Volatile.Read(ref _pendingHandshakes);
+
+    /// <summary>How long a handshake in progress must have been silent before a newcomer may take its place at the cap.</summary>
+    public static TimeSpan SilentHandshakeAge { get; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Incoming connections closed at accept by the per-address limits (also counted in <see cref="RefusedHandshakes"/>).</summary>
+    public long RefusedByAddress => Interlocked.Read(ref _refusedByAddress);
 
     /// <summary>Binds the port (the first from <see cref="EngineSettings.Port"/> free for both TCP and UDP) and starts accepting.</summary>
     public static ClientEngine Start(EngineSettings settings, TimeProvider time, ILoggerFactory loggers, Random? random = null)
@@ -154,6 +165,7 @@ public sealed partial class ClientEngine : IAsyncDisposable
         Resources.Upload.SetRate(settings.MaxUploadRate);
         Resources.Download.SetRate(settings.MaxDownloadRate);
         Resources.Encryption = settings.Encryption;
+        _addressLimiter.SetLimits(settings.InboundAddressLimits);
     }
 
     /// <summary>Routes incoming handshakes for <paramref name="infoHash"/> to <paramref name="sink"/> (replacing an earlier sink).</summary>
@@ -185,9 +197,19 @@ public sealed partial class ClientEngine : IAsyncDisposable
     /// <summary>An accepted stream (TCP or uTP): handshaken within the pending cap and timeout, then routed by info-hash.</summary>
     private Task OnAcceptedAsync(Stream stream, IPEndPoint from, string transport, CancellationToken cancellationToken)
     {
-        if (Interlocked.Increment(ref _pendingHandshakes) > _settings.MaxPendingHandshakes)
+        // Per address first: a host that floods us with handshakes we cannot serve is closed before a byte is read.
+        if (!_addressLimiter.TryBegin(from.Address))
+        {
+            Interlocked.Increment(ref _refusedByAddress);
+            Interlocked.Increment(ref _refusedHandshakes);
+            stream.Dispose();
+            return Task.CompletedTask;
+        }
+        // At the cap, the connection silent longest (a second or more) gives up its place; only if none has, the newcomer is refused.
+        if (Interlocked.Increment(ref _pendingHandshakes) > _settings.MaxPendingHandshakes && !_pendingTable.CancelOldest(SilentHandshakeAge))
         {
             Interlocked.Decrement(ref _pendingHandshakes);
+            _addressLimiter.End(from.Address, succeeded: true);
             Interlocked.Increment(ref _refusedHandshakes);
             stream.Dispose();
             return Task.CompletedTask;
@@ -198,8 +220,10 @@ public sealed partial class ClientEngine : IAsyncDisposable
     private async Task HandshakeAsync(Stream stream, IPEndPoint from, string transport, CancellationToken cancellationToken)
     {
         ITorrentPeerSink? sink = null;
+        var succeeded = false;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_settings.HandshakeTimeout);
+        using var registration = _pendingTable.Add(timeout);
         try
         {
             // Plain BitTorrent or MSE (its SKEY matched against every registered torrent), as the policy allows.
@@ -210,10 +234,14 @@ public sealed partial class ClientEngine : IAsyncDisposable
             if (sink is null)
                 await connection.DisposeAsync().ConfigureAwait(false);
             else
+            {
+                succeeded = true;
                 sink.Attach(connection);
+            }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+            succeeded = true; // We are stopping: not the peer's fault.
             await stream.DisposeAsync().ConfigureAwait(false);
         }
         catch (Exception error)
@@ -224,6 +252,7 @@ public sealed partial class ClientEngine : IAsyncDisposable
         finally
         {
             Interlocked.Decrement(ref _pendingHandshakes);
+            _addressLimiter.End(from.Address, succeeded);
         }
     }
 

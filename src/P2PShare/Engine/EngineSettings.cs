@@ -25,6 +25,9 @@ public sealed record EngineSettings
 
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Per-address caps on incoming handshakes: in progress at once, and a budget of failed ones.</summary>
+    public InboundAddressLimits InboundAddressLimits { get; init; } = InboundAddressLimits.Default;
+
     /// <summary>All torrents' upload together, bytes per second; 0: none.</summary>
     public long MaxUploadRate { get; init; }
 
@@ -77,6 +80,7 @@ public sealed record EngineSettings
         Check(NativePort is null or (>= 0 and <= IPEndPoint.MaxPort), $"native port {NativePort}: must be from 0 to {IPEndPoint.MaxPort}");
         Check(MaxPendingHandshakes >= 1, $"max pending handshakes {MaxPendingHandshakes}: must be at least 1");
         Check(HandshakeTimeout > TimeSpan.Zero, "handshake timeout must be positive");
+        InboundAddressLimits.Validate();
         Check(MaxUploadRate >= 0, $"upload rate {MaxUploadRate}: must not be negative");
         Check(MaxDownloadRate >= 0, $"download rate {MaxDownloadRate}: must not be negative");
         Check(DiskQueueBytes >= 1024 * 1024, $"disk queue {DiskQueueBytes} bytes: must be at least 1 MiB");

@@ -172,6 +172,9 @@ public sealed partial class TorrentRunner
 
         await using var storage = new TorrentStorage(torrent, options.DataDirectory, sharedHandles: _files);
         var priorities = await ApplyStartSelectionAsync(torrent, storage, resumeStore, have, cancellationToken).ConfigureAwait(false);
+        // Room for resume data while the disk still has some: on a full disk the saves use it (ResumeStore.Reserve).
+        if (!options.SeedOnly)
+            resumeStore.TryReserve(torrent.InfoHash, 2L * (torrent.PieceCount / 8 + 512L * torrent.Files.Count + 4096));
         if (!options.SeedOnly)
             storage.CreateEmptyFiles();
         var port = engine.Port;

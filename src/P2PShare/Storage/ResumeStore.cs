@@ -7,7 +7,7 @@ namespace P2PShare.Storage;
 /// version is written to a temporary file beside the old one, fsynced, renamed over it, and the directory fsynced, so
 /// a crash at any instant leaves either the previous or the new version, never a mix.
 /// </summary>
-public sealed class ResumeStore
+public sealed partial class ResumeStore
 {
     public const string StateDirectoryName = ".p2pshare";
     private const string Extension = ".resume";
@@ -54,7 +54,7 @@ public sealed class ResumeStore
             EnsureNotLinked();
             CreateStateDirectory();
             RemoveStaleTemps(data.InfoHash);
-            await AtomicFile.WriteAsync(path, bytes, cancellationToken).ConfigureAwait(false);
+            await WriteWithinReserveAsync(data.InfoHash, path, bytes, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception error) when (StorageErrors.IsIoFailure(error))
         {
@@ -97,6 +97,7 @@ public sealed class ResumeStore
         var path = PathFor(infoHash);
         if (File.Exists(path))
             File.Delete(path);
+        DeleteReserve(infoHash);
     }
 
     private void CreateStateDirectory()

@@ -16,6 +16,10 @@ internal static class StorageErrors
     /// <summary>Whether <paramref name="error"/> is one this class rewrites.</summary>
     public static bool IsIoFailure(Exception error) => error is IOException or UnauthorizedAccessException;
 
+    /// <summary>Whether <paramref name="error"/> says the disk (or the user's quota) is full.</summary>
+    public static bool IsNoSpace(IOException error) =>
+        IsCode(error, NoSpace, QuotaExceeded, WindowsDiskFull, WindowsHandleDiskFull) || Mentions(error, "No space left");
+
     /// <param name="action">"writing", "reading", "creating", "flushing"...</param>
     public static IOException Describe(Exception error, string action, string path)
     {
@@ -30,9 +34,11 @@ internal static class StorageErrors
             FileNotFoundException or DirectoryNotFoundException => "file not found",
             _ => null,
         };
-        return what is null
-            ? new IOException($"error {action} {path}: {error.Message}", error)
-            : new IOException($"{what} {action} {path}", error);
+        if (what is null)
+            return new IOException($"error {action} {path}: {error.Message}", error);
+        // A full disk: say which file system and how much it has left (the user frees space there).
+        var disk = what == "no space left on device" ? DiskSpace.Describe(path) : null;
+        return new IOException(disk is null ? $"{what} {action} {path}" : $"{what} {action} {path} ({disk})", error);
     }
 
     private static bool IsCode(IOException error, int unix1, int unix2, int windows1, int windows2)

@@ -62,8 +62,8 @@ public sealed class ResumeStoreTests
         var second = Sample() with { BytesUploaded = 999 };
         await store.SaveAsync(second, CancellationToken.None);
 
-        Assert.That(Directory.GetFiles(store.StateDirectory).Select(Path.GetFileName),
-            Is.EqualTo(new[] { _torrent.InfoHash.Hex + ".resume" }));
+        Assert.That(Directory.GetFiles(store.StateDirectory).Select(Path.GetFileName).Order(),
+            Is.EqualTo(new[] { _torrent.InfoHash.Hex + ".resume", _torrent.InfoHash.Hex + ".resume.reserve" }), "the resume file and its reserved space");
         Assert.That((await store.LoadAsync(_torrent.InfoHash, CancellationToken.None)).Data!.BytesUploaded, Is.EqualTo(999));
     }
 
@@ -210,5 +210,34 @@ public sealed class ResumeStoreTests
         var store = ResumeStore.ForDownloadDirectory(_temp.Path);
         await store.SaveAsync(Sample(), CancellationToken.None);
         return (store, store.PathFor(_torrent.InfoHash));
+    }
+
+    [Test]
+    public async Task OnAFullDiskTheSaveUsesTheReservedSpace()
+    {
+        var target = Path.Combine(_temp.Path, "small-disk");
+        using var mount = TmpfsMount.TryMount(target, "size=512k", out var whyNot);
+        if (mount is null)
+            Assert.Ignore($"cannot simulate a full disk: {whyNot}");
+        var store = new ResumeStore(Path.Combine(target, "state"));
+        Assert.That(store.TryReserve(_torrent.InfoHash, 0), Is.True);
+        Assert.That(new FileInfo(store.ReservePathFor(_torrent.InfoHash)).Length, Is.EqualTo(ResumeStore.MinimumReserveBytes));
+        // Fill what is left.
+        await using (var filler = new FileStream(Path.Combine(target, "filler"), FileMode.Create))
+        {
+            var chunk = new byte[4096];
+            try
+            {
+                while (true)
+                    filler.Write(chunk);
+            }
+            catch (IOException)
+            {
+            }
+        }
+        await store.SaveAsync(Sample(), CancellationToken.None);
+        var loaded = await store.LoadAsync(_torrent.InfoHash, CancellationToken.None);
+        Assert.That(loaded.Status, Is.EqualTo(ResumeLoadStatus.Loaded), loaded.Reason);
+        Assert.That(loaded.Data!.VerifiedPieces.SetIndices(), Is.EqualTo(Sample().VerifiedPieces.SetIndices()));
     }
 }

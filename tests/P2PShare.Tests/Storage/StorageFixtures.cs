@@ -126,6 +126,14 @@ internal sealed class TmpfsMount : IDisposable
             throw new InvalidOperationException($"remount read-only failed: {output}");
     }
 
+    /// <summary>Remounts with new options (e.g. "size=8m" to free space), keeping its files.</summary>
+    public void Remount(string options)
+    {
+        var (code, output) = Run("mount", "-o", "remount," + options, Path);
+        if (code != 0)
+            throw new InvalidOperationException($"remount {options} failed: {output}");
+    }
+
     public void Dispose() => Run("umount", Path);
 
     private static (int Code, string Output) Run(string program, params string[] arguments)

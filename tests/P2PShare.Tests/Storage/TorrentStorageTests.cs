@@ -307,6 +307,7 @@ public sealed class TorrentStorageTests
             for (var piece = 0; piece < torrent.PieceCount; piece++)
                 await storage.WritePieceAsync(piece, data.AsMemory((int)torrent.PieceOffset(piece), torrent.PieceSize(piece)), CancellationToken.None);
         });
-        Assert.That(error!.Message, Is.EqualTo($"no space left on device writing {Path.Combine(target, "big.bin")}"));
+        Assert.That(error!.Message, Does.StartWith($"no space left on device writing {Path.Combine(target, "big.bin")} (disk {target}: "));
+        Assert.That(error.Message, Does.Match(@"\(disk .*: [0-9.]+ (B|KiB) free of 128\.0 KiB\)$"), "names the disk and its free space");
     }
 }
