@@ -40,7 +40,9 @@ public sealed partial class P2PShareClient : IAsyncDisposable
     public static string DllPath => LocatedDll.Value;
 
     /// <summary>Starts 'p2pshare ARGS --log-file LOG' (global options are added here; do not pass --log-file).</summary>
-    public static P2PShareClient Start(string workDirectory, string name, IEnumerable<string> arguments)
+    /// <param name="extraEnvironment">More environment variables for the process (e.g. a test-only hook).</param>
+    public static P2PShareClient Start(string workDirectory, string name, IEnumerable<string> arguments,
+        IReadOnlyDictionary<string, string?>? extraEnvironment = null)
     {
         var run = Interlocked.Increment(ref _runCounter);
         var logFile = Path.Combine(workDirectory, $"p2pshare-{name}-{run.ToString(CultureInfo.InvariantCulture)}.log");
@@ -57,6 +59,8 @@ public sealed partial class P2PShareClient : IAsyncDisposable
             // The default log path must never be used by a test run.
             ["XDG_STATE_HOME"] = Path.Combine(workDirectory, "xdg-state"),
         };
+        foreach (var (key, value) in extraEnvironment ?? new Dictionary<string, string?>())
+            environment[key] = value;
         var process = ExternalProcess.Start(DotnetHost(), args, environment, workDirectory, name: $"p2pshare {name}");
         return new P2PShareClient(process, logFile);
     }
@@ -106,6 +110,15 @@ public sealed partial class P2PShareClient : IAsyncDisposable
         var args = new List<string> { "download", torrentPath, "-o", outputDirectory };
         AddNetworkDefaults(args, extraArguments);
         return Start(workDirectory, "download", args);
+    }
+
+    /// <summary>'p2pshare download' as <see cref="StartDownload"/>, with more environment variables for the process.</summary>
+    public static P2PShareClient StartDownloadWithEnvironment(string workDirectory, string torrentPath, string outputDirectory,
+        IReadOnlyDictionary<string, string?> extraEnvironment, params string[] extraArguments)
+    {
+        var args = new List<string> { "download", torrentPath, "-o", outputDirectory };
+        AddNetworkDefaults(args, extraArguments);
+        return Start(workDirectory, "download", args, extraEnvironment);
     }
 
     /// <summary>Starts 'p2pshare seed TORRENT --data DIR --bind 127.0.0.1 [--port 0] EXTRA...'.</summary>
