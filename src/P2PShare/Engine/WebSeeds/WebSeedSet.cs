@@ -109,7 +109,12 @@ internal sealed class WebSeedSet
                 }
                 catch (WebSeedException)
                 {
-                    // Not retried: the seed was dropped (the loop ends above), or this chain hit its bound: start a new one.
+                    // Not retried: the seed was dropped (the loop ends above), or this chain hit its bound: a new one after the longest pause.
+                    lock (_gate)
+                    {
+                        if (!seed.IsDisabled)
+                            seed.PauseFor(_options.MaxBackoff);
+                    }
                     continue;
                 }
                 if (!fetched)
