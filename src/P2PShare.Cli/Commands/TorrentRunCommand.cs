@@ -52,6 +52,12 @@ internal sealed class TorrentRunCommand
 
     public Option<bool> NoWebSeeds { get; } = new("--no-web-seeds") { Description = "Do not download from the torrent's web seeds (BEP 19 HTTP servers)." };
 
+    public Option<string> WebSeedTimeout { get; } = new("--web-seed-timeout")
+    {
+        Description = "How long a web seed may take to answer one piece before it counts as a failure and is retried later (seconds, or 90s, 5m).",
+        DefaultValueFactory = _ => "30",
+    };
+
     public Option<string> Encryption { get; } = new("--encryption")
     {
         Description = "Message Stream Encryption of peer connections: prefer (encrypt, fall back to plain), require, disable.",
@@ -67,7 +73,7 @@ internal sealed class TorrentRunCommand
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Port, Bind, Peers, MaxPeers, SeedRatio, SeedTime, StateDir, GiveUpAfter, UploadSlots, MaxUploadRate, MaxDownloadRate, Encryption, NoDht, DhtBootstrap, NoWebSeeds, Transport, NativePort })
+        foreach (var option in new Option[] { Port, Bind, Peers, MaxPeers, SeedRatio, SeedTime, StateDir, GiveUpAfter, UploadSlots, MaxUploadRate, MaxDownloadRate, Encryption, NoDht, DhtBootstrap, NoWebSeeds, WebSeedTimeout, Transport, NativePort })
             command.Options.Add(option);
     }
 
@@ -127,7 +133,10 @@ internal sealed class TorrentRunCommand
             {
                 MaxPeers = maxPeers,
                 UploadSlots = Math.Max(1, parse.GetValue(UploadSlots)),
-                WebSeeds = new Engine.WebSeeds.WebSeedOptions { Enabled = !parse.GetValue(NoWebSeeds) },
+                WebSeeds = new Engine.WebSeeds.WebSeedOptions
+                {
+                    Enabled = !parse.GetValue(NoWebSeeds), RequestTimeout = WebSeedTimeoutValue(parse),
+                },
             },
         };
     }
@@ -279,5 +288,12 @@ internal sealed class TorrentRunCommand
             && Uri.CheckHostName(text[..colon]) != UriHostNameType.Unknown)
             return null;
         throw new UserErrorException($"--peer '{text}' is not HOST:PORT");
+    }
+
+    /// <summary>--web-seed-timeout, at most a day (the timeout strategy's bound).</summary>
+    private TimeSpan WebSeedTimeoutValue(ParseResult parse)
+    {
+        var timeout = DurationText.Parse(parse.GetValue(WebSeedTimeout), "--web-seed-timeout");
+        return timeout > TimeSpan.FromDays(1) ? TimeSpan.FromDays(1) : timeout;
     }
 }

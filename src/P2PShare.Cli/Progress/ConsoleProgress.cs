@@ -69,7 +69,7 @@ internal sealed class ConsoleProgress(TextWriter output, bool isTerminal, TimePr
     {
         var lines = new List<string> { $"{"peer",-22} {"client",-20} {"down/s",10} {"up/s",10} {"have",6} {"score",6} {"reqs",5} {"source",-8} {"via",-9} flags" };
         lines.AddRange(peers.OrderByDescending(p => p.Score).Select(p => string.Create(CultureInfo.InvariantCulture,
-            $"{p.Address,-22} {Truncate(p.Client, 20),-20} {ByteSize.Format((long)p.DownloadRate),10} {ByteSize.Format((long)p.UploadRate),10} {p.PiecesFraction * 100,5:0}% {p.Score,6:0.0} {p.Outstanding,5} {p.Source.ToString().ToLowerInvariant(),-8} {p.Transport,-9} {p.Flags}")));
+            $"{p.Address,-22} {Truncate(p.Client, 20),-20} {ByteSize.Format((long)p.DownloadRate),10} {ByteSize.Format((long)p.UploadRate),10} {p.PiecesFraction * 100,5:0}% {p.Score,6:0.0} {p.Outstanding,5} {p.Source.ToString().ToLowerInvariant(),-8} {p.Transport,-9} {p.Flags}{(p.Note is null ? "" : "  " + p.Note)}")));
         lock (_gate)
         {
             ClearLine();

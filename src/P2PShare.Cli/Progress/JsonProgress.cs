@@ -97,6 +97,8 @@ internal sealed class JsonProgress(TextWriter output, TimeProvider time, string 
                 ["transport"] = p.Transport,
                 ["flags"] = p.Flags,
             });
+            if (p.Note is not null)
+                ((JsonObject)list[^1]!)["note"] = p.Note;
         }
         Emit("peers", new JsonObject { ["peers"] = list });
     }

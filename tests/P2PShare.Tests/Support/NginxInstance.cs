@@ -2,20 +2,39 @@ using System.Globalization;
 
 namespace P2PShare.Tests.Support;
 
-/// <summary>One request in nginx's access log (our own log format: status, body bytes sent, URI).</summary>
-public sealed record NginxRequest(int Status, long BytesSent, string Uri);
+/// <summary>One request in nginx's access log (our own log format: status, body bytes sent, protocol, URI).</summary>
+public sealed record NginxRequest(int Status, long BytesSent, string Uri, string Protocol = "");
+
+/// <summary>A certificate and key (PEM files) for nginx's HTTPS listener.</summary>
+public sealed record NginxTls(string CertificatePath, string KeyPath)
+{
+    /// <summary>Makes a self-signed certificate for 127.0.0.1 (IP SAN) with openssl, valid one day, in <paramref name="directory"/>.</summary>
+    public static async Task<NginxTls> CreateSelfSignedAsync(string directory, CancellationToken cancellationToken = default)
+    {
+        var openssl = RequiredTool.Ensure("openssl");
+        var tls = new NginxTls(Path.Combine(directory, "cert.pem"), Path.Combine(directory, "key.pem"));
+        await using var process = ExternalProcess.Start(openssl, ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+            "-keyout", tls.KeyPath, "-out", tls.CertificatePath, "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"], name: "openssl");
+        var exit = await process.WaitForExitAsync(TimeSpan.FromSeconds(20), cancellationToken).ConfigureAwait(false);
+        Assert.That(exit, Is.EqualTo(0), process.Describe);
+        return tls;
+    }
+}
 
 /// <summary>
 /// A private nginx (Debian's nginx-light) serving a directory on 127.0.0.1 as a web seed: its own config, pid file
 /// and logs in a temp directory, in the foreground ('daemon off'), killed by PID on dispose. It answers Range
-/// requests; <c>limitRate</c> caps each connection (nginx's limit_rate). The access log counts what it served.
+/// requests; <c>limitRate</c> caps each connection (nginx's limit_rate); <c>serverConfig</c> is added to the server
+/// block (e.g. fault locations); with <c>tls</c> it listens for HTTPS with HTTP/2. The access log counts what it served.
 /// </summary>
 public sealed class NginxInstance : IAsyncDisposable
 {
     private readonly TempDirectory _directory;
+    private readonly bool _https;
 
-    private NginxInstance(TempDirectory directory, int port, ExternalProcess process, string root)
+    private NginxInstance(TempDirectory directory, int port, ExternalProcess process, string root, bool https)
     {
+        _https = https;
         _directory = directory;
         Port = port;
         Process = process;
@@ -28,10 +47,11 @@ public sealed class NginxInstance : IAsyncDisposable
 
     public ExternalProcess Process { get; }
 
-    /// <summary>http://127.0.0.1:P/ (ends in '/').</summary>
-    public string BaseUrl => $"http://127.0.0.1:{Port}/";
+    /// <summary>http://127.0.0.1:P/ or https://127.0.0.1:P/ (ends in '/').</summary>
+    public string BaseUrl => $"{(_https ? "https" : "http")}://127.0.0.1:{Port}/";
 
-    public static async Task<NginxInstance> StartAsync(string root, long limitRate = 0, CancellationToken cancellationToken = default)
+    public static async Task<NginxInstance> StartAsync(string root, long limitRate = 0, CancellationToken cancellationToken = default,
+        string? serverConfig = null, NginxTls? tls = null)
     {
         var nginx = RequiredTool.Ensure("nginx");
         for (var attempt = 1; ; attempt++)
@@ -49,7 +69,7 @@ public sealed class NginxInstance : IAsyncDisposable
                 pid {{directory.Combine("nginx.pid")}};
                 events { worker_connections 128; }
                 http {
-                    log_format webseed '$status $body_bytes_sent $request_uri';
+                    log_format webseed '$status $body_bytes_sent $server_protocol $request_uri';
                     access_log {{directory.Combine("logs", "access.log")}} webseed;
                     client_body_temp_path {{temp}};
                     proxy_temp_path {{temp}};
@@ -58,9 +78,11 @@ public sealed class NginxInstance : IAsyncDisposable
                     scgi_temp_path {{temp}};
                     keepalive_requests 10000;
                     server {
-                        listen 127.0.0.1:{{port}};
+                        listen 127.0.0.1:{{port}}{{(tls is null ? "" : " ssl http2")}};
+                        {{(tls is null ? "" : $"ssl_certificate {tls.CertificatePath}; ssl_certificate_key {tls.KeyPath};")}}
                         root {{Path.GetFullPath(root)}};
                         {{(limitRate > 0 ? $"limit_rate {limitRate};" : "")}}
+                        {{serverConfig ?? ""}}
                     }
                 }
                 """, cancellationToken).ConfigureAwait(false);
@@ -74,7 +96,7 @@ public sealed class NginxInstance : IAsyncDisposable
                     await Task.Delay(50, cancellationToken).ConfigureAwait(false);
             }
             if (listening)
-                return new NginxInstance(directory, port, process, root);
+                return new NginxInstance(directory, port, process, root, tls is not null);
             var description = process.Describe() + Environment.NewLine + ReadIfExists(directory.Combine("logs", "error.log"));
             await process.DisposeAsync().ConfigureAwait(false);
             await directory.DisposeAsync().ConfigureAwait(false);
@@ -90,9 +112,9 @@ public sealed class NginxInstance : IAsyncDisposable
         var requests = new List<NginxRequest>();
         foreach (var line in log.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
-            var parts = line.Split(' ', 3);
-            if (parts.Length == 3)
-                requests.Add(new NginxRequest(int.Parse(parts[0], CultureInfo.InvariantCulture), long.Parse(parts[1], CultureInfo.InvariantCulture), parts[2]));
+            var parts = line.Split(' ', 4);
+            if (parts.Length == 4)
+                requests.Add(new NginxRequest(int.Parse(parts[0], CultureInfo.InvariantCulture), long.Parse(parts[1], CultureInfo.InvariantCulture), parts[3], parts[2]));
         }
         return requests;
     }

@@ -126,6 +126,15 @@ public sealed partial class P2PShareClient : IAsyncDisposable
         return Start(workDirectory, "download", args);
     }
 
+    /// <summary>'p2pshare download' as <see cref="StartDownload"/>, with more environment variables for the process.</summary>
+    public static P2PShareClient StartDownloadWithEnvironment(string workDirectory, string torrentPath, string outputDirectory,
+        IReadOnlyDictionary<string, string?> extraEnvironment, params string[] extraArguments)
+    {
+        var args = new List<string> { "download", torrentPath, "-o", outputDirectory };
+        AddNetworkDefaults(args, extraArguments);
+        return Start(workDirectory, "download", args, extraEnvironment);
+    }
+
     /// <summary>Starts 'p2pshare seed TORRENT --data DIR --bind 127.0.0.1 [--port 0] EXTRA...'.</summary>
     public static P2PShareClient StartSeed(string workDirectory, string torrentPath, string dataDirectory, params string[] extraArguments)
     {

@@ -4,7 +4,8 @@ namespace P2PShare.Engine.WebSeeds;
 
 /// <summary>
 /// One web seed's standing in a torrent: the pieces it may still be asked for (all, less those it served wrong),
-/// failures in a row and the back-off they earn (doubling, capped), hash failures, and why it was dropped.
+/// failures in a row and the last one's reason, the pause its fetch loops keep (set by the Polly retry in
+/// <see cref="WebSeedResilience"/>, which computes the back-off), hash failures, and why it was dropped.
 /// Pure state, guarded by the torrent session's lock; the clock is injected.
 /// </summary>
 internal sealed class WebSeed : IPieceSender
@@ -53,18 +54,28 @@ internal sealed class WebSeed : IPieceSender
         return RetryAt <= now ? TimeSpan.Zero : _time.GetElapsedTime(now, RetryAt);
     }
 
-    /// <summary>A request failed (HTTP error, wrong length, timeout): back off, or drop it after too many in a row.</summary>
+    /// <summary>The last failure's reason (names the URL and what was wrong); null before any or after a good piece.</summary>
+    public string? LastFailure { get; private set; }
+
+    /// <summary>A request failed (HTTP error, wrong length, timeout, bad data): counted, and it is dropped after too many in a row.</summary>
     public void OnFailure(string reason)
     {
         ConsecutiveFailures++;
+        LastFailure = reason;
         if (ConsecutiveFailures >= _options.MaxConsecutiveFailures)
-        {
             Disable($"{ConsecutiveFailures} failures in a row, last: {reason}");
-            return;
-        }
-        var delay = Backoff(ConsecutiveFailures);
-        RetryAt = _time.GetTimestamp() + (long)(delay.TotalSeconds * _time.TimestampFrequency);
     }
+
+    /// <summary>None of its fetch loops asks it for anything for <paramref name="delay"/> (a back-off; a later end wins).</summary>
+    public void PauseFor(TimeSpan delay)
+    {
+        var until = _time.GetTimestamp() + (long)(delay.TotalSeconds * _time.TimestampFrequency);
+        RetryAt = Math.Max(RetryAt, until);
+    }
+
+    /// <summary>What a peer list says of it: why it was dropped, or its failures in a row while it backs off; null when all is well.</summary>
+    public string? Note => DisabledReason is { } reason ? $"dropped: {reason}"
+        : ConsecutiveFailures > 0 ? $"{ConsecutiveFailures} failure{(ConsecutiveFailures == 1 ? "" : "s")} in a row, last: {LastFailure}" : null;
 
     /// <summary>A piece it fetched goes to the verifier: the task tells whether it passed (true) or failed its hash (false).</summary>
     public Task<bool> AwaitVerdict(int pieceIndex)
@@ -79,10 +90,14 @@ internal sealed class WebSeed : IPieceSender
         if (_verdicts.Remove(pieceIndex, out var verdict))
             verdict.TrySetResult(true);
         ConsecutiveFailures = 0;
+        LastFailure = null;
         VerifiedBytes += bytes;
     }
 
-    /// <summary>A piece it served failed its hash: it is never asked for that piece again; too many such and it is dropped.</summary>
+    /// <summary>
+    /// A piece it served failed its hash: it is never asked for that piece again; too many such and it is dropped. It
+    /// also counts as a failure in a row (the fetch loop then backs off).
+    /// </summary>
     public void OnPieceFailed(int pieceIndex)
     {
         if (_verdicts.Remove(pieceIndex, out var verdict))
@@ -96,12 +111,4 @@ internal sealed class WebSeed : IPieceSender
     }
 
     public void Disable(string reason) => DisabledReason ??= reason;
-
-    /// <summary>The pause after <paramref name="failures"/> failures in a row: first, doubled each time, capped.</summary>
-    public TimeSpan Backoff(int failures)
-    {
-        var factor = Math.Pow(2, Math.Min(failures - 1, 30));
-        var delay = _options.FirstBackoff.TotalSeconds * factor;
-        return TimeSpan.FromSeconds(Math.Min(delay, _options.MaxBackoff.TotalSeconds));
-    }
 }

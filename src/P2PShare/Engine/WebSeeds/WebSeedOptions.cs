@@ -15,12 +15,15 @@ public sealed record WebSeedOptions
     /// <summary>Pieces failing their hash after which a web seed is dropped.</summary>
     public int MaxHashFailures { get; init; } = 3;
 
-    /// <summary>Pause after the first failure; doubled for each further one in a row, up to <see cref="MaxBackoff"/>.</summary>
+    /// <summary>
+    /// Pause after the first failure; about doubled for each further one in a row, up to <see cref="MaxBackoff"/>
+    /// (Polly's exponential back-off with jitter, so seeds failing together do not retry in step).
+    /// </summary>
     public TimeSpan FirstBackoff { get; init; } = TimeSpan.FromSeconds(1);
 
     public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>One range request must be answered completely within this long, or it counts as a failure (a stalled server).</summary>
+    /// <summary>A piece's range requests must be answered completely within this long, or it counts as a failure (a stalled server).</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>With nothing to fetch (all remaining pieces busy with peers), look again after this long.</summary>

@@ -3,6 +3,8 @@ using P2PShare.Metainfo;
 using P2PShare.Networking;
 using P2PShare.Networking.WebSeeds;
 using P2PShare.Protocol;
+using Polly;
+using Polly.Timeout;
 
 namespace P2PShare.Engine.WebSeeds;
 
@@ -27,12 +29,13 @@ internal sealed class WebSeedSet
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly CancellationToken _lifetime;
-    private readonly List<(WebSeed Seed, WebSeedClient Client)> _seeds = [];
+    private readonly List<SeedEntry> _seeds = [];
+    private readonly ResiliencePipeline _timeout;
     private readonly HashSet<WebSeed> _dropReported = [];
 
     public WebSeedSet(object gate, Torrent torrent, Bitfield have, List<PeerSession> peers, RequestScheduler scheduler, PieceVerifier verifier,
         TokenBucket downloadLimit, RateEstimator downloadRate, WebSeedOptions options, HttpClient http, TimeProvider time, ILogger logger,
-        CancellationToken lifetime)
+        CancellationToken lifetime, Func<double>? randomizer = null)
     {
         _gate = gate;
         _torrent = torrent;
@@ -46,6 +49,9 @@ internal sealed class WebSeedSet
         _time = time;
         _logger = logger;
         _lifetime = lifetime;
+        _timeout = WebSeedResilience.CreateTimeoutPipeline(options, time);
+        // Jitter only: the shared generator, so the picker's seeded sequence stays as it was.
+        randomizer ??= Random.Shared.NextDouble;
         if (!options.Enabled)
             return;
         foreach (var text in torrent.WebSeeds.Distinct(StringComparer.Ordinal))
@@ -55,7 +61,9 @@ internal sealed class WebSeedSet
                 logger.LogDebug("Ignoring web seed {Url:l}: not an http(s) URL", text);
                 continue;
             }
-            _seeds.Add((new WebSeed(url, torrent.PieceCount, options, time), new WebSeedClient(http, url, torrent, time)));
+            var seed = new WebSeed(url, torrent.PieceCount, options, time);
+            _seeds.Add(new SeedEntry(seed, new WebSeedClient(http, url, torrent, time),
+                WebSeedResilience.CreateRetryPipeline(gate, seed, options, time, randomizer, logger)));
         }
     }
 
@@ -68,7 +76,7 @@ internal sealed class WebSeedSet
     public IEnumerable<PeerInfo> Infos() => _seeds.Select(s => new PeerInfo(
         s.Seed.Url.ToString(), s.Seed.DisabledReason is { } reason ? $"dropped: {reason}" : "web seed", s.Seed.DownloadRate.BytesPerSecond, 0,
         s.Seed.Has.Length == 0 ? 0 : (double)s.Seed.Has.CountSet / s.Seed.Has.Length, s.Seed.IsDisabled ? "X" : "W", s.Seed.InFlight,
-        s.Seed.HashFailures, 0, s.Seed.Url.Scheme, Fast: false, Source: PeerSource.WebSeed));
+        s.Seed.HashFailures, 0, s.Client.Transport, Fast: false, Source: PeerSource.WebSeed, Note: s.Seed.Note));
 
     /// <summary>Fetches until the torrent is complete, every seed is dropped, or the token (or the session) stops.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
@@ -76,36 +84,41 @@ internal sealed class WebSeedSet
         if (_seeds.Count == 0)
             return;
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _lifetime);
-        var loops = _seeds.SelectMany(s => Enumerable.Range(0, Math.Max(1, _options.PiecesInFlight)).Select(_ => FetchLoopAsync(s.Seed, s.Client, linked.Token)));
+        var loops = _seeds.SelectMany(s => Enumerable.Range(0, Math.Max(1, _options.PiecesInFlight)).Select(_ => FetchLoopAsync(s, linked.Token)));
         await Task.WhenAll(loops).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
-    private async Task FetchLoopAsync(WebSeed seed, WebSeedClient client, CancellationToken cancellationToken)
+    private async Task FetchLoopAsync(SeedEntry entry, CancellationToken cancellationToken)
     {
+        var seed = entry.Seed;
         try
         {
             while (true)
             {
-                TimeSpan wait;
                 lock (_gate)
                 {
                     if (Stopped(seed))
                         return;
-                    wait = seed.WaitTime();
-                }
-                if (wait > TimeSpan.Zero)
-                {
-                    await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
-                    continue;
                 }
                 await _verifier.DiskQueue.WaitForRoomAsync(cancellationToken).ConfigureAwait(false);
-                var piece = Pick(seed);
-                if (piece is null)
+                bool fetched;
+                try
                 {
-                    await Task.Delay(_options.IdlePoll, _time, cancellationToken).ConfigureAwait(false);
+                    fetched = await entry.Retry.ExecuteAsync(static (state, token) => state.Set.AttemptAsync(state.Entry, token),
+                        (Set: this, Entry: entry), cancellationToken).ConfigureAwait(false);
+                }
+                catch (WebSeedException)
+                {
+                    // Not retried: the seed was dropped (the loop ends above), or this chain hit its bound: a new one after the longest pause.
+                    lock (_gate)
+                    {
+                        if (!seed.IsDisabled)
+                            seed.PauseFor(_options.MaxBackoff);
+                    }
                     continue;
                 }
-                await FetchAsync(seed, client, piece, cancellationToken).ConfigureAwait(false);
+                if (!fetched)
+                    await Task.Delay(_options.IdlePoll, _time, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -132,21 +145,42 @@ internal sealed class WebSeedSet
         }
     }
 
-    private async Task FetchAsync(WebSeed seed, WebSeedClient client, PieceDownload piece, CancellationToken cancellationToken)
+    /// <summary>
+    /// One attempt, run by the seed's retry pipeline: wait out the seed's back-off, pick a piece, fetch it within the
+    /// timeout, and wait for its hash check. False: nothing to fetch now. A failure is counted on the seed and thrown as a
+    /// <see cref="WebSeedException"/> naming the URL and what was wrong, for the pipeline to back off and retry.
+    /// </summary>
+    private async ValueTask<bool> AttemptAsync(SeedEntry entry, CancellationToken cancellationToken)
     {
+        var (seed, client) = (entry.Seed, entry.Client);
+        TimeSpan wait;
+        lock (_gate)
+            wait = seed.WaitTime();
+        // Another fetch loop of this seed is backing off: so does this one.
+        if (wait > TimeSpan.Zero)
+            await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
+        var piece = Pick(seed);
+        if (piece is null)
+            return false;
         string? failure = null;
         try
         {
-            await client.FetchPieceAsync(piece.Index, piece.Buffer.AsMemory(0, piece.Size), _downloadLimit, bytes =>
-            {
-                seed.DownloadRate.Add(bytes);
-                _downloadRate.Add(bytes);
-            }, _options.RequestTimeout, cancellationToken).ConfigureAwait(false);
+            await _timeout.ExecuteAsync(static (state, token) => new ValueTask(state.Client.FetchPieceAsync(state.Piece.Index,
+                    state.Piece.Buffer.AsMemory(0, state.Piece.Size), state.Set._downloadLimit, state.OnReceived, Timeout.InfiniteTimeSpan, token)),
+                (Client: client, Piece: piece, Set: this, OnReceived: (Action<int>)(bytes =>
+                {
+                    seed.DownloadRate.Add(bytes);
+                    _downloadRate.Add(bytes);
+                })), cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             Give(seed, piece, failure: null);
             throw;
+        }
+        catch (TimeoutRejectedException)
+        {
+            failure = $"{seed.Url}: no complete answer within {_options.RequestTimeout.TotalSeconds:0.#} s";
         }
         catch (Exception error)
         {
@@ -158,11 +192,10 @@ internal sealed class WebSeedSet
             lock (_gate)
             {
                 seed.InFlight--;
-                _logger.LogDebug("Web seed {Url:l} failed on piece {Piece}: {Reason:l}", seed.Url.ToString(), piece.Index, failure);
                 seed.OnFailure(failure);
             }
             Give(seed, piece, failure);
-            return;
+            throw new WebSeedException(failure);
         }
         Task<bool> verdict;
         lock (_gate)
@@ -173,16 +206,19 @@ internal sealed class WebSeedSet
         // The piece stays this seed's until it is checked: its buffer counts against the seed's pieces in flight, and a
         // bad piece is known before the next one is fetched.
         _verifier.Start(piece);
+        bool good;
         try
         {
-            if (!await verdict.WaitAsync(cancellationToken).ConfigureAwait(false))
-                _logger.LogWarning("Piece {Piece} from web seed {Url:l} failed its hash check", piece.Index, seed.Url.ToString());
+            good = await verdict.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         finally
         {
             lock (_gate)
                 seed.InFlight--;
         }
+        if (!good)
+            throw new WebSeedException($"{seed.Url}: piece {piece.Index} failed its hash check");
+        return true;
     }
 
     /// <summary>A piece that was not fetched goes back to the picker, and peers may take it.</summary>
@@ -198,4 +234,6 @@ internal sealed class WebSeedSet
         }
         piece.Release();
     }
+
+    private sealed record SeedEntry(WebSeed Seed, WebSeedClient Client, ResiliencePipeline Retry);
 }

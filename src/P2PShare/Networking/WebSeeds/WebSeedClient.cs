@@ -17,6 +17,9 @@ public sealed class WebSeedClient(HttpClient http, Uri seed, Torrent torrent, Ti
 
     public Uri Seed { get; } = seed;
 
+    /// <summary>How the last answer came: the scheme, with "+h2" once the server spoke HTTP/2 (for peer lists).</summary>
+    public string Transport { get; private set; } = seed.Scheme;
+
     /// <summary>Fills <paramref name="destination"/> (the piece's size) with piece <paramref name="pieceIndex"/>.</summary>
     /// <param name="onReceived">Called with each chunk's size, for rates.</param>
     public async Task FetchPieceAsync(int pieceIndex, Memory<byte> destination, TokenBucket? limit, Action<int>? onReceived, TimeSpan timeout,
@@ -56,9 +59,11 @@ public sealed class WebSeedClient(HttpClient http, Uri seed, Torrent torrent, Ti
 
     private async Task FetchRangeAsync(Uri url, WebSeedRange range, Memory<byte> target, TokenBucket? limit, Action<int>? onReceived, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        // HTTP/2 where the server offers it (the shared client's defaults; a message made here does not take them by itself).
+        using var request = new HttpRequestMessage(HttpMethod.Get, url) { Version = http.DefaultRequestVersion, VersionPolicy = http.DefaultVersionPolicy };
         request.Headers.Range = new RangeHeaderValue(range.FileOffset, range.FileOffset + range.Length - 1);
         using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        Transport = response.Version.Major >= 2 ? $"{url.Scheme}+h2" : url.Scheme;
         CheckHeaders(url, range, response);
         await using var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         var filled = 0;
