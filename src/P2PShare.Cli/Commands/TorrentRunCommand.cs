@@ -50,6 +50,15 @@ internal sealed class TorrentRunCommand
 
     public Option<string[]> DhtBootstrap { get; } = new("--dht-bootstrap") { Description = "Bootstrap the DHT from this node (HOST:PORT; repeat for more); replaces the default routers.", AllowMultipleArgumentsPerToken = false };
 
+    public Option<bool> NoPortMapping { get; } = new("--no-port-mapping") { Description = "Do not ask the router (PCP/NAT-PMP, UPnP) to forward the listen port." };
+
+    public Option<bool> NoLsd { get; } = new("--no-lsd") { Description = "Do not announce public torrents on the local network or listen for local peers (BEP 14)." };
+
+    public Option<bool> LocalOnly { get; } = new("--local-only")
+    {
+        Description = "Send nothing beyond this machine unless named: no port mapping, no LSD, no DHT routers (only --dht-bootstrap nodes); also env P2PSHARE_LOCAL_ONLY=1.",
+    };
+
     public Option<bool> NoWebSeeds { get; } = new("--no-web-seeds") { Description = "Do not download from the torrent's web seeds (BEP 19 HTTP servers)." };
 
     public Option<string> Encryption { get; } = new("--encryption")
@@ -62,7 +71,7 @@ internal sealed class TorrentRunCommand
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Port, Bind, Peers, MaxPeers, SeedRatio, SeedTime, StateDir, GiveUpAfter, UploadSlots, MaxUploadRate, MaxDownloadRate, Encryption, NoDht, DhtBootstrap, NoWebSeeds, Transport })
+        foreach (var option in new Option[] { Port, Bind, Peers, MaxPeers, SeedRatio, SeedTime, StateDir, GiveUpAfter, UploadSlots, MaxUploadRate, MaxDownloadRate, Encryption, NoDht, DhtBootstrap, NoWebSeeds, Transport, NoPortMapping, NoLsd, LocalOnly })
             command.Options.Add(option);
     }
 
@@ -128,7 +137,17 @@ internal sealed class TorrentRunCommand
     }
 
     /// <summary>What all torrents of the process share: the port and the rate limits (for all torrents together).</summary>
-    public EngineSettings ReadEngineSettings(ParseResult parse, TorrentRunOptions first) => new()
+    public EngineSettings ReadEngineSettings(ParseResult parse, TorrentRunOptions first)
+    {
+        var settings = ReadBaseEngineSettings(parse, first) with
+        {
+            PortMapping = !parse.GetValue(NoPortMapping),
+            Lsd = !parse.GetValue(NoLsd),
+        };
+        return parse.GetValue(LocalOnly) || EngineSettings.LocalOnlyRequestedByEnvironment ? settings.RestrictedToLocal() : settings;
+    }
+
+    private EngineSettings ReadBaseEngineSettings(ParseResult parse, TorrentRunOptions first) => new()
     {
         Dht = !parse.GetValue(NoDht),
         Transport = parse.GetValue(Transport),
@@ -186,6 +205,7 @@ internal sealed class TorrentRunCommand
             {
                 // One torrent: the single status line (and peer table) as always.
                 var display = output.Json ? null : new ConsoleProgress(Console.Out, !Console.IsOutputRedirected, time);
+                using var reachability = ReachabilityReporter.Start(engine, display is null ? diagnosisOut : display.Message);
                 var single = host.Add(torrents[0], output.For(torrents[0], display, time, logger));
                 await using var printer = DiagnosisPrinter.Start([(null, single)], display is null ? diagnosisOut : display.Message, why, time, cancellationToken);
                 try
@@ -203,6 +223,7 @@ internal sealed class TorrentRunCommand
             }
             var multi = output.Json ? null : new MultiTorrentProgress(Console.Out, !Console.IsOutputRedirected, time);
             multi?.Message($"{torrents.Count} torrents, listening on port {engine.Port}");
+            using var reachabilityOfAll = ReachabilityReporter.Start(engine, multi is null ? diagnosisOut : multi.Message);
             var added = torrents.Select(t => host.Add(t, output.For(t, multi?.For(t.Magnet?.DisplayName ?? Path.GetFileName(t.TorrentPath)), time, logger))).ToList();
             var all = Task.WhenAll(added.Select(t => t.Completion));
             await using var diagnoses = DiagnosisPrinter.Start([.. added.Select(t => ((string?)t.Name, t))], multi is null ? diagnosisOut : multi.Message, why, time, cancellationToken);

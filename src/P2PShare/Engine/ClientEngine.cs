@@ -83,13 +83,17 @@ public sealed partial class ClientEngine : IAsyncDisposable
     public static ClientEngine Start(EngineSettings settings, TimeProvider time, ILoggerFactory loggers, Random? random = null)
     {
         settings.Validate();
+        if (!settings.LocalOnly && EngineSettings.LocalOnlyRequestedByEnvironment)
+            settings = settings.RestrictedToLocal();
         var logger = loggers.CreateLogger<ClientEngine>();
         var (listener, udp) = Bind(settings, logger);
-        var engine = new ClientEngine(settings, listener, udp, time, loggers, random ?? new Random());
+        random ??= new Random();
+        var engine = new ClientEngine(settings, listener, udp, time, loggers, random);
         engine._loops.Add(listener.RunAsync(engine.OnAcceptedAsync, engine._lifetime.Token));
         if (udp is not null)
             engine._loops.Add(udp.RunAsync(engine._lifetime.Token));
         engine.StartUtp();
+        engine.StartNatTraversal(settings, time, loggers, random);
         if (engine.Resources.Dht is { } dht)
         {
             udp!.AddHandler(dht);
@@ -205,7 +209,10 @@ public sealed partial class ClientEngine : IAsyncDisposable
             if (sink is null)
                 await connection.DisposeAsync().ConfigureAwait(false);
             else
+            {
+                CountIncoming(connection.RemoteEndPoint);
                 sink.Attach(connection);
+            }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -227,6 +234,7 @@ public sealed partial class ClientEngine : IAsyncDisposable
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
             return;
         await _lifetime.CancelAsync().ConfigureAwait(false);
+        await StopNatTraversalAsync().ConfigureAwait(false);
         await _listener.DisposeAsync().ConfigureAwait(false);
         if (Utp is not null)
             await Utp.DisposeAsync().ConfigureAwait(false);

@@ -20,4 +20,7 @@ public enum PeerSource
 
     /// <summary>A BEP 19 web seed (an HTTP server), not a peer connection.</summary>
     WebSeed,
+
+    /// <summary>Local Service Discovery (BEP 14): it announced the torrent on the LAN's multicast group.</summary>
+    Lsd,
 }

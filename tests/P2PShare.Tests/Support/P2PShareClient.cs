@@ -40,7 +40,10 @@ public sealed partial class P2PShareClient : IAsyncDisposable
     public static string DllPath => LocatedDll.Value;
 
     /// <summary>Starts 'p2pshare ARGS --log-file LOG' (global options are added here; do not pass --log-file).</summary>
-    public static P2PShareClient Start(string workDirectory, string name, IEnumerable<string> arguments)
+    /// <param name="environment">Extra variables (null value: removed); e.g. P2PSHARE_LOCAL_ONLY=null inside a test's own network namespace.</param>
+    /// <param name="launcher">Program and arguments put before 'dotnet p2pshare.dll' (e.g. ip netns exec NS).</param>
+    public static P2PShareClient Start(string workDirectory, string name, IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null,
+        IReadOnlyList<string>? launcher = null)
     {
         var run = Interlocked.Increment(ref _runCounter);
         var logFile = Path.Combine(workDirectory, $"p2pshare-{name}-{run.ToString(CultureInfo.InvariantCulture)}.log");
@@ -50,14 +53,21 @@ public sealed partial class P2PShareClient : IAsyncDisposable
         if (args.Count > 1 && args[1] is "download" or "seed" or "stream" && !args.Contains("--dht-bootstrap") && !args.Contains("--no-dht"))
             args.Add("--no-dht");
         args.AddRange(["--log-file", logFile]);
-        var environment = new Dictionary<string, string?>
+        var variables = new Dictionary<string, string?>
         {
             ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
             ["DOTNET_NOLOGO"] = "1",
             // The default log path must never be used by a test run.
             ["XDG_STATE_HOME"] = Path.Combine(workDirectory, "xdg-state"),
+            // Nothing beyond this machine: no port mapping, no LSD multicast, no DHT routers (docs/port-mapping.md).
+            [LocalOnlyEnvironment.Variable] = "1",
         };
-        var process = ExternalProcess.Start(DotnetHost(), args, environment, workDirectory, name: $"p2pshare {name}");
+        foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
+            variables[key] = value;
+        var program = launcher is { Count: > 0 } ? launcher[0] : DotnetHost();
+        if (launcher is { Count: > 0 })
+            args.InsertRange(0, [.. launcher.Skip(1), DotnetHost()]);
+        var process = ExternalProcess.Start(program, args, variables, workDirectory, name: $"p2pshare {name}");
         return new P2PShareClient(process, logFile);
     }
 
