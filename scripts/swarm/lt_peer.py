@@ -58,6 +58,10 @@ def parse_args(argv):
     p.add_argument("--save-dir", required=True, help="directory holding (or receiving) the torrent's data")
     p.add_argument("--mode", choices=MODES, default="leech")
     p.add_argument("--port", type=int, default=0, help="listen port on 127.0.0.1 (0 = any free port)")
+    p.add_argument("--bind", default="127.0.0.1",
+                   help="listen address (default 127.0.0.1; another only inside a test's own network namespace)")
+    p.add_argument("--lsd", action="store_true",
+                   help="enable Local Service Discovery (BEP 14 multicast): only inside a test's own network namespace")
     p.add_argument("--peer", action="append", default=[], metavar="HOST:PORT",
                    help="peer to dial with connect_peer (repeatable); re-dialled while not connected")
     p.add_argument("--redial-interval", type=float, default=3.0,
@@ -152,9 +156,9 @@ def apply_command(line, handle, peers_to_dial):
 
 def make_session(args):
     settings = {
-        "listen_interfaces": f"127.0.0.1:{args.port}",
+        "listen_interfaces": f"{args.bind}:{args.port}",
         "enable_dht": False,
-        "enable_lsd": False,
+        "enable_lsd": args.lsd,
         "enable_upnp": False,
         "enable_natpmp": False,
         "allow_multiple_connections_per_ip": True,
