@@ -52,6 +52,12 @@ internal sealed class TorrentRunCommand
 
     public Option<bool> NoPortMapping { get; } = new("--no-port-mapping") { Description = "Do not ask the router (PCP/NAT-PMP, UPnP) to forward the listen port." };
 
+    public Option<string> PortMappingMethods { get; } = new("--port-mapping-methods")
+    {
+        Description = "Which ways of asking the router to use, comma-separated: upnp, pcp, natpmp (default: all; PCP before NAT-PMP before UPnP).",
+        DefaultValueFactory = _ => "upnp,pcp,natpmp",
+    };
+
     public Option<bool> NoLsd { get; } = new("--no-lsd") { Description = "Do not announce public torrents on the local network or listen for local peers (BEP 14)." };
 
     public Option<bool> LocalOnly { get; } = new("--local-only")
@@ -71,7 +77,7 @@ internal sealed class TorrentRunCommand
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Port, Bind, Peers, MaxPeers, SeedRatio, SeedTime, StateDir, GiveUpAfter, UploadSlots, MaxUploadRate, MaxDownloadRate, Encryption, NoDht, DhtBootstrap, NoWebSeeds, Transport, NoPortMapping, NoLsd, LocalOnly })
+        foreach (var option in new Option[] { Port, Bind, Peers, MaxPeers, SeedRatio, SeedTime, StateDir, GiveUpAfter, UploadSlots, MaxUploadRate, MaxDownloadRate, Encryption, NoDht, DhtBootstrap, NoWebSeeds, Transport, NoPortMapping, PortMappingMethods, NoLsd, LocalOnly })
             command.Options.Add(option);
     }
 
@@ -142,9 +148,18 @@ internal sealed class TorrentRunCommand
         var settings = ReadBaseEngineSettings(parse, first) with
         {
             PortMapping = !parse.GetValue(NoPortMapping),
+            PortMappingOptions = ReadPortMappingMethods(parse.GetValue(PortMappingMethods)),
             Lsd = !parse.GetValue(NoLsd),
         };
         return parse.GetValue(LocalOnly) || EngineSettings.LocalOnlyRequestedByEnvironment ? settings.RestrictedToLocal() : settings;
+    }
+
+    private static Networking.PortMapping.PortMappingOptions ReadPortMappingMethods(string? text)
+    {
+        var names = (text ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(n => n.ToLowerInvariant()).ToList();
+        if (names.Count == 0 || names.Any(n => n is not ("upnp" or "pcp" or "natpmp")))
+            throw new UserErrorException($"--port-mapping-methods '{text}': a comma-separated list of upnp, pcp, natpmp");
+        return new() { Upnp = names.Contains("upnp"), Pcp = names.Contains("pcp"), NatPmp = names.Contains("natpmp") };
     }
 
     private EngineSettings ReadBaseEngineSettings(ParseResult parse, TorrentRunOptions first) => new()

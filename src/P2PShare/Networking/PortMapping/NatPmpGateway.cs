@@ -27,6 +27,7 @@ public sealed class NatPmpGateway : IPortMappingMethod
         _server = new IPEndPoint(gateway, NatPmpPacket.ServerPort);
         _client = client;
         _options = options;
+        _natPmpOnly = !options.Pcp;
         _socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         _socket.Bind(new IPEndPoint(client, 0));
         _socket.Connect(_server);
@@ -44,8 +45,10 @@ public sealed class NatPmpGateway : IPortMappingMethod
             var answer = await ExchangeAsync(PcpPacket.MapRequest(nonce, protocol, _client, internalPort, externalPort, lease),
                 bytes => bytes.Length >= 4 && (bytes[0] == NatPmpPacket.Version || bytes[1] == 0x81), cancellationToken).ConfigureAwait(false);
             var map = PcpPacket.ParseMapResponse(answer);
-            if (map.Result == PcpResult.UnsupportedVersion)
+            if (map.Result == PcpResult.UnsupportedVersion && _options.NatPmp)
                 _natPmpOnly = true;
+            else if (map.Result == PcpResult.UnsupportedVersion)
+                throw new PortMappingException($"gateway {Gateway} speaks only NAT-PMP, which is switched off");
             else if (map.Result != PcpResult.Success)
                 throw new PortMappingException($"PCP gateway {Gateway} refused the {protocol} mapping: {map.Result}");
             else if (!map.Nonce.AsSpan().SequenceEqual(nonce))

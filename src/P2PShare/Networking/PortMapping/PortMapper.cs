@@ -95,7 +95,7 @@ public sealed class PortMapper : IAsyncDisposable
             throw new PortMappingException($"listening on {_listenAddress} only (loopback)");
         Publish(PortMappingStatus.Trying);
         var reasons = new List<string>();
-        if (_options.NatPmp)
+        if (_options.NatPmp || _options.Pcp)
         {
             var gateways = _options.Gateway is { } given ? [given] : LocalRoutes.DefaultGateways();
             if (gateways.Count == 0)

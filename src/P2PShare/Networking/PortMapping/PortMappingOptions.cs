@@ -8,8 +8,11 @@ public sealed record PortMappingOptions
 {
     public bool Upnp { get; init; } = true;
 
-    /// <summary>PCP (RFC 6887) first, NAT-PMP (RFC 6886) when the gateway only speaks that.</summary>
+    /// <summary>NAT-PMP (RFC 6886) at the default gateway (after PCP when <see cref="Pcp"/> is on and the gateway only speaks NAT-PMP).</summary>
     public bool NatPmp { get; init; } = true;
+
+    /// <summary>PCP (RFC 6887) at the default gateway, tried before NAT-PMP.</summary>
+    public bool Pcp { get; init; } = true;
 
     /// <summary>Lease asked for; renewed at half of what the router granted.</summary>
     public TimeSpan Lease { get; init; } = TimeSpan.FromHours(1);
