@@ -91,7 +91,7 @@ public sealed class BrokenRouterTests
                     using var _ = client;
                     var stream = client.GetStream();
                     var request = new byte[4096];
-                    await stream.ReadAsync(request, cancellationToken);
+                    await stream.ReadAtLeastAsync(request, 1, throwOnEndOfStream: false, cancellationToken);
                     try
                     {
                         switch (breakage)
