@@ -36,6 +36,9 @@ import sys
 import threading
 import time
 
+# p2pshare runs stay on this machine: no port mapping, no LSD multicast, no DHT routers (docs/port-mapping.md).
+os.environ["P2PSHARE_LOCAL_ONLY"] = "1"
+
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE_MB = 1e6
 HERE = os.path.dirname(os.path.abspath(__file__))

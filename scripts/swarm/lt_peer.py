@@ -70,7 +70,9 @@ def parse_args(argv):
     p.add_argument("--mode", choices=MODES, default="leech")
     p.add_argument("--port", type=int, default=0, help="listen port on 127.0.0.1 (0 = any free port)")
     p.add_argument("--bind", default="127.0.0.1",
-                   help="listen address (default 127.0.0.1; another only inside a network namespace a test made)")
+                   help="listen address (default 127.0.0.1; another only inside a test's own network namespace)")
+    p.add_argument("--lsd", action="store_true",
+                   help="enable Local Service Discovery (BEP 14 multicast): only inside a test's own network namespace")
     p.add_argument("--peer", action="append", default=[], metavar="HOST:PORT",
                    help="peer to dial with connect_peer (repeatable); re-dialled while not connected")
     p.add_argument("--redial-interval", type=float, default=3.0,
@@ -177,7 +179,7 @@ def make_session(args):
     settings = {
         "listen_interfaces": f"{args.bind}:{args.port}",
         "enable_dht": False,
-        "enable_lsd": False,
+        "enable_lsd": args.lsd,
         "enable_upnp": False,
         "enable_natpmp": False,
         "allow_multiple_connections_per_ip": True,

@@ -35,6 +35,8 @@ internal static class DhtCommand
             if (parse.GetValue(bind) is { } b && !IPAddress.TryParse(b, out address!))
                 throw new UserErrorException($"--bind '{b}' is not an IP address");
             var routers = TorrentRunCommand.ParseDhtNodes(parse.GetValue(bootstrap) ?? []);
+            if (routers.Count == 0 && EngineSettings.LocalOnlyRequestedByEnvironment)
+                throw new UserErrorException($"{EngineSettings.LocalOnlyVariable}=1: the default DHT routers are off; name nodes with --dht-bootstrap");
             if (routers.Count == 0)
                 routers = EngineSettings.DefaultDhtRouters;
             var loggers = services.GetRequiredService<ILoggerFactory>();

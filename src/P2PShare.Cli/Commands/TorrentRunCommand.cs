@@ -50,6 +50,21 @@ internal sealed class TorrentRunCommand
 
     public Option<string[]> DhtBootstrap { get; } = new("--dht-bootstrap") { Description = "Bootstrap the DHT from this node (HOST:PORT; repeat for more); replaces the default routers.", AllowMultipleArgumentsPerToken = false };
 
+    public Option<bool> NoPortMapping { get; } = new("--no-port-mapping") { Description = "Do not ask the router (PCP/NAT-PMP, UPnP) to forward the listen port." };
+
+    public Option<string> PortMappingMethods { get; } = new("--port-mapping-methods")
+    {
+        Description = "Which ways of asking the router to use, comma-separated: upnp, pcp, natpmp (default: all; PCP before NAT-PMP before UPnP).",
+        DefaultValueFactory = _ => "upnp,pcp,natpmp",
+    };
+
+    public Option<bool> NoLsd { get; } = new("--no-lsd") { Description = "Do not announce public torrents on the local network or listen for local peers (BEP 14)." };
+
+    public Option<bool> LocalOnly { get; } = new("--local-only")
+    {
+        Description = "Send nothing beyond this machine unless named: no port mapping, no LSD, no DHT routers (only --dht-bootstrap nodes); also env P2PSHARE_LOCAL_ONLY=1.",
+    };
+
     public Option<bool> NoWebSeeds { get; } = new("--no-web-seeds") { Description = "Do not download from the torrent's web seeds (BEP 19 HTTP servers)." };
 
     public Option<string> WebSeedTimeout { get; } = new("--web-seed-timeout")
@@ -73,7 +88,7 @@ internal sealed class TorrentRunCommand
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Port, Bind, Peers, MaxPeers, SeedRatio, SeedTime, StateDir, GiveUpAfter, UploadSlots, MaxUploadRate, MaxDownloadRate, Encryption, NoDht, DhtBootstrap, NoWebSeeds, WebSeedTimeout, Transport, NativePort })
+        foreach (var option in new Option[] { Port, Bind, Peers, MaxPeers, SeedRatio, SeedTime, StateDir, GiveUpAfter, UploadSlots, MaxUploadRate, MaxDownloadRate, Encryption, NoDht, DhtBootstrap, NoWebSeeds, WebSeedTimeout, Transport, NativePort, NoPortMapping, PortMappingMethods, NoLsd, LocalOnly })
             command.Options.Add(option);
     }
 
@@ -142,7 +157,26 @@ internal sealed class TorrentRunCommand
     }
 
     /// <summary>What all torrents of the process share: the port and the rate limits (for all torrents together).</summary>
-    public EngineSettings ReadEngineSettings(ParseResult parse, TorrentRunOptions first) => new()
+    public EngineSettings ReadEngineSettings(ParseResult parse, TorrentRunOptions first)
+    {
+        var settings = ReadBaseEngineSettings(parse, first) with
+        {
+            PortMapping = !parse.GetValue(NoPortMapping),
+            PortMappingOptions = ReadPortMappingMethods(parse.GetValue(PortMappingMethods)),
+            Lsd = !parse.GetValue(NoLsd),
+        };
+        return parse.GetValue(LocalOnly) || EngineSettings.LocalOnlyRequestedByEnvironment ? settings.RestrictedToLocal() : settings;
+    }
+
+    private static Networking.PortMapping.PortMappingOptions ReadPortMappingMethods(string? text)
+    {
+        var names = (text ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(n => n.ToLowerInvariant()).ToList();
+        if (names.Count == 0 || names.Any(n => n is not ("upnp" or "pcp" or "natpmp")))
+            throw new UserErrorException($"--port-mapping-methods '{text}': a comma-separated list of upnp, pcp, natpmp");
+        return new() { Upnp = names.Contains("upnp"), Pcp = names.Contains("pcp"), NatPmp = names.Contains("natpmp") };
+    }
+
+    private EngineSettings ReadBaseEngineSettings(ParseResult parse, TorrentRunOptions first) => new()
     {
         Dht = !parse.GetValue(NoDht),
         Transport = parse.GetValue(Transport),
@@ -208,6 +242,7 @@ internal sealed class TorrentRunCommand
             {
                 // One torrent: the single status line (and peer table) as always.
                 var display = output.Json ? null : new ConsoleProgress(Console.Out, !Console.IsOutputRedirected, time);
+                using var reachability = ReachabilityReporter.Start(engine, display is null ? diagnosisOut : display.Message);
                 var single = host.Add(torrents[0], output.For(torrents[0], display, time, logger));
                 await using var printer = DiagnosisPrinter.Start([(null, single)], display is null ? diagnosisOut : display.Message, why, time, cancellationToken);
                 try
@@ -225,6 +260,7 @@ internal sealed class TorrentRunCommand
             }
             var multi = output.Json ? null : new MultiTorrentProgress(Console.Out, !Console.IsOutputRedirected, time);
             multi?.Message($"{torrents.Count} torrents, listening on port {engine.Port}");
+            using var reachabilityOfAll = ReachabilityReporter.Start(engine, multi is null ? diagnosisOut : multi.Message);
             var added = torrents.Select(t => host.Add(t, output.For(t, multi?.For(t.Magnet?.DisplayName ?? Path.GetFileName(t.TorrentPath)), time, logger))).ToList();
             var all = Task.WhenAll(added.Select(t => t.Completion));
             await using var diagnoses = DiagnosisPrinter.Start([.. added.Select(t => ((string?)t.Name, t))], multi is null ? diagnosisOut : multi.Message, why, time, cancellationToken);

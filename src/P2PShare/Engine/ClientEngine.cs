@@ -98,14 +98,18 @@ public sealed partial class ClientEngine : IAsyncDisposable
     public static ClientEngine Start(EngineSettings settings, TimeProvider time, ILoggerFactory loggers, Random? random = null)
     {
         settings.Validate();
+        if (!settings.LocalOnly && EngineSettings.LocalOnlyRequestedByEnvironment)
+            settings = settings.RestrictedToLocal();
         var logger = loggers.CreateLogger<ClientEngine>();
         var (listener, udp) = Bind(settings, logger);
-        var engine = new ClientEngine(settings, listener, udp, time, loggers, random ?? new Random());
+        random ??= new Random();
+        var engine = new ClientEngine(settings, listener, udp, time, loggers, random);
         engine._loops.Add(listener.RunAsync(engine.OnAcceptedAsync, engine._lifetime.Token));
         if (udp is not null)
             engine._loops.Add(udp.RunAsync(engine._lifetime.Token));
         engine.StartUtp();
         engine.StartNative(loggers);
+        engine.StartNatTraversal(settings, time, loggers, random);
         if (engine.Resources.Dht is { } dht)
         {
             udp!.AddHandler(dht);
@@ -236,6 +240,7 @@ public sealed partial class ClientEngine : IAsyncDisposable
             else
             {
                 succeeded = true;
+                CountIncoming(connection.RemoteEndPoint);
                 sink.Attach(connection);
             }
         }
@@ -261,6 +266,7 @@ public sealed partial class ClientEngine : IAsyncDisposable
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
             return;
         await _lifetime.CancelAsync().ConfigureAwait(false);
+        await StopNatTraversalAsync().ConfigureAwait(false);
         await _listener.DisposeAsync().ConfigureAwait(false);
         await StopNativeAsync().ConfigureAwait(false);
         if (Utp is not null)

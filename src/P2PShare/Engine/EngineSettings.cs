@@ -58,6 +58,39 @@ public sealed record EngineSettings
     /// <summary>Where the DHT keeps its routing table between runs; null: not kept.</summary>
     public string? DhtStateFile { get; init; }
 
+    /// <summary>Map the listen port (TCP and UDP) on the router with PCP/NAT-PMP or UPnP IGD, in the background.</summary>
+    public bool PortMapping { get; init; } = true;
+
+    /// <summary>How the port mapper reaches the router (timeouts, lease, which methods).</summary>
+    public Networking.PortMapping.PortMappingOptions PortMappingOptions { get; init; } = new();
+
+    /// <summary>Local Service Discovery (BEP 14): announce public torrents on the LAN's multicast group and dial the peers heard.</summary>
+    public bool Lsd { get; init; } = true;
+
+    public Networking.Lsd.LsdOptions LsdOptions { get; init; } = new();
+
+    /// <summary>
+    /// Nothing reaches beyond this machine unless named: no port mapping, no LSD, no DHT default routers or saved DHT
+    /// nodes (only --dht-bootstrap nodes). Also switched on by the environment variable <see cref="LocalOnlyVariable"/>=1.
+    /// </summary>
+    public bool LocalOnly { get; init; }
+
+    public const string LocalOnlyVariable = "P2PSHARE_LOCAL_ONLY";
+
+    /// <summary>Whether <see cref="LocalOnlyVariable"/> is set to 1 (or true) in this process's environment.</summary>
+    public static bool LocalOnlyRequestedByEnvironment =>
+        Environment.GetEnvironmentVariable(LocalOnlyVariable)?.Trim().ToLowerInvariant() is "1" or "true" or "yes";
+
+    /// <summary>These settings with everything that reaches beyond the machine switched off (see <see cref="LocalOnly"/>).</summary>
+    public EngineSettings RestrictedToLocal() => this with
+    {
+        LocalOnly = true,
+        PortMapping = false,
+        Lsd = false,
+        DhtBootstrap = DhtBootstrap ?? [],
+        DhtStateFile = null,
+    };
+
     /// <summary>The routers libtorrent, uTorrent and Transmission bootstrap from.</summary>
     public static IReadOnlyList<EndPoint> DefaultDhtRouters { get; } =
     [

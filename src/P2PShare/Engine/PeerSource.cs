@@ -23,4 +23,7 @@ public enum PeerSource
 
     /// <summary>A node of the native JSON protocol (p2p-file-share) serving the same file (docs/hybrid-node.md).</summary>
     Native,
+
+    /// <summary>Local Service Discovery (BEP 14): it announced the torrent on the LAN's multicast group.</summary>
+    Lsd,
 }

@@ -82,6 +82,7 @@ internal sealed partial class MetadataPhase(TorrentRunOptions options, IRunObser
         if (engine.Dht is { } dht)
             tasks.Add((_dhtFinder = new DhtPeerFinder(dht, magnet.InfoHash, listener.Port, time, _logger)).RunAsync(
                 found => fetcher.AddPeers(found, PeerSource.Dht), () => fetcher.Progress().PeersWithMetadata == 0, stop.Token));
+        using var localDiscovery = engine.AnnounceLocally(magnet.InfoHash, peer => fetcher.AddPeers([peer], PeerSource.Lsd));
         try
         {
             await SuperviseAsync(fetch, fetcher, trackers, stop.Token).ConfigureAwait(false);

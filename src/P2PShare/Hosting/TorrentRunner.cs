@@ -223,6 +223,8 @@ public sealed partial class TorrentRunner
                 tasks.Add(new DhtPeerFinder(dht, v2Alias, port, time, _logger).RunAsync(peers => session.AddPeers(peers, PeerSource.Dht),
                     () => { var p = session.Progress(); return !p.IsComplete && p.Peers < options.Engine.MaxPeers / 2; }, stop.Token));
         }
+        // LSD (BEP 14) on the LAN, public torrents only, like the DHT.
+        using var localDiscovery = torrent.IsPrivate ? null : engine.AnnounceLocally(torrent.InfoHash, peer => session.AddPeers([peer], PeerSource.Lsd));
         Exception? failure = null;
         try
         {

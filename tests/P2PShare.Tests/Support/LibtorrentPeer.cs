@@ -81,6 +81,15 @@ public sealed record LibtorrentPeerOptions(string TorrentPath, string SaveDirect
 
     /// <summary>Wire messages to report, as libtorrent's peer log names them ("CHOKE,REJECT_PIECE", "all"); see <see cref="LibtorrentPeer.PeerMessages"/>.</summary>
     public string? LogPeerMessages { get; init; }
+
+    /// <summary>Listen address (default 127.0.0.1; another only inside a test's own network namespace).</summary>
+    public string? Bind { get; init; }
+
+    /// <summary>libtorrent's Local Service Discovery (BEP 14 multicast): only inside a test's own network namespace.</summary>
+    public bool Lsd { get; init; }
+
+    /// <summary>Program and arguments put before python (e.g. ip netns exec NS).</summary>
+    public IReadOnlyList<string> Launcher { get; init; } = [];
 }
 
 /// <summary>One JSON status line of lt_peer.py.</summary>
@@ -144,7 +153,9 @@ public sealed class LibtorrentPeer : IAsyncDisposable
     {
         var python = RequiredTool.EnsureLibtorrent();
         var args = BuildArguments(options);
-        var process = ExternalProcess.Start(python, args, name: $"lt_peer({options.Mode})");
+        if (options.Launcher.Count > 0)
+            args.InsertRange(0, [.. options.Launcher.Skip(1), python]);
+        var process = ExternalProcess.Start(options.Launcher.Count > 0 ? options.Launcher[0] : python, args, name: $"lt_peer({options.Mode})");
         try
         {
             var started = await process.WaitForJsonLineAsync(j => EventIs(j, "started"), TimeSpan.FromSeconds(20),
@@ -340,6 +351,11 @@ public sealed class LibtorrentPeer : IAsyncDisposable
         {
             args.AddRange(["--log-peer-messages", o.LogPeerMessages]);
         }
+
+        if (o.Bind is { } bind)
+            args.AddRange(["--bind", bind]);
+        if (o.Lsd)
+            args.Add("--lsd");
         return args;
     }
 

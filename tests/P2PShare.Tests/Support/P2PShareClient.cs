@@ -40,11 +40,12 @@ public sealed partial class P2PShareClient : IAsyncDisposable
     public static string DllPath => LocatedDll.Value;
 
     /// <summary>Starts 'p2pshare ARGS --log-file LOG' (global options are added here; do not pass --log-file).</summary>
-    /// <param name="environment">Extra environment variables (P2PSHARE__ settings, for example).</param>
+    /// <param name="environment">Extra variables (null value: removed): P2PSHARE__ settings, or P2PSHARE_LOCAL_ONLY=null inside a test's own network namespace.</param>
     /// <param name="defaultLogFile">Pass no --log-file: the run logs where the program puts its log by default
     /// (WORK/xdg-state/p2pshare/logs/p2pshare-PID.log), and <see cref="LogFile"/> is that file.</param>
+    /// <param name="launcher">Program and arguments put before 'dotnet p2pshare.dll' (e.g. ip netns exec NS).</param>
     public static P2PShareClient Start(string workDirectory, string name, IEnumerable<string> arguments,
-        IReadOnlyDictionary<string, string?>? environment = null, bool defaultLogFile = false)
+        IReadOnlyDictionary<string, string?>? environment = null, bool defaultLogFile = false, IReadOnlyList<string>? launcher = null)
     {
         var run = Interlocked.Increment(ref _runCounter);
         var logFile = Path.Combine(workDirectory, $"p2pshare-{name}-{run.ToString(CultureInfo.InvariantCulture)}.log");
@@ -65,12 +66,17 @@ public sealed partial class P2PShareClient : IAsyncDisposable
             ["XDG_STATE_HOME"] = Path.Combine(workDirectory, "xdg-state"),
             // Nor the user's settings (~/.config/p2pshare/settings.json): a test writes WORK/xdg-config/p2pshare/settings.json.
             ["XDG_CONFIG_HOME"] = Path.Combine(workDirectory, "xdg-config"),
+            // Nothing beyond this machine: no port mapping, no LSD multicast, no DHT routers (docs/port-mapping.md).
+            [LocalOnlyEnvironment.Variable] = "1",
         };
         foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
         {
             variables[key] = value;
         }
-        var process = ExternalProcess.Start(DotnetHost(), args, variables, workDirectory, name: $"p2pshare {name}");
+        var program = launcher is { Count: > 0 } ? launcher[0] : DotnetHost();
+        if (launcher is { Count: > 0 })
+            args.InsertRange(0, [.. launcher.Skip(1), DotnetHost()]);
+        var process = ExternalProcess.Start(program, args, variables, workDirectory, name: $"p2pshare {name}");
         if (defaultLogFile)
         {
             // 'dotnet p2pshare.dll' runs the program in the host process: its pid is the program's.
