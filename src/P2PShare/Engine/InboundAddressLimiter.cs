@@ -10,7 +10,7 @@ namespace P2PShare.Engine;
 /// Successful handshakes cost nothing. The table of addresses is bounded; idle entries are dropped first.
 /// Pure: time comes from a <see cref="TimeProvider"/>. Thread-safe.
 /// </summary>
-public sealed class InboundAddressLimiter
+internal sealed class InboundAddressLimiter
 {
     private readonly object _gate = new();
     private readonly Dictionary<IPAddress, Entry> _entries = [];

@@ -6,7 +6,7 @@ namespace P2PShare.Engine;
 /// a connection that said nothing for a while is better given to a newcomer than kept until its timeout (otherwise
 /// silent connections from a few hosts would lock everyone out for the whole handshake timeout). Thread-safe.
 /// </summary>
-public sealed class PendingHandshakeTable(TimeProvider time)
+internal sealed class PendingHandshakeTable(TimeProvider time)
 {
     private readonly object _gate = new();
     private readonly Dictionary<long, (long StartedAt, CancellationTokenSource Cancel)> _pending = [];

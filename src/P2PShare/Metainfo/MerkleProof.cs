@@ -11,7 +11,7 @@ namespace P2PShare.Metainfo;
 /// to the proof layers inclusive, so a proof that reaches the root of a tree of height H asks for H - base - 1 proof
 /// layers. Nodes past the end of the file are pad hashes.
 /// </summary>
-public static class MerkleProof
+internal static class MerkleProof
 {
     /// <summary>The layer of a file's tree whose nodes each cover one piece.</summary>
     public static int PieceLayer(int pieceLength) => BitOperations.Log2((uint)(pieceLength / MerkleTree.BlockSize));

@@ -1,7 +1,7 @@
 namespace P2PShare.Storage;
 
 /// <summary>The file system a path is on and its free space, for messages about a full disk.</summary>
-public static class DiskSpace
+internal static class DiskSpace
 {
     /// <summary>"disk /mnt/data: 12.0 KiB free of 6.0 MiB", or null when it cannot be found out.</summary>
     public static string? Describe(string path)

@@ -4,7 +4,7 @@ using P2PShare.Protocol.PortMapping;
 namespace P2PShare.Networking.PortMapping;
 
 /// <summary>One way of asking a router for a mapping (a UPnP IGD service, or a NAT-PMP/PCP gateway).</summary>
-public interface IPortMappingMethod : IAsyncDisposable
+internal interface IPortMappingMethod : IAsyncDisposable
 {
     /// <summary>"UPnP", "PCP" or "NAT-PMP".</summary>
     string Name { get; }

@@ -5,7 +5,7 @@ using System.Net.Sockets;
 namespace P2PShare.Networking.PortMapping;
 
 /// <summary>What the routing table says: the IPv4 default gateways, and our address on the way to a host.</summary>
-public static class LocalRoutes
+internal static class LocalRoutes
 {
     public static IReadOnlyList<IPAddress> DefaultGateways()
     {

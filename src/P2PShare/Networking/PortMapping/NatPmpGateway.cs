@@ -10,7 +10,7 @@ namespace P2PShare.Networking.PortMapping;
 /// (it does not know PCP), NAT-PMP (RFC 6886) from then on. Requests are retransmitted after 250 ms, doubling, a
 /// bounded number of times; an ICMP "port unreachable" ends the wait at once.
 /// </summary>
-public sealed class NatPmpGateway : IPortMappingMethod
+internal sealed class NatPmpGateway : IPortMappingMethod
 {
     private const int MaxAnswerBytes = 1100;
     private readonly Socket _socket;

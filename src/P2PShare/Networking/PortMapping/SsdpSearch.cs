@@ -10,7 +10,7 @@ namespace P2PShare.Networking.PortMapping;
 /// collected for a fixed time; at most <see cref="PortMappingOptions.MaxSsdpAnswers"/> distinct locations are kept and
 /// answers that do not parse are skipped.
 /// </summary>
-public static class SsdpSearch
+internal static class SsdpSearch
 {
     public static async Task<IReadOnlyList<SsdpResponse>> FindGatewaysAsync(IPAddress localAddress, PortMappingOptions options, ILogger logger,
         CancellationToken cancellationToken)

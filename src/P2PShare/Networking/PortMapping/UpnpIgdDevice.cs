@@ -11,7 +11,7 @@ namespace P2PShare.Networking.PortMapping;
 /// bounded in time and size (<see cref="BoundedHttp"/>). A router that accepts only permanent mappings (error 725)
 /// gets lease 0, and the mapping is deleted at exit as any other.
 /// </summary>
-public sealed class UpnpIgdDevice : IPortMappingMethod
+internal sealed class UpnpIgdDevice : IPortMappingMethod
 {
     private readonly HttpClient _http;
     private readonly IPAddress _client;

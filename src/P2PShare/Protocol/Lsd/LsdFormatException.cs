@@ -1,4 +1,4 @@
 namespace P2PShare.Protocol.Lsd;
 
 /// <summary>A datagram on the LSD port that is not a well-formed BEP 14 announce.</summary>
-public sealed class LsdFormatException(string message) : Exception(message);
+internal sealed class LsdFormatException(string message) : Exception(message);

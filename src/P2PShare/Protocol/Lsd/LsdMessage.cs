@@ -10,7 +10,7 @@ namespace P2PShare.Protocol.Lsd;
 /// recognises its own announces. Parsing is bounded: <see cref="MaxDatagramBytes"/>, <see cref="MaxHeaders"/>,
 /// <see cref="MaxInfoHashes"/>; anything else is rejected with <see cref="LsdFormatException"/>.
 /// </summary>
-public static class LsdMessage
+internal static class LsdMessage
 {
     public const int Port = 6771;
     public const string IPv4Group = "239.192.152.143";

@@ -8,7 +8,7 @@ namespace P2PShare.Protocol.PortMapping;
 /// <see cref="MaxDescriptionBytes"/> characters and <see cref="MaxServices"/> services; a description that breaks
 /// these limits or is not XML is rejected with <see cref="PortMappingProtocolException"/>.
 /// </summary>
-public static class IgdDescriptionParser
+internal static class IgdDescriptionParser
 {
     public const int MaxDescriptionBytes = 64 * 1024;
     public const int MaxServices = 64;

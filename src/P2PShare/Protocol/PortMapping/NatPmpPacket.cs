@@ -7,7 +7,7 @@ namespace P2PShare.Protocol.PortMapping;
 /// NAT-PMP (RFC 6886) packets, sent to the gateway's UDP port 5351: the external address request and answer, and
 /// the mapping request and answer (a lifetime of 0 deletes a mapping).
 /// </summary>
-public static class NatPmpPacket
+internal static class NatPmpPacket
 {
     public const int ServerPort = 5351;
     public const byte Version = 0;

@@ -1,7 +1,7 @@
 namespace P2PShare.Protocol.PortMapping;
 
 /// <summary>NAT-PMP result codes (RFC 6886 section 3.5).</summary>
-public enum NatPmpResult : ushort
+internal enum NatPmpResult : ushort
 {
     Success = 0,
     UnsupportedVersion = 1,

@@ -8,7 +8,7 @@ namespace P2PShare.Protocol.PortMapping;
 /// (IPv4 as IPv4-mapped IPv6). A server that speaks only NAT-PMP answers a version 2 request with a version 0
 /// packet: <see cref="ParseMapResponse"/> reports that as <see cref="PcpResult.UnsupportedVersion"/>.
 /// </summary>
-public static class PcpPacket
+internal static class PcpPacket
 {
     public const byte Version = 2;
     public const int NonceLength = 12;

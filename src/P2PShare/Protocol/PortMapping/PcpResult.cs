@@ -1,7 +1,7 @@
 namespace P2PShare.Protocol.PortMapping;
 
 /// <summary>PCP result codes (RFC 6887 section 7.4).</summary>
-public enum PcpResult : byte
+internal enum PcpResult : byte
 {
     Success = 0,
     UnsupportedVersion = 1,

@@ -1,4 +1,4 @@
 namespace P2PShare.Protocol.PortMapping;
 
 /// <summary>A router's answer (SSDP, IGD description, SOAP, NAT-PMP or PCP) that cannot be read.</summary>
-public sealed class PortMappingProtocolException(string message) : Exception(message);
+internal sealed class PortMappingProtocolException(string message) : Exception(message);

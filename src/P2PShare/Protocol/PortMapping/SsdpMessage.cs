@@ -7,7 +7,7 @@ namespace P2PShare.Protocol.PortMapping;
 /// and the unicast answer of a device. Answers are read within <see cref="MaxResponseBytes"/> and
 /// <see cref="MaxHeaders"/>; anything else is rejected with <see cref="PortMappingProtocolException"/>.
 /// </summary>
-public static class SsdpMessage
+internal static class SsdpMessage
 {
     public const int Port = 1900;
     public const string MulticastAddress = "239.255.255.250";

@@ -1,4 +1,4 @@
 namespace P2PShare.Protocol.PortMapping;
 
 /// <summary>A device's answer to an M-SEARCH: where its description is, what it is, its unique name.</summary>
-public sealed record SsdpResponse(Uri Location, string SearchTarget, string UniqueServiceName);
+internal sealed record SsdpResponse(Uri Location, string SearchTarget, string UniqueServiceName);

@@ -11,7 +11,7 @@ namespace P2PShare.Protocol.PortMapping;
 /// GetExternalIPAddress. Builds the envelope and the SOAPAction header; reads an answer (an action response or a UPnP
 /// error) within <see cref="MaxResponseBytes"/>, without DTDs.
 /// </summary>
-public static class UpnpSoap
+internal static class UpnpSoap
 {
     public const int MaxResponseBytes = 16 * 1024;
 

@@ -8,7 +8,7 @@ namespace P2PShare.Protocol.Wire;
 /// 32-byte pieces root and four big-endian 32-bit numbers (base layer, index, length, proof layers); hashes adds the
 /// <c>length</c> base-layer hashes followed by the uncle hashes, lowest layer first.
 /// </summary>
-public static class HashMessages
+internal static class HashMessages
 {
     public const int HashSize = 32;
 

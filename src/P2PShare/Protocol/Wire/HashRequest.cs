@@ -7,7 +7,7 @@ namespace P2PShare.Protocol.Wire;
 /// levels above the base layer from log2(length) (the sibling of the subtree the base hashes span) up to
 /// <see cref="ProofLayers"/> inclusive; a proof up to a file's root of height H asks for H - base - 1.
 /// </summary>
-public readonly record struct HashRequest(string Root, int BaseLayer, int Index, int Length, int ProofLayers)
+internal readonly record struct HashRequest(string Root, int BaseLayer, int Index, int Length, int ProofLayers)
 {
     /// <summary>Uncle hashes a full answer carries after the <see cref="Length"/> base hashes: one per level from the top
     /// of the subtree they span up to <see cref="ProofLayers"/>.</summary>

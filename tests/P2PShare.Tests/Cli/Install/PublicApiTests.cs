@@ -22,6 +22,10 @@ public sealed class PublicApiTests
 
         var unlisted = actual.Except(listed, StringComparer.Ordinal).ToList();
         var gone = listed.Except(actual, StringComparer.Ordinal).ToList();
+        foreach (var type in unlisted)
+            TestContext.Out.WriteLine($"public, not listed: {type}");
+        foreach (var type in gone)
+            TestContext.Out.WriteLine($"listed, not public: {type}");
         Assert.Multiple(() =>
         {
             Assert.That(unlisted, Is.Empty, $"public but not in {ListPath}: make them internal, or list them");
