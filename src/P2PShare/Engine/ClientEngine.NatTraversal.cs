@@ -24,7 +24,7 @@ public sealed partial class ClientEngine
 
     public PortMappingStatus PortMappingStatus => PortMapper?.Status ?? PortMappingStatus.Off;
 
-    /// <summary>The external address the router reported (null until one did). The DHT and `yourip` do not take it yet.</summary>
+    /// <summary>The external address the router reported (null until one did); the DHT takes it for its BEP 42 id.</summary>
     public IPAddress? ExternalAddress => PortMapper?.ExternalAddress;
 
     /// <summary>Incoming connections that completed a handshake for a registered torrent.</summary>
@@ -39,6 +39,8 @@ public sealed partial class ClientEngine
         if (settings.PortMapping)
         {
             PortMapper = new PortMapper(Port, settings.ListenAddress, settings.PortMappingOptions, time, loggers.CreateLogger<PortMapper>());
+            if (Resources.Dht is { } dht)
+                PortMapper.ExternalAddressChanged += address => dht.LearnExternalAddress(address, "the router");
             PortMapper.Start();
         }
         if (settings.Lsd && !IPAddress.IsLoopback(settings.ListenAddress))

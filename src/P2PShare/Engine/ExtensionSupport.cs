@@ -25,7 +25,8 @@ internal static class ExtensionSupport
     /// Our extended handshake as a whole frame; <paramref name="metadataSize"/> only once we have the metadata;
     /// ut_pex only when <paramref name="offerPex"/> (a public torrent whose metadata we have).
     /// </summary>
-    public static byte[] HandshakeFrame(long? metadataSize, int? listenPort, bool offerPex = false)
+    /// <param name="yourIp">The peer's address as we see it (BEP 10 'yourip'), told so it can learn its external address.</param>
+    public static byte[] HandshakeFrame(long? metadataSize, int? listenPort, bool offerPex = false, System.Net.IPAddress? yourIp = null)
     {
         var messages = new Dictionary<string, byte> { [ExtensionHandshake.UtMetadata] = LocalUtMetadataId };
         if (offerPex)
@@ -37,6 +38,7 @@ internal static class ExtensionSupport
             ClientName = ClientName,
             ListenPort = listenPort is > 0 and <= 65535 ? listenPort : null,
             RequestQueue = PeerSession.MaxPendingUploads / 2,
+            YourIp = yourIp,
         }.Encode());
     }
 

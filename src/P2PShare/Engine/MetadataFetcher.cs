@@ -202,7 +202,7 @@ public sealed partial class MetadataFetcher : ITorrentPeerSink, IAsyncDisposable
                 reason = "it does not speak the extension protocol (BEP 10), so it cannot give metadata";
                 return;
             }
-            await peer.Connection.SendAsync(ExtensionSupport.HandshakeFrame(metadataSize: null, _options.AdvertisedPort), token).ConfigureAwait(false);
+            await peer.Connection.SendAsync(ExtensionSupport.HandshakeFrame(metadataSize: null, _options.AdvertisedPort, yourIp: peer.Connection.RemoteEndPoint.Address), token).ConfigureAwait(false);
             var sender = peer.RunSenderAsync(token);
             var receiver = peer.Connection.ReceiveAsync(FrameLimits.BeforeMetadata, m => OnMessage(peer, m), token);
             var first = await Task.WhenAny(sender, receiver).ConfigureAwait(false);

@@ -431,7 +431,7 @@ public sealed partial class TorrentSession : ITorrentPeerSink, IAsyncDisposable
         try
         {
             if (ExtensionSupport.Supports(peer.Connection.Remote))
-                await peer.Connection.SendAsync(ExtensionSupport.HandshakeFrame(_torrent.InfoBytes.Length, _options.AdvertisedPort, offerPex: _pex.Enabled), token).ConfigureAwait(false);
+                await peer.Connection.SendAsync(ExtensionSupport.HandshakeFrame(_torrent.InfoBytes.Length, _options.AdvertisedPort, offerPex: _pex.Enabled, yourIp: peer.Connection.RemoteEndPoint.Address), token).ConfigureAwait(false);
             await SendFirstMessagesAsync(peer, token).ConfigureAwait(false);
             if (OurHandshake.SupportsDht && peer.Connection.Remote.SupportsDht && _options.AdvertisedPort is { } dhtPort)
                 await SendPortAsync(peer, dhtPort, token).ConfigureAwait(false);

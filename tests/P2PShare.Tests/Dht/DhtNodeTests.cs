@@ -134,6 +134,23 @@ public sealed class DhtNodeTests
         Assert.That(await second.GetPeersAsync(infoHash, ct), Does.Contain(new IPEndPoint(Address(7).Address, 4000)), "no bootstrap call needed");
     }
 
+    [Test, CancelAfter(30_000)]
+    public async Task AnExternalAddressFromTheRouterGivesTheNextStartABep42Id(CancellationToken ct)
+    {
+        await using var work = new TempDirectory();
+        var path = work.Combine("dht.dat");
+        var external = IPAddress.Parse("203.0.113.77");
+        var first = new DhtNode(new DhtOptions { StateFilePath = path }, new CapturingSender(), TimeProvider.System, new Random(4), NullLogger.Instance);
+        Assert.That(NodeIdFactory.IsValid(first.Id, external), Is.False, "a random id is not valid for that address");
+        first.LearnExternalAddress(external, "the router");
+        Assert.That(first.ExternalAddress, Is.EqualTo(external));
+        await first.SaveStateAsync(ct);
+
+        var second = new DhtNode(new DhtOptions { StateFilePath = path }, new CapturingSender(), TimeProvider.System, new Random(5), NullLogger.Instance);
+        Assert.That(second.ExternalAddress, Is.EqualTo(external));
+        Assert.That(NodeIdFactory.IsValid(second.Id, external), Is.True, "BEP 42: the id follows the external address at the next start");
+    }
+
     [Test]
     public void CorruptStateFileMeansAFreshStart()
     {

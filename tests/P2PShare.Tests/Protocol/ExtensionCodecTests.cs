@@ -18,9 +18,14 @@ public class ExtensionCodecTests
             ClientName = "P2PShare 0.1",
             ListenPort = 51413,
             RequestQueue = 250,
+            YourIp = System.Net.IPAddress.Parse("203.0.113.9"),
         };
 
         var decoded = ExtensionHandshake.Parse(handshake.Encode());
+        Assert.That(decoded.YourIp, Is.EqualTo(System.Net.IPAddress.Parse("203.0.113.9")));
+        Assert.That(ExtensionHandshake.Parse(new ExtensionHandshake { YourIp = System.Net.IPAddress.Parse("2001:db8::5") }.Encode()).YourIp,
+            Is.EqualTo(System.Net.IPAddress.Parse("2001:db8::5")));
+        Assert.That(ExtensionHandshake.Parse("d6:yourip3:abce"u8.ToArray()).YourIp, Is.Null, "a 'yourip' of another length is ignored");
 
         Assert.That(decoded.Messages, Is.EquivalentTo(handshake.Messages));
         Assert.That(decoded.IdOf("ut_metadata"), Is.EqualTo(3));

@@ -60,8 +60,23 @@ public sealed partial class DhtNode : IDatagramHandler
     /// <summary>Our node id.</summary>
     public NodeId Id { get; }
 
-    /// <summary>Our public address, when configured or learnt from responses' BEP 42 "ip" field.</summary>
+    /// <summary>Our public address, when configured, learnt from responses' BEP 42 "ip" field, or told by the router.</summary>
     public IPAddress? ExternalAddress { get; private set; }
+
+    /// <summary>
+    /// Takes our external address from an authority (the router that mapped our port). It is saved with the routing
+    /// table, so the next start chooses a BEP 42 id for it; this run keeps its id (its table is built around it).
+    /// </summary>
+    public void LearnExternalAddress(IPAddress address, string source)
+    {
+        lock (_gate)
+        {
+            if (address.Equals(ExternalAddress))
+                return;
+            ExternalAddress = address;
+        }
+        _logger.LogInformation("DHT: our external address is {Address} (from {Source}); the next start's node id follows it", address, source);
+    }
 
     /// <summary>Nodes in the routing table (for the status line).</summary>
     public int NodeCount

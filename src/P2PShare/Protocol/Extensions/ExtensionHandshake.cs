@@ -36,6 +36,9 @@ public sealed record ExtensionHandshake
     /// <summary>'reqq': how many outstanding requests the sender keeps without dropping.</summary>
     public int? RequestQueue { get; init; }
 
+    /// <summary>BEP 10 'yourip': the address the sender sees the receiver as (4 or 16 bytes); how a peer learns its external address.</summary>
+    public System.Net.IPAddress? YourIp { get; init; }
+
     public byte? IdOf(string extension) => Messages.TryGetValue(extension, out var id) ? id : null;
 
     public byte[] Encode()
@@ -52,6 +55,8 @@ public sealed record ExtensionHandshake
             root["p"] = new BInteger(port);
         if (RequestQueue is { } reqq)
             root["reqq"] = new BInteger(reqq);
+        if (YourIp is { } yourIp)
+            root["yourip"] = new BString((yourIp.IsIPv4MappedToIPv6 ? yourIp.MapToIPv4() : yourIp).GetAddressBytes());
         return BencodeEncoder.Encode(root);
     }
 
@@ -77,6 +82,8 @@ public sealed record ExtensionHandshake
             ClientName = ReadClientName(root),
             ListenPort = Integer(root, "p") is { } port ? (port is > 0 and <= 65535 ? (int)port : throw Bad("'p' is not a port")) : null,
             RequestQueue = Integer(root, "reqq") is { } reqq ? (int)Math.Clamp(reqq, 0, int.MaxValue) : null,
+            // Advisory only: a 'yourip' of another length is ignored rather than failing the handshake.
+            YourIp = root["yourip"] is BString { Bytes.Length: 4 or 16 } ip ? new System.Net.IPAddress(ip.Span) : null,
         };
     }
 
