@@ -9,7 +9,7 @@ namespace P2PShare.Engine.Native;
 /// </summary>
 internal sealed class NativeTorrentPeer : IPieceSender
 {
-    private readonly Dictionary<int, TaskCompletionSource<bool>> _verdicts = [];
+    private readonly PieceVerdicts _verdicts = new();
 
     public NativeTorrentPeer(NativeConnection connection, NativePieceMap map, TimeProvider time, CancellationToken lifetime)
     {
@@ -60,24 +60,18 @@ internal sealed class NativeTorrentPeer : IPieceSender
     public PeerSource Source => PeerSource.Native;
 
     public Task<bool> AwaitVerdict(int pieceIndex)
-    {
-        var verdict = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _verdicts[pieceIndex] = verdict;
-        return verdict.Task;
-    }
+        => _verdicts.Await(pieceIndex);
 
     public void OnPieceVerified(int pieceIndex, int bytes)
     {
-        if (_verdicts.Remove(pieceIndex, out var verdict))
-            verdict.TrySetResult(true);
+        _verdicts.Decide(pieceIndex, passed: true);
         VerifiedBytes += bytes;
         TimeoutsInARow = 0;
     }
 
     public void OnPieceFailed(int pieceIndex)
     {
-        if (_verdicts.Remove(pieceIndex, out var verdict))
-            verdict.TrySetResult(false);
+        _verdicts.Decide(pieceIndex, passed: false);
         HashFailures++;
     }
 
@@ -87,9 +81,7 @@ internal sealed class NativeTorrentPeer : IPieceSender
         foreach (var waiter in Pending.Values.SelectMany(w => w))
             waiter.Done.TrySetResult(false);
         Pending.Clear();
-        foreach (var verdict in _verdicts.Values)
-            verdict.TrySetResult(false);
-        _verdicts.Clear();
+        _verdicts.FailAll();
     }
 }
 

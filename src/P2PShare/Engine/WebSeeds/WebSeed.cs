@@ -12,7 +12,7 @@ internal sealed class WebSeed : IPieceSender
 {
     private readonly WebSeedOptions _options;
     private readonly TimeProvider _time;
-    private readonly Dictionary<int, TaskCompletionSource<bool>> _verdicts = [];
+    private readonly PieceVerdicts _verdicts = new();
 
     public WebSeed(Uri url, int pieceCount, WebSeedOptions options, TimeProvider time)
     {
@@ -79,16 +79,11 @@ internal sealed class WebSeed : IPieceSender
 
     /// <summary>A piece it fetched goes to the verifier: the task tells whether it passed (true) or failed its hash (false).</summary>
     public Task<bool> AwaitVerdict(int pieceIndex)
-    {
-        var verdict = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _verdicts[pieceIndex] = verdict;
-        return verdict.Task;
-    }
+        => _verdicts.Await(pieceIndex);
 
     public void OnPieceVerified(int pieceIndex, int bytes)
     {
-        if (_verdicts.Remove(pieceIndex, out var verdict))
-            verdict.TrySetResult(true);
+        _verdicts.Decide(pieceIndex, passed: true);
         ConsecutiveFailures = 0;
         LastFailure = null;
         VerifiedBytes += bytes;
@@ -100,8 +95,7 @@ internal sealed class WebSeed : IPieceSender
     /// </summary>
     public void OnPieceFailed(int pieceIndex)
     {
-        if (_verdicts.Remove(pieceIndex, out var verdict))
-            verdict.TrySetResult(false);
+        _verdicts.Decide(pieceIndex, passed: false);
         Has[pieceIndex] = false;
         HashFailures++;
         if (HashFailures >= _options.MaxHashFailures)
