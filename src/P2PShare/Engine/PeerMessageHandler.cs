@@ -205,6 +205,7 @@ internal sealed class PeerMessageHandler(
             throw new PeerProtocolException($"reject for block {message.Index}:{message.Begin}, which was never requested");
         peer.RejectsReceived++;
         // Not this peer: it just said no, and asking it again at once could loop. The tick refills it.
+        scheduler.Reassign(peer, message.Index, message.Begin, peers);
         foreach (var other in peers)
             if (!ReferenceEquals(other, peer))
                 scheduler.FillRequests(other);

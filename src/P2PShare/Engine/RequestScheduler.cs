@@ -131,6 +131,28 @@ internal sealed partial class RequestScheduler
         return true;
     }
 
+    /// <summary>
+    /// BEP 6: a rejected block is free at once, so it goes straight to the other unchoking peer expected to deliver it
+    /// soonest, past that peer's queue target (within the hard cap): the rejecting peer's slot is empty now, and
+    /// waiting for room would cost a queue's worth of time. Returns that peer, or null when nobody can take it.
+    /// </summary>
+    public PeerSession? Reassign(PeerSession from, int index, int begin, IEnumerable<PeerSession> peers)
+    {
+        if (!_active.TryGetValue(index, out var piece))
+            return null;
+        var block = begin / PieceDownload.BlockLength;
+        if (piece.IsReceived(block) || piece.RequestCount(block) > 0)
+            return null;
+        var ready = peers.Where(p => p.AmInterested && !p.PeerChoking).ToList();
+        var request = new BlockRequest(index, block, _time.GetTimestamp());
+        if (BestOtherPeer(ready, from, request) is not { } other)
+            return null;
+        piece.MarkRequested(block);
+        other.Outstanding.Add(request);
+        other.Enqueue(new OutgoingMessage(MessageId.Request, index, begin, piece.BlockSize(block)));
+        return other;
+    }
+
     /// <summary>The peer choked us or left: its blocks go back to the pool.</summary>
     public void DropRequests(PeerSession peer)
     {

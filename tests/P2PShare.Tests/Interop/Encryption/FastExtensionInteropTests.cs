@@ -158,8 +158,8 @@ public sealed partial class FastExtensionInteropTests
     private static string Summary(IReadOnlyList<LibtorrentPeerMessage> messages) =>
         "seeder A sent/received: " + string.Join(", ", messages.Where(m => m.Type != "REQUEST").Select(m => $"{(m.IsOutgoing ? ">" : "<")}{m.Type} {m.Detail}"));
 
-    // "2026-11-30 08:40:03.712 +00:00 [DBG] Peer 127.0.0.1:P rejected block 23:16384 (reject 2); requested from 127.0.0.1:Q at once"
+    // "2026-11-30 08:40:03.712 +00:00 [DBG] (PID) Peer 127.0.0.1:P rejected block 23:16384 (reject 2); requested from 127.0.0.1:Q at once"
     // (or "; back in the pool"): the file log's timestamp, then the message.
-    [GeneratedRegex(@"^(?<at>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} [+-]\d\d:\d\d) \[DBG\] Peer ""?[\d.:]+""? rejected block (?<piece>\d+):(?<begin>\d+) \(reject \d+\); (?<where>requested from|back in the pool)", RegexOptions.Multiline)]
+    [GeneratedRegex(@"^(?<at>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} [+-]\d\d:\d\d) \[DBG\] (?:\(\d+\) )?Peer ""?[\d.:]+""? rejected block (?<piece>\d+):(?<begin>\d+) \(reject \d+\); (?<where>requested from|back in the pool)", RegexOptions.Multiline)]
     private static partial Regex RejectLine();
 }

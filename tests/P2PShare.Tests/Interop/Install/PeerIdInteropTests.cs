@@ -56,9 +56,13 @@ public sealed class PeerIdInteropTests
 
         // Capped so that the download outlasts a few peer tables (one every 5 s); we stop it once all four are named.
         await using var client = P2PShareClient.StartDownload(temp.Path, torrent.TorrentPath, temp.CreateSubdirectory("out"),
-            "--peers", "--json", "--max-download-rate", "48K", "--give-up-after", "60",
+            "--peers", "--json", "--max-download-rate", "32K", "--give-up-after", "60",
             "--peer", $"127.0.0.1:{libtorrent.Port}", "--peer", $"127.0.0.1:{transmission.PeerPort}",
             "--peer", $"127.0.0.1:{aria2.Port}", "--peer", $"127.0.0.1:{qbittorrent.PeerPort}");
+        // Either side may open the connection: qBittorrent is also told where we listen (a dial of ours that it
+        // refused or that lost a race would otherwise leave it out of every table).
+        var ourPort = await client.WaitUntilListeningAsync(TimeSpan.FromSeconds(30), ct);
+        await qbittorrent.AddPeersAsync(torrent.InfoHash, [new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, ourPort)], ct);
         var seen = new SortedSet<string>(StringComparer.Ordinal);
         await Eventually.UntilAsync(() =>
         {
@@ -71,7 +75,7 @@ public sealed class PeerIdInteropTests
                 }
             }
             return expected.All(seen.Contains) || expected.All(e => seen.Any(s => s.StartsWith(e.Split(' ')[0] + " ", StringComparison.Ordinal)));
-        }, TimeSpan.FromSeconds(40), "a peer table with all four clients", client.Describe, cancellationToken: ct);
+        }, TimeSpan.FromSeconds(50), "a peer table with all four clients", client.Describe, cancellationToken: ct);
 
         TestContext.Out.WriteLine($"peer table names: {string.Join(", ", seen)} (after {clock.Elapsed.TotalSeconds:0.0} s)");
         Assert.That(seen, Is.SupersetOf(expected), "each real client named with its own version");
