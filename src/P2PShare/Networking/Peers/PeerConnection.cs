@@ -153,7 +153,19 @@ public sealed class PeerConnection : IAsyncDisposable
         {
             throw new PeerProtocolException($"{ClosedDuringHandshake} (the peer may require encryption, which is disabled)");
         }
+        catch (Exception error) when (IsReset(error))
+        {
+            // A peer that closes on our plain handshake without reading all of it resets instead of closing: the same refusal.
+            throw new PeerProtocolException($"{ClosedDuringHandshake} (reset: {error.Message}; the peer may require encryption, which is disabled)");
+        }
     }
+
+    private static bool IsReset(Exception error) => error switch
+    {
+        SocketException { SocketErrorCode: SocketError.ConnectionReset } => true,
+        IOException { InnerException: SocketException { SocketErrorCode: SocketError.ConnectionReset } } => true,
+        _ => false,
+    };
 
     private static async Task<PeerConnection> ConnectEncryptedOnceAsync(IPeerTransport transport, IPEndPoint endPoint, Handshake ours, EncryptionPolicy encryption,
         TimeSpan timeout, DialAttempt attempt, CancellationToken cancellationToken)
