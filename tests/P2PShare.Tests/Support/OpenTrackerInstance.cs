@@ -111,11 +111,22 @@ public sealed class OpenTrackerInstance : IAsyncDisposable
 
     private static async Task<byte[]> GetAsync(string url, CancellationToken cancellationToken)
     {
-        // opentracker closes a connection after answering without saying so: a pooled one would be reset on reuse.
-        using var request = new HttpRequestMessage(HttpMethod.Get, url);
-        request.Headers.ConnectionClose = true;
-        using var response = await LoopbackHttp.Client.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        return await response.EnsureSuccessStatusCode().Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+        // opentracker now and then resets a connection instead of answering (seen once in a CI run): one more try, bounded.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                // opentracker closes a connection after answering without saying so: a pooled one would be reset on reuse.
+                using var request = new HttpRequestMessage(HttpMethod.Get, url);
+                request.Headers.ConnectionClose = true;
+                using var response = await LoopbackHttp.Client.SendAsync(request, cancellationToken).ConfigureAwait(false);
+                return await response.EnsureSuccessStatusCode().Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (HttpRequestException error) when (attempt < 3 && error.InnerException is IOException)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt), cancellationToken).ConfigureAwait(false);
+            }
+        }
     }
 
     public async ValueTask DisposeAsync()
