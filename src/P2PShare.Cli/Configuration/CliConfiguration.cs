@@ -49,6 +49,13 @@ internal static class CliConfiguration
         return new LoadedConfiguration(Build(builder, path), path, [_ => path, key => $"environment variable {VariableOf(variables, key)}"]);
     }
 
+    /// <summary>No settings at all (for --help and --version, which must work whatever the settings file holds).</summary>
+    public static LoadedConfiguration Empty()
+    {
+        var path = DefaultSettingsPath();
+        return new LoadedConfiguration(new ConfigurationBuilder().Build(), path, [_ => path]);
+    }
+
     /// <summary>Adds a JSON settings file (optional: a missing one adds nothing).</summary>
     public static void AddSettingsFile(IConfigurationBuilder builder, string path) =>
         builder.AddJsonFile(path, optional: true, reloadOnChange: false);

@@ -15,9 +15,12 @@ internal static class ConfiguredParse
     public static (ParseResult Parse, LoadedConfiguration Configuration) Parse(RootCommand root, string[] args, IReadOnlyDictionary<string, string?>? environment = null)
     {
         var first = root.Parse(args);
+        // --help and --version read no settings: a broken settings file must not hide the help that explains it.
+        if (IsInformational(root, first))
+            return (first, CliConfiguration.Empty());
         var configuration = CliConfiguration.Load(first.GetValue(GlobalOptions.Config), environment);
         var command = first.CommandResult.Command;
-        if (command is RootCommand || OwnConfiguration.Contains(command.Name) || first.Action is System.CommandLine.Help.HelpAction)
+        if (command is RootCommand || OwnConfiguration.Contains(command.Name))
             return (first, configuration);
         var injected = ConfigurationArguments.For(command, first, configuration);
         if (injected.Count == 0)
@@ -27,6 +30,10 @@ internal static class ConfiguredParse
             ThrowForBadSetting(root, args, first, injected);
         return (parse, configuration);
     }
+
+    private static bool IsInformational(RootCommand root, ParseResult parse) =>
+        parse.Action is System.CommandLine.Help.HelpAction
+        || (parse.Action is not null && root.Options.OfType<VersionOption>().Any(version => ReferenceEquals(version.Action, parse.Action)));
 
     /// <summary>"... as expected type 'System.Int32'" says "... as a whole number": no .NET type names for users.</summary>
     internal static string Plain(string message)

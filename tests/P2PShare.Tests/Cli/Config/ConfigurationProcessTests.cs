@@ -38,6 +38,26 @@ public sealed class ConfigurationProcessTests
         }
     }
 
+    [Test, CancelAfter(60_000)]
+    public async Task A_settings_file_that_is_not_json_stops_commands_but_not_help_or_version(CancellationToken ct)
+    {
+        await using var work = new TempDirectory("p2pshare-brokenconfig-");
+        var settings = work.Combine("xdg-config", "p2pshare", "settings.json");
+        Directory.CreateDirectory(Path.GetDirectoryName(settings)!);
+        await File.WriteAllTextAsync(settings, "{ \"MaxUploadRate\": ", ct);
+
+        foreach (var (args, name) in new[] { (new[] { "--help" }, "help"), (["--version"], "version"), (["download", "--help"], "download-help") })
+        {
+            await using var informational = P2PShareClient.Start(work.Path, name, args);
+            Assert.That(await informational.WaitForExitAsync(TimeSpan.FromSeconds(30), ct), Is.EqualTo(ExitCodes.Ok), $"{name}: {informational.Describe()}");
+        }
+        await using var download = P2PShareClient.Start(work.Path, "broken", ["download", work.Combine("none.torrent")]);
+        Assert.That(await download.WaitForExitAsync(TimeSpan.FromSeconds(30), ct), Is.EqualTo(ExitCodes.BadInput), download.Describe());
+        var line = download.Process.StderrTail.Trim();
+        TestContext.Out.WriteLine(line);
+        Assert.That(line, Does.Contain($"{settings}: not valid settings JSON").And.Not.Contain("\n"));
+    }
+
     [Test, CancelAfter(90_000)]
     public async Task A_download_and_a_seed_log_json_lines_each_into_its_own_file(CancellationToken ct)
     {
