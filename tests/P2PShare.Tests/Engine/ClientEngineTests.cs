@@ -28,7 +28,7 @@ public class ClientEngineTests
     }
 
     private static ClientEngine StartEngine(EngineSettings? settings = null) =>
-        ClientEngine.Start((settings ?? new EngineSettings()) with { ListenAddress = IPAddress.Loopback, Port = 0 }, TimeProvider.System, NullLoggerFactory.Instance);
+        ClientEngine.Start((settings ?? new EngineSettings()) with { ListenAddress = IPAddress.Loopback, Port = 0, Dht = false }, TimeProvider.System, NullLoggerFactory.Instance);
 
     private static async Task<(Socket Socket, byte[] Reply, int Read)> HandshakeAsync(int port, ReadOnlyMemory<byte> infoHash)
     {

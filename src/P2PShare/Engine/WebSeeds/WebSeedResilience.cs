@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using P2PShare.Networking;
 using P2PShare.Networking.WebSeeds;
 using Polly;
 using Polly.Retry;
@@ -20,31 +21,23 @@ internal static class WebSeedResilience
         ILogger logger)
     {
         return new ResiliencePipelineBuilder { TimeProvider = time, Name = "web-seed", InstanceName = seed.Url.ToString() }
-            .AddRetry(new RetryStrategyOptions
-            {
-                ShouldHandle = args =>
+            // The seed's own count drops it first; the attempt limit only bounds one chain if successes elsewhere keep resetting that count.
+            .AddRetry(ExponentialBackoff.Retry(options.FirstBackoff, options.MaxBackoff, Math.Max(1, options.MaxConsecutiveFailures), randomizer,
+                args =>
                 {
                     if (args.Outcome.Exception is not WebSeedException)
                         return PredicateResult.False();
                     lock (gate)
                         return new ValueTask<bool>(!seed.IsDisabled);
                 },
-                // The seed's own count drops it first; this only bounds one attempt's chain if successes elsewhere keep resetting that count.
-                MaxRetryAttempts = Math.Max(1, options.MaxConsecutiveFailures),
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = options.FirstBackoff,
-                MaxDelay = options.MaxBackoff,
-                Randomizer = randomizer,
-                OnRetry = args =>
+                args =>
                 {
                     lock (gate)
                         seed.PauseFor(args.RetryDelay);
                     logger.LogWarning("Web seed {Url:l} failed: {Reason:l}; retrying in {Delay:0.0} s", seed.Url.ToString(),
                         args.Outcome.Exception?.Message, args.RetryDelay.TotalSeconds);
                     return default;
-                },
-            })
+                }))
             .Build();
     }
 

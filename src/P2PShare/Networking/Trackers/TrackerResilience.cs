@@ -21,21 +21,13 @@ public static class TrackerResilience
         var builder = new ResiliencePipelineBuilder { TimeProvider = time, Name = "tracker", InstanceName = uri.ToString() };
         if (isHttp && options.HttpRetryAttempts > 0)
         {
-            builder.AddRetry(new RetryStrategyOptions
-            {
-                ShouldHandle = new PredicateBuilder().Handle<TrackerUnreachableException>().Handle<TimeoutRejectedException>(),
-                MaxRetryAttempts = options.HttpRetryAttempts,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = options.RetryBaseDelay,
-                MaxDelay = options.RetryMaxDelay,
-                Randomizer = randomizer,
-                OnRetry = args =>
+            builder.AddRetry(ExponentialBackoff.Retry(options.RetryBaseDelay, options.RetryMaxDelay, options.HttpRetryAttempts, randomizer,
+                new PredicateBuilder().Handle<TrackerUnreachableException>().Handle<TimeoutRejectedException>(),
+                args =>
                 {
                     logger.LogDebug("Tracker {Tracker}: retry {Attempt} in {Delay} after {Error}", uri, args.AttemptNumber + 1, args.RetryDelay, args.Outcome.Exception?.Message);
                     return default;
-                },
-            });
+                }));
         }
         builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions
         {
@@ -62,30 +54,18 @@ public static class TrackerResilience
     public static ResiliencePipeline CreateAllTrackersFailedPipeline(TrackerOptions options, TimeProvider time, Func<double> randomizer, ILogger logger)
     {
         return new ResiliencePipelineBuilder { TimeProvider = time, Name = "all-trackers" }
-            .AddRetry(new RetryStrategyOptions
-            {
-                ShouldHandle = new PredicateBuilder().Handle<AllTrackersFailedException>(),
-                MaxRetryAttempts = int.MaxValue,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = options.AllFailedBaseDelay,
-                MaxDelay = options.AllFailedMaxDelay,
-                Randomizer = randomizer,
-                OnRetry = args =>
+            .AddRetry(ExponentialBackoff.Retry(options.AllFailedBaseDelay, options.AllFailedMaxDelay, int.MaxValue, randomizer,
+                new PredicateBuilder().Handle<AllTrackersFailedException>(),
+                args =>
                 {
                     logger.LogWarning("No tracker answered; next round in {Delay}", args.RetryDelay);
                     return default;
-                },
-            })
+                }))
             .Build();
     }
 
     /// <summary>A thread-safe view of a (not thread-safe) seeded Random, for Polly's jitter.</summary>
-    public static Func<double> Randomizer(Random random) => () =>
-    {
-        lock (random)
-            return random.NextDouble();
-    };
+    public static Func<double> Randomizer(Random random) => ExponentialBackoff.Randomizer(random);
 
     /// <summary>One line describing why a tracker request failed, for logs and status.</summary>
     public static string Describe(Exception error) => error switch

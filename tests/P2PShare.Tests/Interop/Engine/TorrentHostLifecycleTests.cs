@@ -36,7 +36,7 @@ public sealed class TorrentHostLifecycleTests
 
         var time = TimeProvider.System;
         var loggers = NullLoggerFactory.Instance;
-        await using var engine = ClientEngine.Start(new EngineSettings { ListenAddress = IPAddress.Loopback, Port = 0 }, time, loggers);
+        await using var engine = ClientEngine.Start(new EngineSettings { ListenAddress = IPAddress.Loopback, Port = 0, Dht = false }, time, loggers);
         var host = new TorrentHost(engine, loggers, time);
         await using var hostScope = host;
         var output = temp.CreateSubdirectory("out");
