@@ -4,7 +4,7 @@ using System.Diagnostics.CodeAnalysis;
 namespace P2PShare.Bencode;
 
 /// <summary>A bencode dictionary. Keys are byte strings; encoding sorts them by raw bytes.</summary>
-public sealed class BDictionary : BValue, IEnumerable<KeyValuePair<BString, BValue>>
+internal sealed class BDictionary : BValue, IEnumerable<KeyValuePair<BString, BValue>>
 {
     private readonly Dictionary<BString, BValue> _items = [];
 

@@ -1,6 +1,6 @@
 namespace P2PShare.Bencode;
 
-public sealed class BInteger(long value) : BValue
+internal sealed class BInteger(long value) : BValue
 {
     public long Value { get; } = value;
 

@@ -2,7 +2,7 @@ using System.Collections;
 
 namespace P2PShare.Bencode;
 
-public sealed class BList : BValue, IReadOnlyList<BValue>
+internal sealed class BList : BValue, IReadOnlyList<BValue>
 {
     private readonly List<BValue> _items;
 

@@ -3,7 +3,7 @@ using System.Text;
 namespace P2PShare.Bencode;
 
 /// <summary>A bencode byte string. Bencode strings are bytes; <see cref="Text"/> reads them as UTF-8.</summary>
-public sealed class BString : BValue, IEquatable<BString>, IComparable<BString>
+internal sealed class BString : BValue, IEquatable<BString>, IComparable<BString>
 {
     public BString(ReadOnlyMemory<byte> bytes) => Bytes = bytes;
 

@@ -1,7 +1,7 @@
 namespace P2PShare.Bencode;
 
 /// <summary>A decoded or constructed bencode value.</summary>
-public abstract class BValue
+internal abstract class BValue
 {
     /// <summary>
     /// The exact bytes this value was decoded from, or empty for values built in code.

@@ -4,7 +4,7 @@ namespace P2PShare.Bencode;
 /// Strict bencode decoder. Strings are slices of the input (no copies), so decoding never
 /// allocates more than the input itself justifies, whatever length prefixes claim.
 /// </summary>
-public static class BencodeDecoder
+internal static class BencodeDecoder
 {
     /// <summary>Decodes exactly one value that must span the whole input.</summary>
     public static BValue Decode(ReadOnlyMemory<byte> input, BencodeOptions? options = null)

@@ -4,7 +4,7 @@ using System.Buffers.Text;
 namespace P2PShare.Bencode;
 
 /// <summary>Canonical bencode encoder: dictionary keys sorted by raw bytes.</summary>
-public static class BencodeEncoder
+internal static class BencodeEncoder
 {
     public static byte[] Encode(BValue value)
     {

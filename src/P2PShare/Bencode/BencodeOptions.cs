@@ -1,6 +1,6 @@
 namespace P2PShare.Bencode;
 
-public sealed record BencodeOptions
+internal sealed record BencodeOptions
 {
     public static BencodeOptions Strict { get; } = new();
 

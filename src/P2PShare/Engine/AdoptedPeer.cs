@@ -8,7 +8,7 @@ namespace P2PShare.Engine;
 /// A connection from a magnet's metadata phase that goes on into the data phase, with what its peer said so far:
 /// the data phase carries on from here instead of dialling again.
 /// </summary>
-public sealed record AdoptedPeer(
+internal sealed record AdoptedPeer(
     PeerConnection Connection, IPEndPoint? DialledAddress, ExtensionHandshake? Extensions, byte[]? Bitfield, IReadOnlyList<int> Haves,
     bool PeerChoking, bool PeerInterested)
 {

@@ -6,7 +6,7 @@ namespace P2PShare.Engine;
 /// The tasks an owner started and must see finish before it is disposed (peer loops, dials, handshakes): each is
 /// kept until it completes; a fault is logged, not lost. Thread-safe.
 /// </summary>
-public sealed class BackgroundTasks(ILogger? logger = null)
+internal sealed class BackgroundTasks(ILogger? logger = null)
 {
     private readonly HashSet<Task> _tasks = [];
 

@@ -5,7 +5,7 @@ namespace P2PShare.Engine;
 /// rates (re-chosen every 10 s), plus one optimistic unchoke rotated every 30 s that favours newly
 /// connected peers. Pure: the clock and the random source are injected.
 /// </summary>
-public sealed class Choker(int uploadSlots, TimeProvider time, Random random)
+internal sealed class Choker(int uploadSlots, TimeProvider time, Random random)
 {
     public static readonly TimeSpan RechokeInterval = TimeSpan.FromSeconds(10);
     public static readonly TimeSpan OptimisticInterval = TimeSpan.FromSeconds(30);

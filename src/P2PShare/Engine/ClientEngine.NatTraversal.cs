@@ -11,7 +11,7 @@ namespace P2PShare.Engine;
 /// for the listen port, TCP and UDP, started in the background with the engine and undone at dispose; LSD (BEP 14)
 /// for public torrents; and the count of incoming connections, which tells whether the port is reachable.
 /// </summary>
-public sealed partial class ClientEngine
+internal sealed partial class ClientEngine
 {
     private long _incomingConnections;
     private int _firstIncomingReported;

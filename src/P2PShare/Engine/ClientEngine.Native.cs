@@ -4,7 +4,7 @@ using P2PShare.Engine.Native;
 namespace P2PShare.Engine;
 
 /// <summary>The native JSON protocol in the engine: one listener, whose peers go to the torrents that serve their file.</summary>
-public sealed partial class ClientEngine
+internal sealed partial class ClientEngine
 {
     private NativeGateway? _native;
 

@@ -7,7 +7,7 @@ using P2PShare.Networking.Utp;
 namespace P2PShare.Engine;
 
 /// <summary>uTP (BEP 29) in the engine: one manager on the shared UDP port, its accepted streams go through the same handshake routing as TCP.</summary>
-public sealed partial class ClientEngine
+internal sealed partial class ClientEngine
 {
     /// <summary>TCP's head start when a peer of unknown transport is dialled over both (RFC 8305's connection attempt delay).</summary>
     public static readonly TimeSpan UtpDialDelay = TimeSpan.FromMilliseconds(250);

@@ -20,7 +20,7 @@ namespace P2PShare.Engine;
 /// connection budget and rate limits, one HTTP client for trackers, and our peer id. Torrents register while they
 /// run; everything per torrent lives in the torrent's own objects.
 /// </summary>
-public sealed partial class ClientEngine : IAsyncDisposable
+internal sealed partial class ClientEngine : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<InfoHash, ITorrentPeerSink> _torrents = new();
     private readonly BackgroundTasks _handshakes = new();

@@ -4,7 +4,7 @@ namespace P2PShare.Engine;
 /// Engine-wide connection counts: open peer connections and dials in progress, against limits that can change while
 /// running. Every torrent takes its slots here, so one busy torrent cannot exceed what the process allows.
 /// </summary>
-public sealed class ConnectionBudget(int maxConnections, int maxHalfOpen)
+internal sealed class ConnectionBudget(int maxConnections, int maxHalfOpen)
 {
     private readonly object _gate = new();
     private int _open;

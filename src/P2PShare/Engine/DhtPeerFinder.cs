@@ -10,7 +10,7 @@ namespace P2PShare.Engine;
 /// announce our port to the closest nodes; then again every minute while the torrent wants peers (sooner, 5 s
 /// doubling, while lookups find nobody), else every 15 minutes (BEP 5 announces expire after about 30).
 /// </summary>
-public sealed class DhtPeerFinder(DhtNode dht, InfoHash infoHash, int port, TimeProvider time, ILogger logger)
+internal sealed class DhtPeerFinder(DhtNode dht, InfoHash infoHash, int port, TimeProvider time, ILogger logger)
 {
     private static readonly TimeSpan WaitForNodes = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan Eager = TimeSpan.FromMinutes(1);

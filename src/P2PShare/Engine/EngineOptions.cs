@@ -65,7 +65,7 @@ public sealed record EngineOptions
     public TimeSpan ExtensionHandshakeTimeout { get; init; } = TimeSpan.FromSeconds(15);
 
     /// <summary>BEP 19 web seeds: on or off, pieces in flight per seed, back-off.</summary>
-    public WebSeeds.WebSeedOptions WebSeeds { get; init; } = new();
+    internal WebSeeds.WebSeedOptions WebSeeds { get; init; } = new();
 
     /// <summary>Throws ArgumentException naming the first option out of range; returns this for chaining.</summary>
     public EngineOptions Validate()
@@ -90,5 +90,5 @@ public sealed record EngineOptions
     }
 
     /// <summary>How native-protocol peers are treated (docs/hybrid-node.md).</summary>
-    public Native.NativeTorrentOptions Native { get; init; } = new();
+    internal Native.NativeTorrentOptions Native { get; init; } = new();
 }

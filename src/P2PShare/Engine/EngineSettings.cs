@@ -26,7 +26,7 @@ public sealed record EngineSettings
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Per-address caps on incoming handshakes: in progress at once, and a budget of failed ones.</summary>
-    public InboundAddressLimits InboundAddressLimits { get; init; } = InboundAddressLimits.Default;
+    internal InboundAddressLimits InboundAddressLimits { get; init; } = InboundAddressLimits.Default;
 
     /// <summary>All torrents' upload together, bytes per second; 0: none.</summary>
     public long MaxUploadRate { get; init; }
@@ -62,12 +62,12 @@ public sealed record EngineSettings
     public bool PortMapping { get; init; } = true;
 
     /// <summary>How the port mapper reaches the router (timeouts, lease, which methods).</summary>
-    public Networking.PortMapping.PortMappingOptions PortMappingOptions { get; init; } = new();
+    internal Networking.PortMapping.PortMappingOptions PortMappingOptions { get; init; } = new();
 
     /// <summary>Local Service Discovery (BEP 14): announce public torrents on the LAN's multicast group and dial the peers heard.</summary>
     public bool Lsd { get; init; } = true;
 
-    public Networking.Lsd.LsdOptions LsdOptions { get; init; } = new();
+    internal Networking.Lsd.LsdOptions LsdOptions { get; init; } = new();
 
     /// <summary>
     /// Nothing reaches beyond this machine unless named: no port mapping, no LSD, no DHT default routers or saved DHT

@@ -1,5 +1,5 @@
 namespace P2PShare.Engine;
 
 /// <summary>What eviction weighs of a connected peer.</summary>
-public readonly record struct EvictionCandidate(
+internal readonly record struct EvictionCandidate(
     bool Closing, TimeSpan Connected, TimeSpan Silent, bool PeerInterested, bool DownloadingFromIt, long VerifiedBytes, long UploadedBytes);

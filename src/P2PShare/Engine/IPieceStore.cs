@@ -6,7 +6,7 @@ namespace P2PShare.Engine;
 /// Where the engine keeps piece data. The engine hands over whole verified pieces and reads blocks
 /// back to serve peers; the storage layer maps them onto the torrent's files.
 /// </summary>
-public interface IPieceStore : IAsyncDisposable
+internal interface IPieceStore : IAsyncDisposable
 {
     /// <summary>Writes a whole piece, already SHA-1 verified, at its place in the files.</summary>
     ValueTask WritePieceAsync(int pieceIndex, ReadOnlyMemory<byte> data, CancellationToken cancellationToken);

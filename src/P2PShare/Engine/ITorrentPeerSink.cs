@@ -4,7 +4,7 @@ using P2PShare.Protocol.Wire;
 namespace P2PShare.Engine;
 
 /// <summary>What the engine's listener needs of a torrent: the handshake to answer with, and who takes the connection.</summary>
-public interface ITorrentPeerSink
+internal interface ITorrentPeerSink
 {
     Handshake OurHandshake { get; }
 

@@ -3,7 +3,7 @@ namespace P2PShare.Engine;
 /// <summary>
 /// Per-address limits on incoming connections before their handshake is done (see <see cref="InboundAddressLimiter"/>).
 /// </summary>
-public sealed record InboundAddressLimits
+internal sealed record InboundAddressLimits
 {
     /// <summary>Handshakes one address may have in progress at once; more are closed at accept.</summary>
     public int MaxPendingPerAddress { get; init; } = 8;

@@ -5,7 +5,7 @@ using P2PShare.Protocol.Extensions;
 namespace P2PShare.Engine;
 
 /// <summary>What became of a ut_metadata data piece offered to a <see cref="MetadataAssembler{TPeer}"/>.</summary>
-public enum MetadataPieceOutcome
+internal enum MetadataPieceOutcome
 {
     Stored,
     /// <summary>Already have it (a late answer to a request that timed out and went elsewhere).</summary>
@@ -22,7 +22,7 @@ public enum MetadataPieceOutcome
 /// whole against the info-hash, naming the peers that contributed when it does not match. Pure: no I/O,
 /// time from the given <see cref="TimeProvider"/>; the caller serializes access.
 /// </summary>
-public sealed class MetadataAssembler<TPeer> where TPeer : class
+internal sealed class MetadataAssembler<TPeer> where TPeer : class
 {
     private readonly TimeProvider _time;
     private readonly TimeSpan _requestTimeout;

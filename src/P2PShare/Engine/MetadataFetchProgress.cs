@@ -1,4 +1,4 @@
 namespace P2PShare.Engine;
 
 /// <summary>The metadata phase of a magnet link as a progress display shows it.</summary>
-public sealed record MetadataFetchProgress(int Peers, int PeersWithMetadata, int PiecesReceived, int PieceCount);
+internal sealed record MetadataFetchProgress(int Peers, int PeersWithMetadata, int PiecesReceived, int PieceCount);

@@ -3,7 +3,7 @@ using P2PShare.Engine.Diagnosis;
 namespace P2PShare.Engine;
 
 /// <summary>The metadata phase's part of a diagnosis: addresses, dial failures, peers and what they offer.</summary>
-public sealed partial class MetadataFetcher
+internal sealed partial class MetadataFetcher
 {
     /// <summary>What the fetcher knows now; no pieces or files yet (the info dictionary is what is missing).</summary>
     public SwarmFacts DiagnosisFacts()

@@ -17,7 +17,7 @@ namespace P2PShare.Engine;
 /// a lone contributor is banned; when several contributed, the next tries take all pieces from one peer at a
 /// time, so the liar is found and banned while honest peers go on.
 /// </summary>
-public sealed partial class MetadataFetcher : ITorrentPeerSink, IAsyncDisposable
+internal sealed partial class MetadataFetcher : ITorrentPeerSink, IAsyncDisposable
 {
     /// <summary>Requests in flight per peer.</summary>
     private const int MaxRequestsPerPeer = 4;

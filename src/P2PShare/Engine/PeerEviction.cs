@@ -5,7 +5,7 @@ namespace P2PShare.Engine;
 /// no use (not interested in us, not sending to us, never gave verified data nor took any upload) and past the grace
 /// period can go; of those, the one silent longest. Pure, tested alone.
 /// </summary>
-public static class PeerEviction
+internal static class PeerEviction
 {
     public static int? Choose(IReadOnlyList<EvictionCandidate> peers, TimeSpan grace)
     {

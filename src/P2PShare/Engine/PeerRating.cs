@@ -1,13 +1,13 @@
 namespace P2PShare.Engine;
 
 /// <summary>What a peer has done, as far as rating it goes.</summary>
-public readonly record struct PeerRecord(long VerifiedBytes, double DownloadRate, int RequestTimeouts, bool IsSnubbed, int HashFailures, TimeSpan Connected);
+internal readonly record struct PeerRecord(long VerifiedBytes, double DownloadRate, int RequestTimeouts, bool IsSnubbed, int HashFailures, TimeSpan Connected);
 
 /// <summary>
 /// Scores peers from what they did for us: verified data and its rate count for them; timed-out
 /// requests, snubbing and hash failures count against them. Pure, so it is tested alone.
 /// </summary>
-public static class PeerRating
+internal static class PeerRating
 {
     /// <summary>A peer is judged only after this long; a new one has had no chance yet.</summary>
     public static readonly TimeSpan GracePeriod = TimeSpan.FromSeconds(60);

@@ -10,7 +10,7 @@ namespace P2PShare.Engine;
 /// counts and which pieces are being fetched. Pure: no I/O; the clock and the random source are injected.
 /// Not thread-safe: used under the torrent session's lock.
 /// </summary>
-public sealed class PiecePicker
+internal sealed class PiecePicker
 {
     private readonly bool[] _busy;
     private readonly PickContext _context;

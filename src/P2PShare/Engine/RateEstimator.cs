@@ -1,7 +1,7 @@
 namespace P2PShare.Engine;
 
 /// <summary>Bytes per second over a sliding window of one-second buckets. Thread-safe.</summary>
-public sealed class RateEstimator
+internal sealed class RateEstimator
 {
     private readonly TimeProvider _time;
     private readonly long[] _buckets;

@@ -6,7 +6,7 @@ namespace P2PShare.Engine;
 /// The engine's read cache for uploads: windows of piece data of every torrent under one byte budget, least recently
 /// used dropped first, so a thousand seeded torrents share one bound instead of each keeping its own. Thread-safe.
 /// </summary>
-public sealed class SharedReadCache(long capacityBytes)
+internal sealed class SharedReadCache(long capacityBytes)
 {
     private readonly object _gate = new();
     private readonly LinkedList<Window> _lru = new();

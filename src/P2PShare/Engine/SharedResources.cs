@@ -10,7 +10,7 @@ namespace P2PShare.Engine;
 /// What a torrent takes from the engine: the connection budget, the engine-wide rate limits (parents of the
 /// torrent's own), the transport peers are dialled over, and the disk queue completed pieces wait in.
 /// </summary>
-public sealed record SharedResources(ConnectionBudget Connections, TokenBucket Upload, TokenBucket Download, IPeerTransport Transport)
+internal sealed record SharedResources(ConnectionBudget Connections, TokenBucket Upload, TokenBucket Download, IPeerTransport Transport)
 {
     /// <summary>Hashing and writing of completed pieces for all torrents, within one memory budget.</summary>
     public DiskQueue Disk { get; init; } = DiskQueue.Shared;

@@ -3,7 +3,7 @@ using P2PShare.Engine.Diagnosis;
 namespace P2PShare.Engine;
 
 /// <summary>The session's part of a diagnosis: the facts it holds, taken under its lock in one pass.</summary>
-public sealed partial class TorrentSession
+internal sealed partial class TorrentSession
 {
     /// <summary>
     /// What the session knows of its swarm now (addresses, dial failures, peers' choke and interest states, pieces no

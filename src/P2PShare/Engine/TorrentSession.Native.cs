@@ -5,7 +5,7 @@ using P2PShare.Protocol.Native;
 namespace P2PShare.Engine;
 
 /// <summary>Native-protocol peers as one more kind of peer of the torrent (docs/hybrid-node.md); created on first use.</summary>
-public sealed partial class TorrentSession : INativePeerSink
+internal sealed partial class TorrentSession : INativePeerSink
 {
     private readonly IPieceStore _store;
     private NativeTorrentPeers? _native;

@@ -9,7 +9,7 @@ namespace P2PShare.Engine;
 /// when it counts as done ("all wanted pieces verified"). Every public member here is thread-safe (it takes the
 /// session's lock) and may be called while the session runs, from any thread.
 /// </summary>
-public sealed partial class TorrentSession
+internal sealed partial class TorrentSession
 {
     // Pieces of files not skipped; all pieces until a selection is set. Guarded by _gate.
     private readonly Bitfield _wanted;

@@ -1,6 +1,6 @@
 namespace P2PShare.Engine;
 
-public sealed partial class TorrentSession
+internal sealed partial class TorrentSession
 {
     /// <summary>Verified bytes downloaded in this session, by where their senders came from (tracker, DHT, PEX, web seed...).</summary>
     public IReadOnlyDictionary<PeerSource, long> DownloadedBySource()

@@ -1,7 +1,7 @@
 namespace P2PShare.Engine;
 
 /// <summary>BEP 52 hash messages of a v2 or hybrid torrent: what the session's <see cref="HashExchange"/> did.</summary>
-public sealed partial class TorrentSession
+internal sealed partial class TorrentSession
 {
     private readonly HashExchange? _hashes;
 
@@ -18,5 +18,5 @@ public sealed partial class TorrentSession
 
 /// <summary>Piece layers still missing and received from peers; hash requests we answered and rejected; failed pieces
 /// whose bad blocks were found by their merkle leaves, and the senders identified that way.</summary>
-public sealed record V2HashStats(int LayersMissing, int LayersReceived, int RequestsAnswered, int RequestsRejected, int FailedPiecesResolved,
+internal sealed record V2HashStats(int LayersMissing, int LayersReceived, int RequestsAnswered, int RequestsRejected, int FailedPiecesResolved,
     int BadSendersIdentified);

@@ -14,7 +14,7 @@ namespace P2PShare.Engine;
 /// one-second tick expires requests, rechokes and dials more. Swarm state is guarded by one lock, shared
 /// by all the parts; per-peer receive and send loops and piece verification run concurrently around it.
 /// </summary>
-public sealed partial class TorrentSession : ITorrentPeerSink, IAsyncDisposable
+internal sealed partial class TorrentSession : ITorrentPeerSink, IAsyncDisposable
 {
     private readonly Torrent _torrent;
     private volatile EngineOptions _options;

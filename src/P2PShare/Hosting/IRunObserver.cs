@@ -3,7 +3,7 @@ using P2PShare.Engine;
 namespace P2PShare.Hosting;
 
 /// <summary>What a front end (the console progress display) is told about a run.</summary>
-public interface IRunObserver
+internal interface IRunObserver
 {
     void Message(string text);
 

@@ -4,7 +4,7 @@ namespace P2PShare.Hosting;
 /// One torrent of a <see cref="TorrentHost"/>: its options and its current run. Pausing ends the run (resume data
 /// saved, trackers told); resuming starts a new run that trusts that resume data.
 /// </summary>
-public sealed class ManagedTorrent
+internal sealed class ManagedTorrent
 {
     internal ManagedTorrent(int id, TorrentRunOptions options, IRunObserver observer)
     {

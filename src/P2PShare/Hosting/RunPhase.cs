@@ -1,6 +1,6 @@
 namespace P2PShare.Hosting;
 
-public enum RunPhase
+internal enum RunPhase
 {
     Checking,
     Downloading,

@@ -9,7 +9,7 @@ namespace P2PShare.Hosting;
 /// any other piece, earliest first), moved when it seeks. One reader per sequential consumer (an HTTP request); dispose it
 /// to drop its deadlines. Thread-safe for one consumer at a time.
 /// </summary>
-public sealed class StreamingReader : IAsyncDisposable
+internal sealed class StreamingReader : IAsyncDisposable
 {
     private readonly TorrentRunner _runner;
     private readonly int _fileIndex;

@@ -1,6 +1,6 @@
 namespace P2PShare.Hosting;
 
-public sealed partial class TorrentHost
+internal sealed partial class TorrentHost
 {
     /// <summary>
     /// Stops the torrent's run (if any) and starts a new one that ignores its resume data and hashes all data on

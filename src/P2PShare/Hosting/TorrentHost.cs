@@ -9,7 +9,7 @@ namespace P2PShare.Hosting;
 /// and removed while the others run. A torrent's failure is its own: it ends in <see cref="TorrentState.Error"/> and
 /// the rest go on.
 /// </summary>
-public sealed partial class TorrentHost(ClientEngine engine, ILoggerFactory loggers, TimeProvider time) : IAsyncDisposable
+internal sealed partial class TorrentHost(ClientEngine engine, ILoggerFactory loggers, TimeProvider time) : IAsyncDisposable
 {
     // One budget of open data files for all torrents (a thousand seeded torrents must not hold a thousand handles each).
     private readonly FileHandleCache _files = new(engine.Settings.MaxOpenFiles);

@@ -6,7 +6,7 @@ using P2PShare.Networking.Trackers;
 namespace P2PShare.Hosting;
 
 /// <summary>What a download or seed run is asked to do.</summary>
-public sealed record TorrentRunOptions
+internal sealed record TorrentRunOptions
 {
     /// <summary>The .torrent file; for a magnet link, the link's text (see <see cref="Magnet"/>).</summary>
     public required string TorrentPath { get; init; }

@@ -6,7 +6,7 @@ using P2PShare.Networking.Trackers;
 namespace P2PShare.Hosting;
 
 /// <summary>The run's diagnosis: why the torrent is slow or stuck, from what the run's parts hold now.</summary>
-public sealed partial class TorrentRunner
+internal sealed partial class TorrentRunner
 {
     private volatile TrackerManager? _trackers;
     private volatile DhtPeerFinder? _dhtFinder;

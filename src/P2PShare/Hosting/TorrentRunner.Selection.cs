@@ -8,7 +8,7 @@ namespace P2PShare.Hosting;
 
 /// <summary>File selection of a run: which files to download at start (options, an earlier change, or the resume
 /// data), and changes while it runs (storage first, so bytes land in the right place, then the session).</summary>
-public sealed partial class TorrentRunner
+internal sealed partial class TorrentRunner
 {
     private readonly SemaphoreSlim _selectionGate = new(1, 1);
     private volatile TorrentStorage? _storage;

@@ -15,7 +15,7 @@ namespace P2PShare.Hosting;
 /// downloads, saves resume data atomically while it goes, then seeds until the limits or cancellation,
 /// and always leaves the data flushed, the resume data saved and the trackers told we stopped.
 /// </summary>
-public sealed partial class TorrentRunner
+internal sealed partial class TorrentRunner
 {
     private readonly TorrentRunOptions options;
     private readonly IRunObserver observer;

@@ -6,7 +6,7 @@ namespace P2PShare.Metainfo;
 /// bidirectional overrides that reorder what is shown become a space, so a name can neither send escape sequences
 /// (title, colours, cursor moves) nor break a line in two.
 /// </summary>
-public static class DisplayText
+internal static class DisplayText
 {
     /// <summary><paramref name="text"/> with every unsafe character replaced by <paramref name="replacement"/>; the same instance when there is none.</summary>
     public static string OneLine(string text, char replacement = ' ')

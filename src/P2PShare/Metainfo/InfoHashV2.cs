@@ -4,7 +4,7 @@ namespace P2PShare.Metainfo;
 /// The BEP 52 info-hash: SHA-256 of the bencoded info dictionary. On the wire, to trackers and in the DHT it is
 /// truncated to its first 20 bytes (<see cref="Truncated"/>).
 /// </summary>
-public sealed class InfoHashV2 : IEquatable<InfoHashV2>
+internal sealed class InfoHashV2 : IEquatable<InfoHashV2>
 {
     public const int Length = 32;
     private readonly byte[] _bytes;

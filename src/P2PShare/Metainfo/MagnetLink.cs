@@ -3,7 +3,7 @@ using System.Text;
 namespace P2PShare.Metainfo;
 
 /// <summary>A BEP 9 magnet URI: an info-hash plus optional name, trackers, web seeds and peer addresses.</summary>
-public sealed record MagnetLink(
+internal sealed record MagnetLink(
     InfoHash InfoHash,
     string? DisplayName,
     IReadOnlyList<string> Trackers,

@@ -9,7 +9,7 @@ namespace P2PShare.Metainfo;
 /// may be shorter); the leaf count is rounded up to a power of two with all-zero leaf hashes. A "piece layer" is the
 /// layer whose nodes each cover one piece; for a file of at most one piece, its root is the whole tree's root.
 /// </summary>
-public static class MerkleTree
+internal static class MerkleTree
 {
     public const int BlockSize = 16 * 1024;
     public const int HashSize = 32;

@@ -7,7 +7,7 @@ namespace P2PShare.Metainfo;
 /// before it costs much memory or time. Real torrents stay far below each: the largest public ones are a few MB with
 /// tens of thousands of files. Compare libtorrent's load_torrent_limits (10 MB, 3 million tokens, depth 100).
 /// </summary>
-public static class MetainfoLimits
+internal static class MetainfoLimits
 {
     /// <summary>Largest .torrent file read: a full BEP 9 metadata (16 MiB) plus room for trackers.</summary>
     public const long MaxTorrentFileSize = 20L * 1024 * 1024;

@@ -1,7 +1,7 @@
 namespace P2PShare.Metainfo;
 
 /// <summary>What a piece's data says against the torrent's hashes.</summary>
-public enum PieceCheckResult
+internal enum PieceCheckResult
 {
     Good,
     Bad,

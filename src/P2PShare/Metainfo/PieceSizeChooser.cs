@@ -1,7 +1,7 @@
 namespace P2PShare.Metainfo;
 
 /// <summary>Chooses a piece length for a new torrent.</summary>
-public static class PieceSizeChooser
+internal static class PieceSizeChooser
 {
     public const int MinPieceLength = 16 * 1024;
     public const int MaxAutomaticPieceLength = 16 * 1024 * 1024;

@@ -7,14 +7,14 @@ public sealed partial class Torrent
     private int[]? _v2PieceFiles;
 
     /// <summary>The BEP 52 part of a v2 or hybrid torrent; null for v1.</summary>
-    public TorrentV2Part? V2 { get; internal init; }
+    internal TorrentV2Part? V2 { get; init; }
 
     public TorrentVersion Version => V2 is null ? TorrentVersion.V1 : PieceHashes.IsEmpty ? TorrentVersion.V2 : TorrentVersion.Hybrid;
 
     public bool HasV1Hashes => !PieceHashes.IsEmpty;
 
     /// <summary>The index in <see cref="Files"/> of the file a v2 piece belongs to (every v2 file starts on a piece boundary).</summary>
-    public int V2FileOfPiece(int piece)
+    internal int V2FileOfPiece(int piece)
     {
         if (V2 is null)
             throw new InvalidOperationException("a v1 torrent has no merkle trees");
@@ -28,7 +28,7 @@ public sealed partial class Torrent
     /// The BEP 52 hash a v2 piece must have (its node in the file's piece layer, or the file's root for a file of
     /// one piece); false when the file's piece layer is not known yet.
     /// </summary>
-    public bool TryGetV2PieceHash(int piece, out ReadOnlySpan<byte> hash)
+    internal bool TryGetV2PieceHash(int piece, out ReadOnlySpan<byte> hash)
     {
         var file = Files[V2FileOfPiece(piece)];
         hash = default;
@@ -48,7 +48,7 @@ public sealed partial class Torrent
     /// Checks a whole piece (as laid out on the wire, padding included) against every hash the torrent has:
     /// SHA-1 for v1, the merkle tree for v2, both for a hybrid (where a disagreement is <see cref="PieceCheckResult.Inconsistent"/>).
     /// </summary>
-    public PieceCheckResult CheckPiece(int piece, ReadOnlySpan<byte> data)
+    internal PieceCheckResult CheckPiece(int piece, ReadOnlySpan<byte> data)
     {
         bool? v1 = null;
         if (HasV1Hashes)

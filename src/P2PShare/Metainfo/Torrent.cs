@@ -101,5 +101,5 @@ public sealed partial class Torrent
 
     public long PieceOffset(int index) => (long)index * PieceLength;
 
-    public MagnetLink ToMagnetLink() => new(InfoHash, Name, [.. Trackers], WebSeeds, []) { InfoHashV2 = V2?.InfoHash };
+    internal MagnetLink ToMagnetLink() => new(InfoHash, Name, [.. Trackers], WebSeeds, []) { InfoHashV2 = V2?.InfoHash };
 }

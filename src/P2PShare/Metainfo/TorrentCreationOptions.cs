@@ -1,7 +1,7 @@
 namespace P2PShare.Metainfo;
 
 /// <summary>What goes into a new torrent besides its files.</summary>
-public sealed record TorrentCreationOptions
+internal sealed record TorrentCreationOptions
 {
     /// <summary>Tracker announce URLs; each becomes its own tier, in order (as mktorrent and transmission-create do).</summary>
     public IReadOnlyList<string> Trackers { get; init; } = [];

@@ -7,7 +7,7 @@ using P2PShare.Bencode;
 namespace P2PShare.Metainfo;
 
 /// <summary>BEP 52 creation: v2-only and hybrid torrents laid out as libtorrent lays them out (same info-hashes).</summary>
-public static partial class TorrentCreator
+internal static partial class TorrentCreator
 {
     /// <summary>
     /// Hashes every piece of every file (files in the file tree's order, each starting on a piece boundary): the

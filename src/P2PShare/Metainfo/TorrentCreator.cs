@@ -5,7 +5,7 @@ using P2PShare.Metainfo.Hashing;
 namespace P2PShare.Metainfo;
 
 /// <summary>Makes BitTorrent v1 .torrent files from a file or a directory.</summary>
-public static partial class TorrentCreator
+internal static partial class TorrentCreator
 {
     public static string DefaultCreatedBy { get; } = "P2PShare/" + ProductVersion();
 

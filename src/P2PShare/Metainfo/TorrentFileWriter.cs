@@ -4,7 +4,7 @@ using P2PShare.Bencode;
 namespace P2PShare.Metainfo;
 
 /// <summary>Writes a parsed torrent back out as a .torrent file, the info dictionary byte for byte as it was (so the info-hash stays).</summary>
-public static class TorrentFileWriter
+internal static class TorrentFileWriter
 {
     public static byte[] Encode(Torrent torrent)
     {

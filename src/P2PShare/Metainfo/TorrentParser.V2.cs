@@ -4,7 +4,7 @@ using P2PShare.Bencode;
 namespace P2PShare.Metainfo;
 
 /// <summary>BEP 52: v2-only and hybrid info dictionaries, and the top-level 'piece layers'.</summary>
-public static partial class TorrentParser
+internal static partial class TorrentParser
 {
     /// <summary>True for a v2 or hybrid info dictionary ('meta version' 2); refuses other versions.</summary>
     private static bool IsV2(BDictionary info)

@@ -4,7 +4,7 @@ using P2PShare.Bencode;
 namespace P2PShare.Metainfo;
 
 /// <summary>Reads .torrent files, refusing anything that is malformed or unsafe to map onto disk.</summary>
-public static partial class TorrentParser
+internal static partial class TorrentParser
 {
     /// <summary>Real torrents are far smaller; a larger file is refused before it is read.</summary>
     public const long MaxTorrentFileSize = MetainfoLimits.MaxTorrentFileSize;

@@ -4,7 +4,7 @@ namespace P2PShare.Metainfo;
 /// The BEP 52 side of a v2 or hybrid torrent: its SHA-256 info-hash and the piece layers (one 32-byte hash per piece
 /// of each file larger than a piece, keyed by the file's pieces root). Layers are absent until known (a magnet).
 /// </summary>
-public sealed class TorrentV2Part
+internal sealed class TorrentV2Part
 {
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ReadOnlyMemory<byte>> _layers;
 

@@ -5,7 +5,7 @@ namespace P2PShare.Networking;
 /// has paid it back. Buckets nest: a torrent's bucket has the engine's as its parent, so a transfer pays both and
 /// the stricter one sets the pace. A rate of 0 means unlimited; the rate can be changed while running.
 /// </summary>
-public sealed class TokenBucket
+internal sealed class TokenBucket
 {
     private readonly TimeProvider _time;
     private readonly TokenBucket? _parent;

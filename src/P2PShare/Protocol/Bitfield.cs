@@ -6,7 +6,7 @@ namespace P2PShare.Protocol;
 /// One bit per piece, in the wire order of BEP 3 (piece 0 is the high bit of byte 0).
 /// Not thread-safe: owners guard it.
 /// </summary>
-public sealed class Bitfield
+internal sealed class Bitfield
 {
     private readonly byte[] _bytes;
 

@@ -5,7 +5,7 @@ namespace P2PShare.Storage;
 /// temporary file beside the target, make it durable, rename it over the target, make the rename durable. A crash
 /// at any point leaves either the old file or the new one, never a torn one.
 /// </summary>
-public static class AtomicFile
+internal static class AtomicFile
 {
     public const string TempSuffix = ".tmp";
 

@@ -7,7 +7,7 @@ namespace P2PShare.Storage;
 /// multi-file one. Every path is checked to stay inside DIR, even though the parser already sanitized the names:
 /// a path escaping the download directory would let a torrent overwrite arbitrary files.
 /// </summary>
-public sealed class ContentPaths
+internal sealed class ContentPaths
 {
     private readonly string?[] _paths;
 

@@ -7,7 +7,7 @@ namespace P2PShare.Storage;
 /// used closed first). A handle in use is leased: eviction only closes it when its last lease ends, so a concurrent
 /// read or write never sees its handle closed under it.
 /// </summary>
-public sealed class FileHandleCache : IDisposable
+internal sealed class FileHandleCache : IDisposable
 {
     private readonly object _gate = new();
     private readonly Dictionary<long, Entry> _entries = [];

@@ -6,7 +6,7 @@ namespace P2PShare.Storage;
 /// Maps byte ranges of a torrent's concatenated data onto its files. Zero-length files hold no bytes, so they never
 /// appear in a segment list; padding files do appear, flagged, so callers can fill zeros instead of touching disk.
 /// </summary>
-public sealed class FileLayout
+internal sealed class FileLayout
 {
     private readonly Torrent _torrent;
     private readonly long[] _offsets;

@@ -6,4 +6,4 @@ namespace P2PShare.Storage;
 /// <param name="Length">Bytes in this segment (never 0).</param>
 /// <param name="RangeOffset">Where the segment starts inside the requested range (to slice a buffer).</param>
 /// <param name="IsPadding">A BEP 47 padding file: zeros, never on disk.</param>
-public readonly record struct FileSegment(int FileIndex, long FileOffset, int Length, int RangeOffset, bool IsPadding);
+internal readonly record struct FileSegment(int FileIndex, long FileOffset, int Length, int RangeOffset, bool IsPadding);

@@ -11,7 +11,7 @@ namespace P2PShare.Storage;
 /// The check runs before a file is opened for writing or a directory created, which is once per file thanks to the
 /// handle cache. It does not close the race with a party that swaps a component between the check and the open.
 /// </remarks>
-public static class LinkGuard
+internal static class LinkGuard
 {
     /// <summary>Throws <see cref="IOException"/> when a component of <paramref name="path"/> below <paramref name="root"/> is a symbolic link.</summary>
     public static void EnsureNoLinks(string root, string path)

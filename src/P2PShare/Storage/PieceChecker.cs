@@ -12,7 +12,7 @@ namespace P2PShare.Storage;
 /// sequentially, through <see cref="ParallelPieceHasher"/> (hashing on all cores); a check of a few pieces reads just
 /// those pieces. Missing or short files are not errors: their pieces are simply not verified.
 /// </summary>
-public static class PieceChecker
+internal static class PieceChecker
 {
     /// <summary>
     /// Returns the pieces whose data matches their hash. With <paramref name="only"/>, checks just the pieces set in it

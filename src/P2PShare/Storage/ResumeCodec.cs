@@ -9,7 +9,7 @@ namespace P2PShare.Storage;
 /// The resume file format: a bencoded dictionary {version, payload, checksum} where payload is the bencoded resume data
 /// and checksum its SHA-1, so any damage to the payload is detected rather than trusted.
 /// </summary>
-public static class ResumeCodec
+internal static class ResumeCodec
 {
     /// <summary>Larger resume files are refused unread (a million pieces and files fit easily below this).</summary>
     public const long MaxFileSize = 64L * 1024 * 1024;

@@ -11,7 +11,7 @@ namespace P2PShare.Storage;
 /// <param name="Peers">Peers worth reconnecting to, as "host:port".</param>
 /// <param name="FilePriorities">The file selection (one level per torrent file, 0 = skip .. 3 = high); null: none made.</param>
 /// <param name="PartPieces">Verified pieces whose bytes of skipped files are in the part file; null: none.</param>
-public sealed record ResumeData(
+internal sealed record ResumeData(
     InfoHash InfoHash,
     Bitfield VerifiedPieces,
     IReadOnlyList<ResumeFileState> Files,

@@ -6,7 +6,7 @@ namespace P2PShare.Storage;
 /// <param name="Trusted">Pieces taken as verified without hashing.</param>
 /// <param name="ToCheck">Pieces to hash before use (<see cref="PieceChecker"/> with this set); never overlaps Trusted.</param>
 /// <param name="Reasons">Why anything is not trusted, one line each; empty when the resume data was used as is.</param>
-public sealed record ResumeDecision(Bitfield Trusted, Bitfield ToCheck, IReadOnlyList<string> Reasons)
+internal sealed record ResumeDecision(Bitfield Trusted, Bitfield ToCheck, IReadOnlyList<string> Reasons)
 {
     public bool NeedsCheck => !ToCheck.IsEmpty;
 

@@ -4,7 +4,7 @@ namespace P2PShare.Storage;
 /// <param name="Path">The file's path inside the torrent ('/'-separated), to match it up again.</param>
 /// <param name="Length">Its size in bytes, or -1 when it did not exist.</param>
 /// <param name="LastWriteTicksUtc">Its modification time (UTC ticks), 0 when it did not exist.</param>
-public sealed record ResumeFileState(string Path, long Length, long LastWriteTicksUtc)
+internal sealed record ResumeFileState(string Path, long Length, long LastWriteTicksUtc)
 {
     public bool Existed => Length >= 0;
 

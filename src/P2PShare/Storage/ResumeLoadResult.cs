@@ -1,7 +1,7 @@
 namespace P2PShare.Storage;
 
 /// <summary>The outcome of loading resume data: the data, or why there is none to use (never an exception).</summary>
-public sealed record ResumeLoadResult(ResumeLoadStatus Status, ResumeData? Data, string Reason)
+internal sealed record ResumeLoadResult(ResumeLoadStatus Status, ResumeData? Data, string Reason)
 {
     public static ResumeLoadResult Loaded(ResumeData data) => new(ResumeLoadStatus.Loaded, data, "resume data loaded");
 

@@ -1,6 +1,6 @@
 namespace P2PShare.Storage;
 
-public enum ResumeLoadStatus
+internal enum ResumeLoadStatus
 {
     Loaded,
 

@@ -9,7 +9,7 @@ namespace P2PShare.Storage;
 /// "no space left" releases the reserve and writes into the space it freed, so the verified pieces are remembered and
 /// the next run does not fetch them again. The reserve is made again (best effort) after each save.
 /// </summary>
-public sealed partial class ResumeStore
+internal sealed partial class ResumeStore
 {
     public const long MinimumReserveBytes = 256 * 1024;
     private const string ReserveExtension = ".resume.reserve";

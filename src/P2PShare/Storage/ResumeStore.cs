@@ -7,7 +7,7 @@ namespace P2PShare.Storage;
 /// version is written to a temporary file beside the old one, fsynced, renamed over it, and the directory fsynced, so
 /// a crash at any instant leaves either the previous or the new version, never a mix.
 /// </summary>
-public sealed partial class ResumeStore
+internal sealed partial class ResumeStore
 {
     public const string StateDirectoryName = ".p2pshare";
     private const string Extension = ".resume";

@@ -10,7 +10,7 @@ namespace P2PShare.Storage;
 /// damaged, foreign or of another format costs a full re-check, never a failure. Pieces over bytes that are absent from disk
 /// (missing or short files) are never worth hashing, so they are left out of the check.
 /// </summary>
-public static class ResumeValidator
+internal static class ResumeValidator
 {
     public static ResumeDecision Decide(Torrent torrent, string directory, ResumeLoadResult loaded)
     {

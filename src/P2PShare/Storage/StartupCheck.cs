@@ -5,13 +5,13 @@ namespace P2PShare.Storage;
 
 /// <summary>The pieces a torrent starts with, and how that was decided.</summary>
 /// <param name="Resume">The resume data loaded (peers, totals), or null when there was none usable.</param>
-public sealed record StartupResult(Bitfield Verified, ResumeDecision Decision, ResumeData? Resume);
+internal sealed record StartupResult(Bitfield Verified, ResumeDecision Decision, ResumeData? Resume);
 
 /// <summary>
 /// The whole start-up sequence for one torrent: load resume data, decide what to trust, hash only what must be
 /// re-checked, and combine. Never fails on bad resume data; only real I/O errors while checking propagate.
 /// </summary>
-public static class StartupCheck
+internal static class StartupCheck
 {
     public static async Task<StartupResult> RunAsync(
         Torrent torrent, string directory, ResumeStore store, IProgress<PieceCheckProgress>? progress, CancellationToken cancellationToken,

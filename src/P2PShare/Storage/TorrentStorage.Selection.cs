@@ -15,7 +15,7 @@ namespace P2PShare.Storage;
 /// re-place the pieces in the part file that touch a changed file (read by the old rule, written by the new one).
 /// </para>
 /// </summary>
-public sealed partial class TorrentStorage
+internal sealed partial class TorrentStorage
 {
     private Selection? _selection;
     private string? _partFilePath;

@@ -10,7 +10,7 @@ namespace P2PShare.Storage;
 /// length, kept open in a bounded LRU, and accessed with positional I/O only, so concurrent writes of different pieces
 /// and reads need no locking. Padding files (BEP 47) never reach the disk: writes to them are dropped, reads give zeros.
 /// </summary>
-public sealed partial class TorrentStorage : IPieceStore
+internal sealed partial class TorrentStorage : IPieceStore
 {
     private readonly Torrent _torrent;
     private readonly FileLayout _layout;

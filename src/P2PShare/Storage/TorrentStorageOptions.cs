@@ -1,6 +1,6 @@
 namespace P2PShare.Storage;
 
-public sealed record TorrentStorageOptions
+internal sealed record TorrentStorageOptions
 {
     public static TorrentStorageOptions Default { get; } = new();
 

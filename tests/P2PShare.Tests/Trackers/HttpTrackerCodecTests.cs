@@ -45,8 +45,8 @@ public class HttpTrackerCodecTests
 
     [TestCase(TrackerEvent.Completed, "completed")]
     [TestCase(TrackerEvent.Stopped, "stopped")]
-    public void EventNames(TrackerEvent trackerEvent, string name) =>
-        Assert.That(Text(ParseQueryBytes(HttpTrackerUrl.BuildAnnounce(new Uri("http://t/announce"), Parameters(trackerEvent)).Query)["event"]), Is.EqualTo(name));
+    public void EventNames(object trackerEvent, string name) =>   // object: a public test method cannot name the internal enum
+        Assert.That(Text(ParseQueryBytes(HttpTrackerUrl.BuildAnnounce(new Uri("http://t/announce"), Parameters((TrackerEvent)trackerEvent)).Query)["event"]), Is.EqualTo(name));
 
     [Test]
     public void PercentEncodingLeavesOnlyUnreservedCharacters() =>

@@ -5,7 +5,7 @@ namespace P2PShare.Engine.Diagnosis;
 /// private; <paramref name="Lookups"/> counts finished get_peers lookups, <paramref name="PeersFound"/> the addresses
 /// they gave (with repeats).
 /// </summary>
-public sealed record DhtFact(bool Enabled, int Nodes, int Lookups, int PeersFound)
+internal sealed record DhtFact(bool Enabled, int Nodes, int Lookups, int PeersFound)
 {
     public static DhtFact Off { get; } = new(false, 0, 0, 0);
 }

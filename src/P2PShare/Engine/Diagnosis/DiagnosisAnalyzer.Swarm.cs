@@ -1,7 +1,7 @@
 namespace P2PShare.Engine.Diagnosis;
 
 /// <summary>The rules about connected peers and what caps a running transfer.</summary>
-public static partial class DiagnosisAnalyzer
+internal static partial class DiagnosisAnalyzer
 {
     /// <summary>Peers that have what we want, all choking us, each for longer than the grace: they never unchoke us.</summary>
     private static void Choking(DiagnosisSnapshot snapshot, DiagnosisOptions options, List<Finding> findings)

@@ -7,7 +7,7 @@ namespace P2PShare.Engine.Diagnosis;
 /// peers do not connect, why connected peers give nothing (all choke us, nobody has the missing pieces), and what caps
 /// a running transfer (a rate limit, the disk, a peer sending bad data). Pure: the same snapshot gives the same findings.
 /// </summary>
-public static partial class DiagnosisAnalyzer
+internal static partial class DiagnosisAnalyzer
 {
     public static TorrentDiagnosis Analyze(DiagnosisSnapshot snapshot, TimeProvider time, DiagnosisOptions? options = null)
     {

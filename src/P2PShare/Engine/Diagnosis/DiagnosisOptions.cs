@@ -1,7 +1,7 @@
 namespace P2PShare.Engine.Diagnosis;
 
 /// <summary>Thresholds of the analyser.</summary>
-public sealed record DiagnosisOptions
+internal sealed record DiagnosisOptions
 {
     public static DiagnosisOptions Default { get; } = new();
 

@@ -1,7 +1,7 @@
 namespace P2PShare.Engine.Diagnosis;
 
 /// <summary>What the torrent is doing when it is diagnosed.</summary>
-public enum DiagnosisPhase
+internal enum DiagnosisPhase
 {
     FetchingMetadata,
     Downloading,

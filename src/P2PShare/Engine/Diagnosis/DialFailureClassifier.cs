@@ -5,7 +5,7 @@ using P2PShare.Protocol.Wire;
 namespace P2PShare.Engine.Diagnosis;
 
 /// <summary>Sorts the exception a failed dial ended with into a <see cref="DialFailureKind"/>.</summary>
-public static class DialFailureClassifier
+internal static class DialFailureClassifier
 {
     public static DialFailureKind Classify(Exception error)
     {

@@ -1,7 +1,7 @@
 namespace P2PShare.Engine.Diagnosis;
 
 /// <summary>Why a dial to a peer's address did not produce a connection.</summary>
-public enum DialFailureKind
+internal enum DialFailureKind
 {
     /// <summary>The address answered with a reset: nothing listens there (or a firewall rejects).</summary>
     Refused,

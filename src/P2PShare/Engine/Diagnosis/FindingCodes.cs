@@ -1,7 +1,7 @@
 namespace P2PShare.Engine.Diagnosis;
 
 /// <summary>The codes a diagnosis uses; stable, so scripts, the RPC and tests can match on them.</summary>
-public static class FindingCodes
+internal static class FindingCodes
 {
     public const string MetadataWaiting = "metadata-waiting";
     public const string NoPeerSource = "no-peer-source";

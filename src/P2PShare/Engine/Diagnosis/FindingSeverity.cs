@@ -1,7 +1,7 @@
 namespace P2PShare.Engine.Diagnosis;
 
 /// <summary>How much a finding matters: a problem stops the download, a warning slows it, info explains.</summary>
-public enum FindingSeverity
+internal enum FindingSeverity
 {
     Info,
     Warning,

@@ -1,7 +1,7 @@
 namespace P2PShare.Engine.Diagnosis;
 
 /// <summary>One connected peer as the diagnosis sees it: the choke and interest states, what it has, how it behaved.</summary>
-public sealed record PeerFact(
+internal sealed record PeerFact(
     string Address,
     string Client,
     PeerSource Source,

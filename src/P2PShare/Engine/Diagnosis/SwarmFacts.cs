@@ -7,7 +7,7 @@ namespace P2PShare.Engine.Diagnosis;
 /// dials in progress and failed (a few examples plus counts by reason), connected peers, pieces nobody connected has,
 /// rates and limits, the disk queue. Taken under the session's lock; safe to keep.
 /// </summary>
-public sealed record SwarmFacts
+internal sealed record SwarmFacts
 {
     /// <summary>Most dial failures kept as examples; <see cref="FailuresByKind"/> counts them all.</summary>
     public const int MaxFailureExamples = 20;

@@ -3,7 +3,7 @@ using System.Text;
 namespace P2PShare.Engine.Diagnosis;
 
 /// <summary>Why a torrent is where it is: findings, most severe first. <see cref="Signature"/> changes when the causes do.</summary>
-public sealed record TorrentDiagnosis(DateTimeOffset At, IReadOnlyList<Finding> Findings)
+internal sealed record TorrentDiagnosis(DateTimeOffset At, IReadOnlyList<Finding> Findings)
 {
     /// <summary>The codes in order: equal signatures mean the same causes (numbers in the messages may differ).</summary>
     public string Signature => string.Join(",", Findings.Select(f => f.Code));

@@ -1,4 +1,4 @@
 namespace P2PShare.Engine.Diagnosis;
 
 /// <summary>One tracker's last announce: <paramref name="Announced"/> is false until the first answer or failure.</summary>
-public sealed record TrackerFact(string Url, bool Announced, bool Succeeded, string? Error, int? LastPeerCount);
+internal sealed record TrackerFact(string Url, bool Announced, bool Succeeded, string? Error, int? LastPeerCount);

@@ -5,7 +5,7 @@ namespace P2PShare.Engine.Disk;
 /// queue admits it until it has run. Every admitted job runs exactly once, so it can always release what it
 /// holds; when its torrent stops or the queue is disposed it runs with a cancelled token.
 /// </summary>
-public sealed class DiskJob
+internal sealed class DiskJob
 {
     private readonly Func<CancellationToken, ValueTask> _work;
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);

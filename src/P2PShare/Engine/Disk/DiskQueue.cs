@@ -12,7 +12,7 @@ namespace P2PShare.Engine.Disk;
 /// instead of growing memory. Admission is first come, first served; a job larger than the whole budget is
 /// admitted alone. Nothing polls: waiters are woken when a job finishes.
 /// </summary>
-public sealed class DiskQueue : IAsyncDisposable
+internal sealed class DiskQueue : IAsyncDisposable
 {
     private static readonly Lazy<DiskQueue> SharedQueue = new(() => new DiskQueue(new DiskQueueOptions()));
     private readonly Lock _lock = new();

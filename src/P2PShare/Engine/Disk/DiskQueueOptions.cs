@@ -1,7 +1,7 @@
 namespace P2PShare.Engine.Disk;
 
 /// <summary>Limits of the engine's disk queue. Immutable and validated when the queue is made.</summary>
-public sealed record DiskQueueOptions
+internal sealed record DiskQueueOptions
 {
     /// <summary>Bytes of pieces the queue may hold (waiting and being hashed or written) before producers wait.</summary>
     public long MemoryBudgetBytes { get; init; } = 64L * 1024 * 1024;

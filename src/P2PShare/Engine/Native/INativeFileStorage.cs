@@ -7,7 +7,7 @@ namespace P2PShare.Engine.Native;
 /// so the node does not depend on the storage layer (like <see cref="IPieceStore"/> for torrents);
 /// Storage/Native implements it and the host passes it in.
 /// </summary>
-public interface INativeFileStorage
+internal interface INativeFileStorage
 {
     /// <summary>Length of the data file at <paramref name="path"/>, or null when there is none.</summary>
     long? DataFileLength(string path);

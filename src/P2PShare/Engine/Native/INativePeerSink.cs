@@ -8,7 +8,7 @@ namespace P2PShare.Engine.Native;
 /// <see cref="NativeGateway"/> asks each registered torrent whether a newcomer's handshake names its file, and hands
 /// the established connection to the one that answered.
 /// </summary>
-public interface INativePeerSink
+internal interface INativePeerSink
 {
     /// <summary>
     /// How well <paramref name="theirs"/> matches this torrent's file: 2 the same whole-file SHA-1, 1 the same size

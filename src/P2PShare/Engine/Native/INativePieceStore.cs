@@ -4,7 +4,7 @@ namespace P2PShare.Engine.Native;
 /// The shared file's bytes, at piece positions. The node writes whole pieces it has checked and reads
 /// them back to upload; the storage layer owns the file and where it is.
 /// </summary>
-public interface INativePieceStore : IDisposable
+internal interface INativePieceStore : IDisposable
 {
     /// <summary>Reads a whole piece into <paramref name="destination"/>; returns its length.</summary>
     ValueTask<int> ReadPieceAsync(int index, Memory<byte> destination, CancellationToken cancellationToken);

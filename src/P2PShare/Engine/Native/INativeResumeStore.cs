@@ -4,7 +4,7 @@ namespace P2PShare.Engine.Native;
 /// Where a partial download keeps its <see cref="NativeResumeState"/>. Its presence means the data file
 /// is incomplete, so it is saved before the data file is created and deleted only once the file is verified.
 /// </summary>
-public interface INativeResumeStore
+internal interface INativeResumeStore
 {
     /// <summary>Where the state is kept (for logs and tests).</summary>
     string Path { get; }

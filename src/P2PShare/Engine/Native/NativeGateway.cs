@@ -12,7 +12,7 @@ namespace P2PShare.Engine.Native;
 /// newcomer's handshake (within a timeout, at most <see cref="MaxPendingHandshakes"/> at once), finds the torrent whose
 /// file it names, answers with that torrent's handshake and hands the connection over. One node id per process.
 /// </summary>
-public sealed class NativeGateway : IAsyncDisposable
+internal sealed class NativeGateway : IAsyncDisposable
 {
     private readonly PeerListener _listener;
     private readonly Func<IEnumerable<INativePeerSink>> _sinks;

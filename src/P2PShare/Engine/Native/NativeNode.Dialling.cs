@@ -9,7 +9,7 @@ using Polly.Timeout;
 
 namespace P2PShare.Engine.Native;
 
-public sealed partial class NativeNode
+internal sealed partial class NativeNode
 {
     private readonly HashSet<string> _dialling = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _idAtEndpoint = new(StringComparer.Ordinal);

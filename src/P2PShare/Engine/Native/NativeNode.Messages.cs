@@ -5,7 +5,7 @@ using P2PShare.Protocol.Native;
 
 namespace P2PShare.Engine.Native;
 
-public sealed partial class NativeNode
+internal sealed partial class NativeNode
 {
     /// <summary>Checks a new connection's handshake and adds it to the swarm; null (with a reason) when refused.</summary>
     private NativePeerSession? RegisterLocked(NativeConnection connection, out string? reason)

@@ -14,7 +14,7 @@ namespace P2PShare.Engine.Native;
 /// after completing. State changes happen under one lock; disk and socket I/O happen outside it.
 /// Message handling is in NativeNode.Messages.cs, dialling in NativeNode.Dialling.cs.
 /// </summary>
-public sealed partial class NativeNode : IAsyncDisposable
+internal sealed partial class NativeNode : IAsyncDisposable
 {
     private readonly object _gate = new();
     private readonly NativeNodeOptions _options;

@@ -4,7 +4,7 @@ using P2PShare.Protocol.Native;
 namespace P2PShare.Engine.Native;
 
 /// <summary>Everything a native-mode node is told at start; immutable while it runs.</summary>
-public sealed record NativeNodeOptions
+internal sealed record NativeNodeOptions
 {
     /// <summary>The user's --file: seeded when complete, otherwise downloaded into. The only path written.</summary>
     public required string FilePath { get; init; }

@@ -5,7 +5,7 @@ namespace P2PShare.Engine.Native;
 /// peer, a deadline per request. A piece whose request timed out at one peer is asked of the others first.
 /// Pure: time comes from the <see cref="TimeProvider"/>.
 /// </summary>
-public sealed class NativePieceScheduler<TPeer>(int pieceCount, TimeSpan requestTimeout, TimeProvider time)
+internal sealed class NativePieceScheduler<TPeer>(int pieceCount, TimeSpan requestTimeout, TimeProvider time)
     where TPeer : class
 {
     private readonly Dictionary<int, (TPeer Peer, DateTimeOffset Deadline)> _inFlight = [];

@@ -1,7 +1,7 @@
 namespace P2PShare.Engine.Native;
 
 /// <summary>A snapshot for the progress line.</summary>
-public sealed record NativeProgress(
+internal sealed record NativeProgress(
     bool FileKnown,
     bool Complete,
     int PiecesHave,

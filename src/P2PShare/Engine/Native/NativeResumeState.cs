@@ -4,4 +4,4 @@ using P2PShare.Protocol.Native;
 namespace P2PShare.Engine.Native;
 
 /// <summary>What a partial download needs to continue: the file it belongs to and the verified pieces.</summary>
-public sealed record NativeResumeState(NativeFileDescriptor File, Bitfield Pieces);
+internal sealed record NativeResumeState(NativeFileDescriptor File, Bitfield Pieces);

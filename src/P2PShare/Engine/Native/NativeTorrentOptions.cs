@@ -1,7 +1,7 @@
 namespace P2PShare.Engine.Native;
 
 /// <summary>How a torrent treats its native-protocol peers (docs/hybrid-node.md). Immutable.</summary>
-public sealed record NativeTorrentOptions
+internal sealed record NativeTorrentOptions
 {
     /// <summary>Native peers of one torrent at once.</summary>
     public int MaxPeers { get; init; } = 32;

@@ -9,7 +9,7 @@ namespace P2PShare.Engine.Picking;
 /// can be counted once as a seed instead of once per piece. Pieces nobody needs ranked (we have them) can
 /// be excluded: they keep their count but leave the ordering. Not thread-safe: used under the session's lock.
 /// </summary>
-public sealed class Availability
+internal sealed class Availability
 {
     // _order holds every piece: [0, _start[_buckets]) ranked by count, bucket b at [_start[b], _start[b + 1]);
     // [_start[_buckets], PieceCount) the excluded pieces. _position is the inverse of _order.

@@ -5,7 +5,7 @@ namespace P2PShare.Engine.Picking;
 /// index, so a stream is fetched in order). Deadlines are absolute times from the injected clock, so ones
 /// set at different moments compare correctly; a piece we have loses its deadline.
 /// </summary>
-public sealed class DeadlinePicker(TimeProvider time, IPicker next) : IPicker
+internal sealed class DeadlinePicker(TimeProvider time, IPicker next) : IPicker
 {
     private const double MaxSeconds = 365 * 24 * 3600;
     private readonly SortedSet<(long Due, int Piece)> _byDue = [];

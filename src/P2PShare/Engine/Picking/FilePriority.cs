@@ -5,7 +5,7 @@ namespace P2PShare.Engine.Picking;
 /// pieces shared with wanted files go to the part file); the other levels order the download (high first).
 /// The values match <see cref="PiecePriority"/>.
 /// </summary>
-public enum FilePriority : byte
+internal enum FilePriority : byte
 {
     Skip = 0,
     Low = 1,
@@ -13,7 +13,7 @@ public enum FilePriority : byte
     High = 3,
 }
 
-public static class FilePriorities
+internal static class FilePriorities
 {
     /// <summary>Every file at <paramref name="priority"/>.</summary>
     public static FilePriority[] All(int fileCount, FilePriority priority = FilePriority.Normal)

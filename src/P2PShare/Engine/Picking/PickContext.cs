@@ -7,7 +7,7 @@ namespace P2PShare.Engine.Picking;
 /// peer has, we do not, nobody is fetching, that is wanted and, while a <see cref="PriorityPicker"/> narrows
 /// the search, at the current <see cref="Level"/>. Reused from pick to pick under the session's lock.
 /// </summary>
-public sealed class PickContext(Bitfield weHave, bool[] busy, PiecePriorities priorities)
+internal sealed class PickContext(Bitfield weHave, bool[] busy, PiecePriorities priorities)
 {
     public Bitfield PeerHas { get; set; } = new(busy.Length);
 

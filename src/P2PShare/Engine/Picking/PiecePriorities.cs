@@ -7,7 +7,7 @@ namespace P2PShare.Engine.Picking;
 /// (what a file selection sets): a piece gets the highest priority of the files it overlaps, so a piece
 /// shared by a wanted and a skipped file is still fetched. All pieces are <see cref="PiecePriority.Normal"/> by default.
 /// </summary>
-public sealed class PiecePriorities
+internal sealed class PiecePriorities
 {
     private readonly PiecePriority[] _pieces;
     private readonly int[] _perLevel = new int[4];

@@ -4,7 +4,7 @@ namespace P2PShare.Engine.Picking;
 /// Higher priorities first: asks the rest of the chain for a <see cref="PiecePriority.High"/> piece, then
 /// a normal one, then a low one; skipped pieces are never candidates. Levels no piece has are not asked.
 /// </summary>
-public sealed class PriorityPicker(IPicker next) : IPicker
+internal sealed class PriorityPicker(IPicker next) : IPicker
 {
     private static readonly PiecePriority[] Levels = [PiecePriority.High, PiecePriority.Normal, PiecePriority.Low];
 

@@ -5,7 +5,7 @@ namespace P2PShare.Engine.Picking;
 /// a rare piece is slow to get (few peers have it), and the first whole piece is what we can trade.
 /// The search starts at a random piece and wraps, so a pick costs one pass at most.
 /// </summary>
-public sealed class RandomFirstPicker(Random random, int firstPieces, IPicker next) : IPicker
+internal sealed class RandomFirstPicker(Random random, int firstPieces, IPicker next) : IPicker
 {
     public int FirstPieces { get; } = firstPieces;
 

@@ -5,7 +5,7 @@ namespace P2PShare.Engine.Picking;
 /// availability buckets from the rarest; within a bucket the search starts at a random place, so peers
 /// asking at once do not all pick the same piece. Pieces nobody is counted for come last.
 /// </summary>
-public sealed class RarestFirstPicker(Availability availability, Random random) : IPicker
+internal sealed class RarestFirstPicker(Availability availability, Random random) : IPicker
 {
     public int Pick(PickContext context)
     {

@@ -5,7 +5,7 @@ namespace P2PShare.Engine.Picking;
 /// wanted file, where media containers keep their headers and index), then the lowest-index candidate. Deadlines
 /// and priorities still come before it in the chain; when off, it defers to the next picker (random, rarest).
 /// </summary>
-public sealed class SequentialPicker(IPicker next) : IPicker
+internal sealed class SequentialPicker(IPicker next) : IPicker
 {
     private int[] _early = [];
     private int _lowestMissing;

@@ -1,7 +1,7 @@
 namespace P2PShare.Engine.WebSeeds;
 
 /// <summary>How a torrent uses its BEP 19 web seeds. Immutable.</summary>
-public sealed record WebSeedOptions
+internal sealed record WebSeedOptions
 {
     /// <summary>False: the torrent's web seeds are ignored (--no-web-seeds).</summary>
     public bool Enabled { get; init; } = true;

@@ -1,4 +1,4 @@
 namespace P2PShare.Metainfo.Hashing;
 
 /// <summary>One stretch of a torrent's data, in torrent order: a file on disk, or padding when <paramref name="Path"/> is null (zeros).</summary>
-public sealed record HashSource(string? Path, long Length);
+internal sealed record HashSource(string? Path, long Length);

@@ -8,7 +8,7 @@ namespace P2PShare.Metainfo.Hashing;
 /// each worker claims the next chunk, reads it into its own buffer and hashes it while it is still in the CPU cache.
 /// Claims go in order, so the files are still read front to back. Memory stays at one chunk per worker.
 /// </summary>
-public static class ParallelPieceHasher
+internal static class ParallelPieceHasher
 {
     /// <summary>Small enough to stay in a core's cache between the read and the hash, large enough for few reads.</summary>
     internal const int TargetChunkBytes = 1024 * 1024;

@@ -4,13 +4,13 @@ using P2PShare.Protocol.Dht;
 namespace P2PShare.Networking.Dht;
 
 /// <summary>One query of a lookup, for diagnostics ("nodes asked, replies"): who, at which hop, what came back.</summary>
-public sealed record DhtLookupStep(NodeContact Node, int Hop, bool Responded, int NodesReturned, int PeersReturned);
+internal sealed record DhtLookupStep(NodeContact Node, int Hop, bool Responded, int NodesReturned, int PeersReturned);
 
 /// <summary>
 /// What an iterative lookup found: the closest nodes that answered (at most K, closest first), the peers
 /// (get_peers), and figures: queries sent, answers, hops (query rounds needed to reach the closest node).
 /// </summary>
-public sealed record DhtLookupResult(
+internal sealed record DhtLookupResult(
     NodeId Target,
     IReadOnlyList<NodeContact> Closest,
     IReadOnlyList<IPEndPoint> Peers,

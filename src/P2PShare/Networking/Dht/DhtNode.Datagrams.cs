@@ -4,7 +4,7 @@ using P2PShare.Protocol.Dht;
 
 namespace P2PShare.Networking.Dht;
 
-public sealed partial class DhtNode
+internal sealed partial class DhtNode
 {
     private readonly Dictionary<IPAddress, HashSet<IPEndPoint>> _externalVotes = [];
 

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 
 namespace P2PShare.Networking.Dht;
 
-public sealed partial class DhtNode
+internal sealed partial class DhtNode
 {
     private const int PingsPerTick = 8;
     private static readonly TimeSpan RebootstrapInterval = TimeSpan.FromMinutes(1);

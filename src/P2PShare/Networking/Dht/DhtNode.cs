@@ -13,7 +13,7 @@ namespace P2PShare.Networking.Dht;
 /// <see cref="GetPeersAsync"/> / <see cref="AnnounceAsync"/> per torrent. Thread-safe: state is guarded by one lock,
 /// and datagrams are handled on the port's receive loop without blocking.
 /// </summary>
-public sealed partial class DhtNode : IDatagramHandler
+internal sealed partial class DhtNode : IDatagramHandler
 {
     private const int MaxBootstrapFillLookups = 6;
     private readonly DhtOptions _options;

@@ -4,7 +4,7 @@ using P2PShare.Protocol.Dht;
 namespace P2PShare.Networking.Dht;
 
 /// <summary>Settings of a <see cref="DhtNode"/>. Defaults follow BEP 5 and what libtorrent does.</summary>
-public sealed record DhtOptions
+internal sealed record DhtOptions
 {
     /// <summary>Our node id; null derives one (BEP 42 from <see cref="ExternalAddress"/> when it is public, else random).</summary>
     public NodeId? NodeId { get; init; }

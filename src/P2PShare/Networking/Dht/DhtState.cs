@@ -4,4 +4,4 @@ using P2PShare.Protocol.Dht;
 namespace P2PShare.Networking.Dht;
 
 /// <summary>What a node keeps across restarts: its id, the nodes it knew, and its external address if learnt.</summary>
-public sealed record DhtState(NodeId NodeId, IReadOnlyList<NodeContact> Nodes, IPAddress? ExternalAddress);
+internal sealed record DhtState(NodeId NodeId, IReadOnlyList<NodeContact> Nodes, IPAddress? ExternalAddress);

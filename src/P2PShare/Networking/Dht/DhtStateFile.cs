@@ -9,7 +9,7 @@ namespace P2PShare.Networking.Dht;
 /// and optionally "ip" (4 bytes). Written atomically (temporary file, then rename); a missing, oversized or
 /// corrupt file reads as null, so the node simply bootstraps.
 /// </summary>
-public static class DhtStateFile
+internal static class DhtStateFile
 {
     private const int MaxFileBytes = 64 * 1024;
 

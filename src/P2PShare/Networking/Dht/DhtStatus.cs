@@ -4,7 +4,7 @@ using P2PShare.Protocol.Dht;
 namespace P2PShare.Networking.Dht;
 
 /// <summary>A snapshot of a <see cref="DhtNode"/> for display ("DHT: 143 nodes").</summary>
-public sealed record DhtStatus(
+internal sealed record DhtStatus(
     NodeId NodeId,
     int Nodes,
     int GoodNodes,

@@ -10,7 +10,7 @@ namespace P2PShare.Networking.Dht;
 /// bits (kept in the last byte), so a node cannot choose where in the id space it sits. Local addresses
 /// (loopback, private, link-local) are exempt.
 /// </summary>
-public static class NodeIdFactory
+internal static class NodeIdFactory
 {
     private static readonly byte[] V4Mask = [0x03, 0x0f, 0x3f, 0xff];
 

@@ -1,7 +1,7 @@
 namespace P2PShare.Networking.Dht;
 
 /// <summary>BEP 5 node states.</summary>
-public enum NodeState
+internal enum NodeState
 {
     /// <summary>Answered a query within the active window, or queried us within it having answered before.</summary>
     Good,

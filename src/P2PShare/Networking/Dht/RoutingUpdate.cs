@@ -1,7 +1,7 @@
 namespace P2PShare.Networking.Dht;
 
 /// <summary>What <see cref="RoutingTable.Heard"/> did with a node.</summary>
-public enum RoutingUpdate
+internal enum RoutingUpdate
 {
     Added,
     Updated,

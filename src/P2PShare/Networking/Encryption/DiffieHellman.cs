@@ -7,7 +7,7 @@ namespace P2PShare.Networking.Encryption;
 /// MSE's Diffie-Hellman: the 768-bit prime of RFC 2409's first Oakley group, generator 2, keys and secrets
 /// as 96-byte big-endian numbers. One instance holds one side's private key for one handshake.
 /// </summary>
-public sealed class DiffieHellman
+internal sealed class DiffieHellman
 {
     /// <summary>Public keys and the shared secret on the wire: 768 bits.</summary>
     public const int KeyLength = 96;

@@ -5,7 +5,7 @@ namespace P2PShare.Networking.Encryption;
 /// result means no MSE handshake took place (a plain BitTorrent connection).
 /// </summary>
 [Flags]
-public enum EncryptionMethod
+internal enum EncryptionMethod
 {
     None = 0,
 

@@ -5,7 +5,7 @@ namespace P2PShare.Networking.Encryption;
 /// Diffie-Hellman public key: random-looking bytes) by peeking at most 20 bytes, and returns a stream that
 /// replays what was peeked, so nothing is lost for whichever handshake follows.
 /// </summary>
-public static class IncomingConnectionSniffer
+internal static class IncomingConnectionSniffer
 {
     private const int ProtocolHeaderLength = 20;
 

@@ -17,7 +17,7 @@ namespace P2PShare.Networking.Encryption;
 /// stop at the protocol's padding limit, and at most <see cref="MseReadBuffer.Capacity"/> bytes (plus an IA of
 /// at most 64 KiB) are held.
 /// </summary>
-public sealed class MseHandshake : IDisposable
+internal sealed class MseHandshake : IDisposable
 {
     private const int HashLength = 20;
     private const int VcLength = 8;

@@ -1,7 +1,7 @@
 namespace P2PShare.Networking.Encryption;
 
 /// <summary>Limits and sources of an MSE handshake. The defaults suit real peers; tests shorten the timeouts.</summary>
-public sealed record MseOptions
+internal sealed record MseOptions
 {
     /// <summary>BEP limit of PadA, PadB, PadC and PadD.</summary>
     public const int MaxPadLength = 512;

@@ -10,7 +10,7 @@ namespace P2PShare.Networking.Encryption;
 /// to be consumed before reading <see cref="Stream"/>; <see cref="StreamWithInitialPayload"/> does that.
 /// Disposing the stream closes the connection.
 /// </summary>
-public sealed record MseResult(Stream Stream, EncryptionMethod Method, InfoHash? InfoHash, ReadOnlyMemory<byte> InitialPayload)
+internal sealed record MseResult(Stream Stream, EncryptionMethod Method, InfoHash? InfoHash, ReadOnlyMemory<byte> InitialPayload)
 {
     /// <summary>True when an MSE handshake took place (RC4 or MSE's plaintext mode).</summary>
     public bool UsedMse => Method != EncryptionMethod.None;

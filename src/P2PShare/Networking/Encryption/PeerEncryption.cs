@@ -7,7 +7,7 @@ namespace P2PShare.Networking.Encryption;
 /// apply an <see cref="EncryptionPolicy"/> on top of <see cref="MseHandshake"/>. Both return the stream on which
 /// the BitTorrent handshake continues.
 /// </summary>
-public static class PeerEncryption
+internal static class PeerEncryption
 {
     /// <summary>
     /// Opens an outgoing connection with <paramref name="connect"/> and sends <paramref name="bitTorrentHandshake"/>

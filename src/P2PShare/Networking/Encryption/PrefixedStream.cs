@@ -5,7 +5,7 @@ namespace P2PShare.Networking.Encryption;
 /// incoming-connection check, or read ahead by a handshake), then reads from it. Writes go straight through.
 /// Disposing it disposes the inner stream.
 /// </summary>
-public sealed class PrefixedStream(Stream inner, ReadOnlyMemory<byte> prefix) : Stream
+internal sealed class PrefixedStream(Stream inner, ReadOnlyMemory<byte> prefix) : Stream
 {
     private ReadOnlyMemory<byte> _prefix = prefix;
 

@@ -13,7 +13,7 @@ namespace P2PShare.Networking.Encryption;
 /// gathers eight keystream bytes into one 64-bit word that is XORed with eight data bytes at once. About 1.8x
 /// the speed of the byte-at-a-time loop here (docs/benchmarks.md).
 /// </remarks>
-public sealed class Rc4
+internal sealed class Rc4
 {
     /// <summary>MSE discards this many keystream bytes after keying (the weak start of RC4's output).</summary>
     public const int MseDiscard = 1024;

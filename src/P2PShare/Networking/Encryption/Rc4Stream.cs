@@ -8,7 +8,7 @@ namespace P2PShare.Networking.Encryption;
 /// read or write. One reader and one writer may run at the same time (each direction has its own cipher).
 /// Disposing it disposes the inner stream.
 /// </summary>
-public sealed class Rc4Stream(Stream inner, Rc4 encryptor, Rc4 decryptor) : Stream
+internal sealed class Rc4Stream(Stream inner, Rc4 encryptor, Rc4 decryptor) : Stream
 {
     /// <summary>Largest chunk encrypted per inner write.</summary>
     private const int ChunkSize = 64 * 1024;

@@ -14,7 +14,7 @@ namespace P2PShare.Networking.Lsd;
 /// kernel) are recognised by a random cookie. Reading is bounded: datagram size, datagrams per second, and how
 /// often the same peer is reported.
 /// </summary>
-public sealed class LocalServiceDiscovery : IAsyncDisposable
+internal sealed class LocalServiceDiscovery : IAsyncDisposable
 {
     private const int ReceiveBufferBytes = LsdMessage.MaxDatagramBytes + 1;
     private readonly int _listenPort;

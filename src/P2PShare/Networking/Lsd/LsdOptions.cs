@@ -3,7 +3,7 @@ using System.Net;
 namespace P2PShare.Networking.Lsd;
 
 /// <summary>Local Service Discovery (BEP 14) tunables; the defaults follow the BEP and libtorrent.</summary>
-public sealed record LsdOptions
+internal sealed record LsdOptions
 {
     /// <summary>Each torrent is announced this often.</summary>
     public TimeSpan AnnounceInterval { get; init; } = TimeSpan.FromMinutes(5);

@@ -1,7 +1,7 @@
 namespace P2PShare.Networking.Native;
 
 /// <summary>Where a connection's uploads read verified piece bytes from.</summary>
-public interface INativePieceSource
+internal interface INativePieceSource
 {
     /// <summary>Length of the piece, or -1 when it is not available (any more).</summary>
     int PieceLength(int index);

@@ -13,7 +13,7 @@ namespace P2PShare.Networking.Native;
 /// queue, so handling a message never waits on the socket (two nodes sending big pieces to each other
 /// cannot deadlock). Uploads are read from disk only when their turn comes, one piece buffer at a time.
 /// </summary>
-public sealed class NativeConnection : IAsyncDisposable
+internal sealed class NativeConnection : IAsyncDisposable
 {
     private readonly Stream _transport;
     private readonly PipeReader _reader;

@@ -11,7 +11,7 @@ namespace P2PShare.Networking.Native;
 /// Turns a fresh TCP stream into an established connection: handshakes (the dialler speaks first),
 /// then TLS when both handshakes ask for it, then the shared-secret proof when this node has a secret.
 /// </summary>
-public static class NativeConnectionEstablisher
+internal static class NativeConnectionEstablisher
 {
     public static Task<NativeConnection> EstablishAsync(
         Stream network,

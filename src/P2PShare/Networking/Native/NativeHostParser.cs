@@ -3,7 +3,7 @@ using System.Net;
 namespace P2PShare.Networking.Native;
 
 /// <summary>Reads the <c>host</c> of a peer-exchange entry: IPv4, IPv6 (bracketed or not) and IPv4-mapped IPv6.</summary>
-public static class NativeHostParser
+internal static class NativeHostParser
 {
     public static bool TryParse(string host, out IPAddress address)
     {

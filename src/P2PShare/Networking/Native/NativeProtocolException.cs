@@ -1,4 +1,4 @@
 namespace P2PShare.Networking.Native;
 
 /// <summary>The remote broke the protocol badly enough that the connection is closed.</summary>
-public sealed class NativeProtocolException(string message) : IOException(message);
+internal sealed class NativeProtocolException(string message) : IOException(message);

@@ -4,7 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 namespace P2PShare.Networking.Native;
 
 /// <summary>The TLS and shared-secret extensions as a node uses them.</summary>
-public sealed class NativeSecurity : IDisposable
+internal sealed class NativeSecurity : IDisposable
 {
     private NativeSecurity(X509Certificate2? certificate, string? secret)
     {

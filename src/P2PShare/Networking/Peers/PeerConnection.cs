@@ -14,7 +14,7 @@ namespace P2PShare.Networking.Peers;
 /// are handed out as slices of its buffers, no copies); sends are serialized by a lock so whole messages never
 /// interleave.
 /// </summary>
-public sealed class PeerConnection : IAsyncDisposable
+internal sealed class PeerConnection : IAsyncDisposable
 {
     private static readonly StreamPipeReaderOptions ReaderOptions = new(bufferSize: 256 * 1024, minimumReadSize: 64 * 1024, leaveOpen: true);
     private readonly Stream _stream;

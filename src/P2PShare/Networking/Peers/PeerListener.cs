@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 namespace P2PShare.Networking.Peers;
 
 /// <summary>Accepts incoming peer connections on a TCP port and hands each accepted socket on.</summary>
-public sealed class PeerListener : IAsyncDisposable
+internal sealed class PeerListener : IAsyncDisposable
 {
     private readonly TcpListener _listener;
     private readonly ILogger _logger;

@@ -13,7 +13,7 @@ namespace P2PShare.Networking.Peers;
 /// closes it, as a uTP-only libtorrent does) sends the next dial to uTP; a remembered transport that then fails is
 /// forgotten. The memory is bounded (oldest out first): tracker, DHT and PEX peers are remote input.
 /// </summary>
-public sealed class TcpAndUtpTransport : IPeerTransport
+internal sealed class TcpAndUtpTransport : IPeerTransport
 {
     private readonly UtpSocketManager _utp;
     private readonly IPeerTransport _tcp;

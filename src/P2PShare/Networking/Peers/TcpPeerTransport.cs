@@ -4,7 +4,7 @@ using System.Net.Sockets;
 namespace P2PShare.Networking.Peers;
 
 /// <summary>Plain TCP: a connected socket with Nagle off (requests and small messages must not wait).</summary>
-public sealed class TcpPeerTransport : IPeerTransport
+internal sealed class TcpPeerTransport : IPeerTransport
 {
     public static TcpPeerTransport Instance { get; } = new();
 

@@ -4,7 +4,7 @@ using P2PShare.Networking.Utp;
 namespace P2PShare.Networking.Peers;
 
 /// <summary>uTP (BEP 29) only: a connection from the engine's <see cref="UtpSocketManager"/> on the shared UDP port.</summary>
-public sealed class UtpPeerTransport(UtpSocketManager manager) : IPeerTransport
+internal sealed class UtpPeerTransport(UtpSocketManager manager) : IPeerTransport
 {
     public const string TransportName = "utp";
 

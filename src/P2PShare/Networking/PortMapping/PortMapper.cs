@@ -10,7 +10,7 @@ namespace P2PShare.Networking.PortMapping;
 /// worked, and deletes the mappings when disposed. It never delays the caller: <see cref="Start"/> returns at once,
 /// and every exchange with a router is bounded (<see cref="PortMappingOptions"/>).
 /// </summary>
-public sealed class PortMapper : IAsyncDisposable
+internal sealed class PortMapper : IAsyncDisposable
 {
     private static readonly TimeSpan UnmapTimeout = TimeSpan.FromSeconds(3);
     private static readonly TimeSpan MinRenewWait = TimeSpan.FromSeconds(30);

@@ -4,7 +4,7 @@ using P2PShare.Protocol.PortMapping;
 namespace P2PShare.Networking.PortMapping;
 
 /// <summary>How the port mapper reaches the router; every wait is bounded by one of these.</summary>
-public sealed record PortMappingOptions
+internal sealed record PortMappingOptions
 {
     public bool Upnp { get; init; } = true;
 

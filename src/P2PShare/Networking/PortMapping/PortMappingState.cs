@@ -1,6 +1,6 @@
 namespace P2PShare.Networking.PortMapping;
 
-public enum PortMappingState
+internal enum PortMappingState
 {
     /// <summary>Switched off (--no-port-mapping, or local-only).</summary>
     Off,

@@ -3,7 +3,7 @@ using System.Net;
 namespace P2PShare.Networking.PortMapping;
 
 /// <summary>What the port mapper has achieved: how (UPnP, PCP, NAT-PMP), the external address and ports, or why not.</summary>
-public sealed record PortMappingStatus(PortMappingState State, string? Method, IPAddress? ExternalAddress, int? ExternalTcpPort, int? ExternalUdpPort,
+internal sealed record PortMappingStatus(PortMappingState State, string? Method, IPAddress? ExternalAddress, int? ExternalTcpPort, int? ExternalUdpPort,
     string? Reason)
 {
     public static PortMappingStatus Off { get; } = new(PortMappingState.Off, null, null, null, null, "switched off");

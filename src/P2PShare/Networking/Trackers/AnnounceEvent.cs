@@ -1,6 +1,6 @@
 namespace P2PShare.Networking.Trackers;
 
-public enum AnnounceEvent
+internal enum AnnounceEvent
 {
     None,
     Started,

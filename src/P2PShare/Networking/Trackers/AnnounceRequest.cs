@@ -4,7 +4,7 @@ using P2PShare.Protocol.Tracker;
 namespace P2PShare.Networking.Trackers;
 
 /// <summary>What the engine tells a tracker. The peer id is 20 bytes.</summary>
-public sealed record AnnounceRequest(
+internal sealed record AnnounceRequest(
     InfoHash InfoHash,
     ReadOnlyMemory<byte> PeerId,
     int Port,

@@ -3,7 +3,7 @@ using System.Net;
 namespace P2PShare.Networking.Trackers;
 
 /// <summary>A tracker's answer. Seeders/leechers are null when the tracker did not say.</summary>
-public sealed record AnnounceResponse(
+internal sealed record AnnounceResponse(
     TimeSpan Interval,
     TimeSpan? MinInterval,
     IReadOnlyList<IPEndPoint> Peers,

@@ -10,7 +10,7 @@ namespace P2PShare.Networking.Trackers;
 /// An HTTP(S) tracker (BEP 3). One request per call: timeouts and retries belong to the caller's
 /// resilience pipeline. Answers are read up to <see cref="TrackerOptions.MaxResponseBytes"/> and no further.
 /// </summary>
-public sealed class HttpTrackerClient : ITrackerClient
+internal sealed class HttpTrackerClient : ITrackerClient
 {
     private readonly HttpClient _http;
     private readonly TrackerOptions _options;

@@ -7,7 +7,7 @@ namespace P2PShare.Networking.Trackers;
 /// (<see cref="Protocol.Tracker.TrackerFailureException"/>), an unreadable answer
 /// (<see cref="Protocol.Tracker.TrackerProtocolException"/>) or no answer (<see cref="TrackerUnreachableException"/>).
 /// </summary>
-public interface ITrackerClient
+internal interface ITrackerClient
 {
     Uri Uri { get; }
 

@@ -1,4 +1,4 @@
 namespace P2PShare.Networking.Trackers;
 
 /// <summary>Swarm counts from a scrape: seeders, completed downloads ever, leechers.</summary>
-public sealed record ScrapeResponse(int Seeders, int Completed, int Leechers);
+internal sealed record ScrapeResponse(int Seeders, int Completed, int Leechers);

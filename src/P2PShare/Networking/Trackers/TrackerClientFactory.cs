@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 namespace P2PShare.Networking.Trackers;
 
 /// <summary>Makes the client for a tracker URL, or null when the scheme is not one we speak.</summary>
-public static class TrackerClientFactory
+internal static class TrackerClientFactory
 {
     public static ITrackerClient? TryCreate(Uri uri, HttpClient http, TrackerOptions options, uint key, TimeProvider time, ILogger logger, UdpTrackerSocket? udp = null) =>
         uri.Scheme switch

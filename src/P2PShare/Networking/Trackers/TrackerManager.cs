@@ -10,7 +10,7 @@ namespace P2PShare.Networking.Trackers;
 /// sooner when the engine wants peers (never more often than the min interval), falling over tier by
 /// tier. Tracker misbehaviour is logged and recorded in <see cref="Status"/>; it never escapes.
 /// </summary>
-public sealed class TrackerManager : IAsyncDisposable
+internal sealed class TrackerManager : IAsyncDisposable
 {
     private readonly TrackerOptions _options;
     private readonly ILogger<TrackerManager> _logger;

@@ -1,7 +1,7 @@
 namespace P2PShare.Networking.Trackers;
 
 /// <summary>Tunables for tracker clients and the tracker manager. Defaults follow the BEPs and common practice.</summary>
-public sealed record TrackerOptions
+internal sealed record TrackerOptions
 {
     public static TrackerOptions Default { get; } = new();
 

@@ -8,7 +8,7 @@ using Polly.Timeout;
 namespace P2PShare.Networking.Trackers;
 
 /// <summary>The Polly pipelines that give tracker requests their timeouts, retries and circuit breakers.</summary>
-public static class TrackerResilience
+internal static class TrackerResilience
 {
     /// <summary>
     /// One tracker's pipeline. HTTP: retry (exponential back-off with jitter) → circuit breaker → timeout.

@@ -1,7 +1,7 @@
 namespace P2PShare.Networking.Trackers;
 
 /// <summary>A snapshot of one tracker as the manager sees it.</summary>
-public sealed record TrackerStatus(
+internal sealed record TrackerStatus(
     string Url,
     int Tier,
     DateTimeOffset? LastAnnounce,

@@ -4,7 +4,7 @@ namespace P2PShare.Networking.Trackers;
 /// BEP 12 ordering: tiers are tried in order; each tier is shuffled once, and a tracker that answers
 /// moves to the front of its tier. Thread-safe.
 /// </summary>
-public sealed class TrackerTierList<T> where T : class
+internal sealed class TrackerTierList<T> where T : class
 {
     private readonly List<List<T>> _tiers;
     private readonly Lock _lock = new();

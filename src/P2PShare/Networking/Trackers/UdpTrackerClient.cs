@@ -15,7 +15,7 @@ namespace P2PShare.Networking.Trackers;
 /// the protocol's own schedule (base·2^n, n up to <see cref="TrackerOptions.UdpMaxRetransmissions"/>),
 /// which is why no generic retry wraps this client.
 /// </summary>
-public sealed class UdpTrackerClient : ITrackerClient, IAsyncDisposable
+internal sealed class UdpTrackerClient : ITrackerClient, IAsyncDisposable
 {
     private readonly TrackerOptions _options;
     private readonly uint _key;

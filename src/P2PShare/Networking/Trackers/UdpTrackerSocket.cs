@@ -12,7 +12,7 @@ namespace P2PShare.Networking.Trackers;
 /// byte is zero, which neither a KRPC message ('d') nor a uTP header (version 1 in the low nibble) has. Replies are
 /// matched to requests by transaction id and sender, so one socket serves every tracker of every torrent.
 /// </summary>
-public sealed class UdpTrackerSocket : IDatagramHandler, IAsyncDisposable
+internal sealed class UdpTrackerSocket : IDatagramHandler, IAsyncDisposable
 {
     /// <summary>Requests waiting for a reply at once, all trackers together; BEP 15 exchanges are short-lived.</summary>
     public const int MaxPending = 1024;

@@ -3,7 +3,7 @@ using System.Net;
 namespace P2PShare.Networking.Udp;
 
 /// <summary>Sends datagrams from the shared UDP port (so replies come back to the port the peers know).</summary>
-public interface IDatagramSender
+internal interface IDatagramSender
 {
     int Port { get; }
 

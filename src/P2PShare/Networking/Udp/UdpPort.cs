@@ -9,7 +9,7 @@ namespace P2PShare.Networking.Udp;
 /// share it, told apart by their first bytes (a bencoded KRPC message starts with 'd'; a uTP header's low nibble
 /// is version 1). Each datagram is offered to the handlers in order of registration.
 /// </summary>
-public sealed class UdpPort : IDatagramSender, IAsyncDisposable
+internal sealed class UdpPort : IDatagramSender, IAsyncDisposable
 {
     /// <summary>Larger than any datagram a peer should send (uTP packets stay near the path MTU; KRPC under 1.5 kB).</summary>
     private const int MaxDatagram = 64 * 1024;

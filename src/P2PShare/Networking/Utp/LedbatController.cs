@@ -9,7 +9,7 @@ namespace P2PShare.Networking.Utp;
 /// first loss the window may grow faster (slow start, as libtorrent does) while the delay stays under target.
 /// Pure: the clock comes from a <see cref="TimeProvider"/>; not thread-safe (the connection calls it under its lock).
 /// </summary>
-public sealed class LedbatController
+internal sealed class LedbatController
 {
     public const int TargetDelayMicroseconds = 100_000;
     public const int MaxWindowIncreasePerRtt = 3000;

@@ -1,7 +1,7 @@
 namespace P2PShare.Networking.Utp;
 
 /// <summary>A snapshot of one connection's counters and congestion state.</summary>
-public readonly record struct UtpConnectionStatistics(
+internal readonly record struct UtpConnectionStatistics(
     long PacketsSent,
     long PacketsReceived,
     long Retransmissions,

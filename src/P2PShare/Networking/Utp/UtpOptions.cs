@@ -1,7 +1,7 @@
 namespace P2PShare.Networking.Utp;
 
 /// <summary>Limits and timings of the uTP transport (immutable; defaults suit a BitTorrent client).</summary>
-public sealed record UtpOptions
+internal sealed record UtpOptions
 {
     /// <summary>Payload bytes per data packet: 1400 + 20 (uTP) + 8 (UDP) + 20 (IPv4) stays under a 1500-byte MTU.</summary>
     public int MaxPayload { get; init; } = 1400;

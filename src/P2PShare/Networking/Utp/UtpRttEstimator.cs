@@ -5,7 +5,7 @@ namespace P2PShare.Networking.Utp;
 /// samples of packets sent once (Karn), RTO = SRTT + 4·RTTVAR, at least 500 ms (BEP 29), 1 s before any sample, and
 /// doubled on each consecutive timeout up to <see cref="MaxTimeout"/>. Pure; not thread-safe.
 /// </summary>
-public sealed class UtpRttEstimator
+internal sealed class UtpRttEstimator
 {
     public static readonly TimeSpan MinTimeout = TimeSpan.FromMilliseconds(500);
     public static readonly TimeSpan InitialTimeout = TimeSpan.FromSeconds(1);

@@ -14,7 +14,7 @@ namespace P2PShare.Networking.Utp;
 /// are reset), dials out with <see cref="ConnectAsync"/>, and drives every connection's timers from one
 /// <see cref="TimeProvider"/> timer. Register it with <c>UdpPort.AddHandler</c>.
 /// </summary>
-public sealed class UtpSocketManager : IDatagramHandler, IAsyncDisposable
+internal sealed class UtpSocketManager : IDatagramHandler, IAsyncDisposable
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<(IPEndPoint EndPoint, ushort Id), UtpConnection> _connections = [];

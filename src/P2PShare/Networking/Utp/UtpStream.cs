@@ -8,7 +8,7 @@ namespace P2PShare.Networking.Utp;
 /// wait while the send buffer is full). Disposing sends what is buffered, then a FIN; the manager finishes it in the
 /// background. Use the async methods: the synchronous ones block a thread.
 /// </summary>
-public sealed class UtpStream : Stream
+internal sealed class UtpStream : Stream
 {
     private readonly UtpConnection _connection;
 

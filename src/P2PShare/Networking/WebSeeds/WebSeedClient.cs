@@ -11,7 +11,7 @@ namespace P2PShare.Networking.WebSeeds;
 /// than the one asked, fewer bytes or more bytes (the connection is cut at the first extra byte) is a
 /// <see cref="WebSeedException"/>. Received bytes pay the rate limit as they arrive.
 /// </summary>
-public sealed class WebSeedClient(HttpClient http, Uri seed, Torrent torrent, TimeProvider time)
+internal sealed class WebSeedClient(HttpClient http, Uri seed, Torrent torrent, TimeProvider time)
 {
     private const int ChunkSize = 16 * 1024;
 

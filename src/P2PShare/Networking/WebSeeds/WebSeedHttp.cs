@@ -12,7 +12,7 @@ namespace P2PShare.Networking.WebSeeds;
 /// flight on one connection, more connections when those fill); plain http and servers without h2 get HTTP/1.1.
 /// Server certificates are checked as usual; the only exception is a test hook (<see cref="TrustedCertificateVariable"/>).
 /// </summary>
-public static class WebSeedHttp
+internal static class WebSeedHttp
 {
     public const int MaxRedirects = 5;
 

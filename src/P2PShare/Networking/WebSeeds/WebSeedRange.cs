@@ -5,7 +5,7 @@ namespace P2PShare.Networking.WebSeeds;
 /// <see cref="FileIndex"/>, landing at <see cref="PieceOffset"/> in the piece. A padding file's range is not
 /// requested: its bytes are zeros.
 /// </summary>
-public readonly record struct WebSeedRange(int FileIndex, long FileOffset, int Length, int PieceOffset, bool IsPadding = false)
+internal readonly record struct WebSeedRange(int FileIndex, long FileOffset, int Length, int PieceOffset, bool IsPadding = false)
 {
     /// <summary>The HTTP Range header value (inclusive end).</summary>
     public string HeaderValue => $"bytes={FileOffset}-{FileOffset + Length - 1}";

@@ -3,7 +3,7 @@ using P2PShare.Metainfo;
 namespace P2PShare.Networking.WebSeeds;
 
 /// <summary>Cuts a piece into one range per file it covers, in order (a piece may span many small files).</summary>
-public static class WebSeedRanges
+internal static class WebSeedRanges
 {
     public static IReadOnlyList<WebSeedRange> ForPiece(Torrent torrent, int pieceIndex)
     {

@@ -8,7 +8,7 @@ namespace P2PShare.Networking.WebSeeds;
 /// in '/' (a directory), when the torrent's name is appended. Multi-file torrent: the URL is a directory holding the
 /// torrent's root directory: URL/name/path/of/file. Every appended component is percent-encoded (UTF-8).
 /// </summary>
-public static class WebSeedUrl
+internal static class WebSeedUrl
 {
     /// <summary>The URL as a web seed base, or null for one that is not absolute http(s) (those are ignored).</summary>
     public static Uri? TryParseBase(string text)

@@ -7,7 +7,7 @@ namespace P2PShare.Protocol.Dht;
 /// <summary>
 /// BEP 5 compact forms over IPv4: node info is 26 bytes (id, address, port), peer info 6 bytes (address, port).
 /// </summary>
-public static class CompactDhtEncoding
+internal static class CompactDhtEncoding
 {
     public const int NodeLength = NodeId.Length + PeerLength;
     public const int PeerLength = 6;

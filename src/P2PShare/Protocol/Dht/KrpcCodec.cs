@@ -9,7 +9,7 @@ namespace P2PShare.Protocol.Dht;
 /// and size against <see cref="KrpcLimits"/> and throws <see cref="KrpcException"/> (with the BEP 5 error code
 /// and, when readable, the transaction id) for anything else.
 /// </summary>
-public static class KrpcCodec
+internal static class KrpcCodec
 {
     /// <summary>Our client version, sent as "v" (two letters and two version bytes, as other clients do).</summary>
     private static readonly byte[] OurVersion = "PS\0\u0001"u8.ToArray();

@@ -1,4 +1,4 @@
 namespace P2PShare.Protocol.Dht;
 
 /// <summary>An error message (BEP 5: a list of an integer code and a text).</summary>
-public sealed record KrpcError(byte[] TransactionId, int Code, string Message) : KrpcMessage(TransactionId);
+internal sealed record KrpcError(byte[] TransactionId, int Code, string Message) : KrpcMessage(TransactionId);

@@ -1,7 +1,7 @@
 namespace P2PShare.Protocol.Dht;
 
 /// <summary>KRPC error codes (BEP 5).</summary>
-public static class KrpcErrorCode
+internal static class KrpcErrorCode
 {
     public const int Generic = 201;
     public const int Server = 202;

@@ -4,7 +4,7 @@ namespace P2PShare.Protocol.Dht;
 /// A KRPC message that cannot be accepted. <see cref="Code"/> is the BEP 5 error code to answer with; the
 /// transaction id is set when the message had a usable one (so a query can still be answered with an error).
 /// </summary>
-public sealed class KrpcException(int code, string problem, byte[]? transactionId = null)
+internal sealed class KrpcException(int code, string problem, byte[]? transactionId = null)
     : FormatException($"invalid KRPC message ({code}): {problem}")
 {
     public int Code { get; } = code;

@@ -1,7 +1,7 @@
 namespace P2PShare.Protocol.Dht;
 
 /// <summary>Bounds on what a KRPC message may carry; larger fields are rejected before anything is built from them.</summary>
-public static class KrpcLimits
+internal static class KrpcLimits
 {
     /// <summary>KRPC fits one unfragmented UDP datagram; anything larger is not a real node's message.</summary>
     public const int MaxDatagram = 2048;

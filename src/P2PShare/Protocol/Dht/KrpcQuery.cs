@@ -5,7 +5,7 @@ namespace P2PShare.Protocol.Dht;
 /// <see cref="InfoHash"/> for get_peers and announce_peer, <see cref="Port"/>, <see cref="ImpliedPort"/> and
 /// <see cref="Token"/> for announce_peer.
 /// </summary>
-public sealed record KrpcQuery(byte[] TransactionId, KrpcMethod Method, NodeId SenderId) : KrpcMessage(TransactionId)
+internal sealed record KrpcQuery(byte[] TransactionId, KrpcMethod Method, NodeId SenderId) : KrpcMessage(TransactionId)
 {
     /// <summary>The method name as sent (for unknown methods and logs).</summary>
     public string MethodName { get; init; } = KrpcCodec.MethodName(Method);

@@ -6,7 +6,7 @@ namespace P2PShare.Protocol.Dht;
 /// A response. KRPC responses do not name their method: the fields present say what it answers (nodes for
 /// find_node and get_peers, values and a token for get_peers).
 /// </summary>
-public sealed record KrpcResponse(byte[] TransactionId, NodeId SenderId) : KrpcMessage(TransactionId)
+internal sealed record KrpcResponse(byte[] TransactionId, NodeId SenderId) : KrpcMessage(TransactionId)
 {
     public IReadOnlyList<NodeContact> Nodes { get; init; } = [];
 

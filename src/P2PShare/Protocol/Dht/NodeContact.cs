@@ -3,7 +3,7 @@ using System.Net;
 namespace P2PShare.Protocol.Dht;
 
 /// <summary>A DHT node as other nodes describe it: its id and its UDP address (BEP 5 "compact node info").</summary>
-public sealed record NodeContact(NodeId Id, IPEndPoint EndPoint)
+internal sealed record NodeContact(NodeId Id, IPEndPoint EndPoint)
 {
     public override string ToString() => $"{Id.ToString()[..8]}@{EndPoint}";
 }

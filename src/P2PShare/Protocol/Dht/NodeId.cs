@@ -7,7 +7,7 @@ namespace P2PShare.Protocol.Dht;
 /// A 160-bit DHT node id (BEP 5), also used for lookup targets and info-hashes. Held as three big-endian words
 /// so XOR distance and comparisons allocate nothing.
 /// </summary>
-public readonly struct NodeId : IEquatable<NodeId>, IComparable<NodeId>
+internal readonly struct NodeId : IEquatable<NodeId>, IComparable<NodeId>
 {
     public const int Length = 20;
     public const int Bits = 160;

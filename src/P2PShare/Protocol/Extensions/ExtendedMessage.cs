@@ -8,7 +8,7 @@ namespace P2PShare.Protocol.Extensions;
 /// BEP 10 framing: a peer wire message with id 20 whose payload starts with an extended message id
 /// (0 is the extended handshake; others are the ids the receiver chose in its handshake's 'm').
 /// </summary>
-public static class ExtendedMessage
+internal static class ExtendedMessage
 {
     public const byte HandshakeId = 0;
 

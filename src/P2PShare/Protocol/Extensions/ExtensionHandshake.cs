@@ -9,7 +9,7 @@ namespace P2PShare.Protocol.Extensions;
 /// ('m'), plus what it tells about itself. Unknown keys are ignored; known keys with wrong types or values
 /// out of range are a protocol violation.
 /// </summary>
-public sealed record ExtensionHandshake
+internal sealed record ExtensionHandshake
 {
     /// <summary>BEP 9: metadata above this size is refused (real info dictionaries are far smaller).</summary>
     public const long MaxMetadataSize = 16L * 1024 * 1024;

@@ -7,7 +7,7 @@ namespace P2PShare.Protocol.Extensions;
 /// A BEP 9 ut_metadata message: a bencoded dictionary (msg_type, piece, total_size for data), and for data
 /// the raw bytes of that 16 KiB piece of the info dictionary right after it.
 /// </summary>
-public readonly record struct MetadataMessage(MetadataMessageType Type, int Piece, long TotalSize = 0, ReadOnlyMemory<byte> Data = default)
+internal readonly record struct MetadataMessage(MetadataMessageType Type, int Piece, long TotalSize = 0, ReadOnlyMemory<byte> Data = default)
 {
     /// <summary>Metadata is exchanged in pieces of this size; only the last may be shorter.</summary>
     public const int PieceLength = 16 * 1024;

@@ -1,7 +1,7 @@
 namespace P2PShare.Protocol.Extensions;
 
 /// <summary>BEP 9 'msg_type'.</summary>
-public enum MetadataMessageType
+internal enum MetadataMessageType
 {
     Request = 0,
     Data = 1,

@@ -14,7 +14,7 @@ namespace P2PShare.Protocol.Extensions;
 /// that is not a whole number of entries is a protocol violation; unknown keys are ignored; entries with port
 /// 0 are skipped.
 /// </summary>
-public sealed record PexMessage
+internal sealed record PexMessage
 {
     /// <summary>BEP 11: a sender puts at most this many peers in 'added' and in 'dropped'.</summary>
     public const int MaxSentPerList = 50;

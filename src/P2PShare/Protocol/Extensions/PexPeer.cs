@@ -3,7 +3,7 @@ using System.Net;
 namespace P2PShare.Protocol.Extensions;
 
 /// <summary>One peer a BEP 11 ut_pex message adds: its listen address and the sender's flag byte about it.</summary>
-public readonly record struct PexPeer(IPEndPoint EndPoint, byte Flags = 0)
+internal readonly record struct PexPeer(IPEndPoint EndPoint, byte Flags = 0)
 {
     /// <summary>BEP 11 'added.f' bit: the peer prefers encryption.</summary>
     public const byte PrefersEncryption = 0x01;

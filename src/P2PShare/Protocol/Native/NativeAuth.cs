@@ -1,4 +1,4 @@
 namespace P2PShare.Protocol.Native;
 
 /// <summary>Extension: proof of the shared secret, answering the other side's handshake nonce.</summary>
-public sealed record NativeAuth(string Proof) : NativeMessage;
+internal sealed record NativeAuth(string Proof) : NativeMessage;

@@ -1,4 +1,4 @@
 namespace P2PShare.Protocol.Native;
 
 /// <summary>The piece indices the sender has (a list of integers, not a bit mask).</summary>
-public sealed record NativeBitfield(IReadOnlyList<int> Pieces) : NativeMessage;
+internal sealed record NativeBitfield(IReadOnlyList<int> Pieces) : NativeMessage;

@@ -1,4 +1,4 @@
 namespace P2PShare.Protocol.Native;
 
 /// <summary>Extension: the sender no longer wants piece <see cref="Index"/> it requested.</summary>
-public sealed record NativeCancel(int Index) : NativeMessage;
+internal sealed record NativeCancel(int Index) : NativeMessage;

@@ -1,7 +1,7 @@
 namespace P2PShare.Protocol.Native;
 
 /// <summary>Bounds that keep a hostile peer from exhausting memory. Every length is checked before allocating.</summary>
-public sealed record NativeCodecLimits
+internal sealed record NativeCodecLimits
 {
     public static readonly NativeCodecLimits Default = new();
 

@@ -1,4 +1,4 @@
 namespace P2PShare.Protocol.Native;
 
 /// <summary>Extension: the answer to a request for a piece the sender does not have (the original stays silent).</summary>
-public sealed record NativeDontHave(int Index) : NativeMessage;
+internal sealed record NativeDontHave(int Index) : NativeMessage;

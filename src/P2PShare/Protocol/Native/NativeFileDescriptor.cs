@@ -1,7 +1,7 @@
 namespace P2PShare.Protocol.Native;
 
 /// <summary>What a swarm shares: the file's size, whole-file SHA-1 and piece layout.</summary>
-public sealed record NativeFileDescriptor(string FileName, long FileSize, string FileHash, int PieceSize)
+internal sealed record NativeFileDescriptor(string FileName, long FileSize, string FileHash, int PieceSize)
 {
     /// <summary>The piece size the original uses: 65536, or the file size when smaller.</summary>
     public const int StandardPieceSize = 65536;

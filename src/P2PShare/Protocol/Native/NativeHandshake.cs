@@ -4,7 +4,7 @@ namespace P2PShare.Protocol.Native;
 /// First message on a connection. <see cref="PieceHashes"/>, <see cref="Tls"/> and <see cref="AuthNonce"/>
 /// are P2PShare extensions; original nodes ignore them and never send them.
 /// </summary>
-public sealed record NativeHandshake(
+internal sealed record NativeHandshake(
     string Id,
     string? FileName,
     long? FileSize,

@@ -3,7 +3,7 @@ using System.Buffers;
 namespace P2PShare.Protocol.Native;
 
 /// <summary>Finds newline-terminated lines in buffered bytes, with a bound on the line length.</summary>
-public static class NativeLineFramer
+internal static class NativeLineFramer
 {
     /// <summary>
     /// Takes the next complete line (without its "\n" or "\r\n") off the front of <paramref name="buffer"/>.

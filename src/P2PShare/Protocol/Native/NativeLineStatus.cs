@@ -1,6 +1,6 @@
 namespace P2PShare.Protocol.Native;
 
-public enum NativeLineStatus
+internal enum NativeLineStatus
 {
     /// <summary>A complete line was taken.</summary>
     Line,

@@ -1,4 +1,4 @@
 namespace P2PShare.Protocol.Native;
 
 /// <summary>One line of the native JSON protocol (see docs/native-protocol.md).</summary>
-public abstract record NativeMessage;
+internal abstract record NativeMessage;

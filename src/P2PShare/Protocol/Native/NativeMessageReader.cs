@@ -8,7 +8,7 @@ namespace P2PShare.Protocol.Native;
 /// Parses one line into a message with <see cref="Utf8JsonReader"/>. Keys may come in any order,
 /// unknown keys are skipped; piece data is decoded into a pooled buffer bounded by the limits.
 /// </summary>
-public static class NativeMessageReader
+internal static class NativeMessageReader
 {
     private const int HashHexLength = 40;
 

@@ -7,7 +7,7 @@ namespace P2PShare.Protocol.Native;
 /// Serializes messages as single JSON lines ending in "\n" with a reusable <see cref="Utf8JsonWriter"/>.
 /// Not thread-safe: one instance per connection writer.
 /// </summary>
-public sealed class NativeMessageWriter : IDisposable
+internal sealed class NativeMessageWriter : IDisposable
 {
     private readonly Utf8JsonWriter _json = new(Stream.Null, new JsonWriterOptions { Indented = false, SkipValidation = false });
 

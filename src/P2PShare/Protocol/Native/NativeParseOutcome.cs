@@ -1,6 +1,6 @@
 namespace P2PShare.Protocol.Native;
 
-public enum NativeParseOutcome
+internal enum NativeParseOutcome
 {
     /// <summary>A message the node understands.</summary>
     Message,

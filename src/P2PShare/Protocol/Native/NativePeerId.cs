@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 namespace P2PShare.Protocol.Native;
 
 /// <summary>Node ids and the "greater id dials" rule of peer exchange.</summary>
-public static class NativePeerId
+internal static class NativePeerId
 {
     /// <summary>16 lowercase hex characters, random per run, as the original uses.</summary>
     public static string NewId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));

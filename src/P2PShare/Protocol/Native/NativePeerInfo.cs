@@ -1,4 +1,4 @@
 namespace P2PShare.Protocol.Native;
 
 /// <summary>One entry of a <see cref="NativePeers"/> message; <see cref="Host"/> is often IPv4-mapped.</summary>
-public sealed record NativePeerInfo(string Id, string Host, int Port);
+internal sealed record NativePeerInfo(string Id, string Host, int Port);

@@ -1,4 +1,4 @@
 namespace P2PShare.Protocol.Native;
 
 /// <summary>Peer exchange: other nodes the sender is connected to.</summary>
-public sealed record NativePeers(IReadOnlyList<NativePeerInfo> Peers) : NativeMessage;
+internal sealed record NativePeers(IReadOnlyList<NativePeerInfo> Peers) : NativeMessage;

@@ -6,7 +6,7 @@ namespace P2PShare.Protocol.Native;
 /// A received piece. The decoded bytes live in a pooled buffer owned by this message:
 /// dispose it once the bytes are written.
 /// </summary>
-public sealed record NativePiece : NativeMessage, IDisposable
+internal sealed record NativePiece : NativeMessage, IDisposable
 {
     private byte[]? _buffer;
 

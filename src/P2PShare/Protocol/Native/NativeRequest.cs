@@ -1,4 +1,4 @@
 namespace P2PShare.Protocol.Native;
 
 /// <summary>Asks for one whole piece.</summary>
-public sealed record NativeRequest(int Index) : NativeMessage;
+internal sealed record NativeRequest(int Index) : NativeMessage;

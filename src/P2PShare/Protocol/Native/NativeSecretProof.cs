@@ -7,7 +7,7 @@ namespace P2PShare.Protocol.Native;
 /// Extension for private swarms: each side proves it knows the shared secret by answering the other's
 /// random nonce with HMAC-SHA256(secret, nonce | own id), so the secret itself never crosses the wire.
 /// </summary>
-public static class NativeSecretProof
+internal static class NativeSecretProof
 {
     public static string NewNonce() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
 

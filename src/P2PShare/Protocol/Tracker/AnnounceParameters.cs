@@ -3,7 +3,7 @@ using P2PShare.Metainfo;
 namespace P2PShare.Protocol.Tracker;
 
 /// <summary>Everything an announce carries, in protocol terms (shared by the HTTP and UDP encoders).</summary>
-public sealed record AnnounceParameters(
+internal sealed record AnnounceParameters(
     InfoHash InfoHash,
     ReadOnlyMemory<byte> PeerId,
     int Port,

@@ -4,7 +4,7 @@ using System.Net;
 namespace P2PShare.Protocol.Tracker;
 
 /// <summary>BEP 23 (IPv4, 6 bytes per peer) and BEP 7 (IPv6, 18 bytes per peer) compact peer lists.</summary>
-public static class CompactPeerList
+internal static class CompactPeerList
 {
     public const int IPv4EntryLength = 6;
     public const int IPv6EntryLength = 18;

@@ -6,7 +6,7 @@ using P2PShare.Metainfo;
 namespace P2PShare.Protocol.Tracker;
 
 /// <summary>Decodes HTTP tracker bodies (BEP 3, 7, 23, 48) into records; throws a <see cref="TrackerException"/> on anything else.</summary>
-public static class HttpTrackerResponseParser
+internal static class HttpTrackerResponseParser
 {
     /// <summary>A sane upper bound for peer dictionaries; compact lists are bounded by the body size.</summary>
     public const int MaxDictionaryPeers = 10_000;

@@ -4,7 +4,7 @@ using System.Text;
 namespace P2PShare.Protocol.Tracker;
 
 /// <summary>Builds BEP 3 announce and scrape URLs. Binary fields are percent-encoded byte by byte.</summary>
-public static class HttpTrackerUrl
+internal static class HttpTrackerUrl
 {
     public static Uri BuildAnnounce(Uri announce, AnnounceParameters parameters)
     {

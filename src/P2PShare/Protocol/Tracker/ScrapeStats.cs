@@ -1,4 +1,4 @@
 namespace P2PShare.Protocol.Tracker;
 
 /// <summary>One torrent's scrape counts: seeders ('complete'), snatches ('downloaded'), leechers ('incomplete').</summary>
-public sealed record ScrapeStats(int Seeders, int Completed, int Leechers);
+internal sealed record ScrapeStats(int Seeders, int Completed, int Leechers);

@@ -3,7 +3,7 @@ using System.Net;
 namespace P2PShare.Protocol.Tracker;
 
 /// <summary>A decoded announce answer (HTTP or UDP). Absent optional fields are null.</summary>
-public sealed record TrackerAnnounceReply(
+internal sealed record TrackerAnnounceReply(
     int? IntervalSeconds,
     int? MinIntervalSeconds,
     IReadOnlyList<IPEndPoint> Peers,

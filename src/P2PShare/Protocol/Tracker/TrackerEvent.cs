@@ -1,7 +1,7 @@
 namespace P2PShare.Protocol.Tracker;
 
 /// <summary>The announce event; the numeric values are the ones BEP 15 puts on the wire.</summary>
-public enum TrackerEvent
+internal enum TrackerEvent
 {
     None = 0,
     Completed = 1,

@@ -1,7 +1,7 @@
 namespace P2PShare.Protocol.Tracker;
 
 /// <summary>A tracker could not be used for this request. Messages are bounded: they may quote tracker text.</summary>
-public class TrackerException(string message, Exception? inner = null) : Exception(message, inner)
+internal class TrackerException(string message, Exception? inner = null) : Exception(message, inner)
 {
     /// <summary>Longest piece of tracker-supplied text quoted in a message or kept in a status.</summary>
     public const int MaxQuotedLength = 200;

@@ -6,7 +6,7 @@ using P2PShare.Metainfo;
 namespace P2PShare.Protocol.Tracker;
 
 /// <summary>BEP 15 packets: requests are written into caller buffers, responses are checked and decoded.</summary>
-public static class UdpTrackerCodec
+internal static class UdpTrackerCodec
 {
     public const long ProtocolId = 0x41727101980;
     public const int ConnectRequestLength = 16;

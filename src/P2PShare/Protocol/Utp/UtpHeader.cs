@@ -7,7 +7,7 @@ namespace P2PShare.Protocol.Utp;
 /// type, connection id, the sender's microsecond clock, the difference it last measured (its receive time minus our
 /// timestamp), its advertised receive window in bytes, and the 16-bit sequence and acknowledgement numbers.
 /// </summary>
-public readonly record struct UtpHeader(
+internal readonly record struct UtpHeader(
     UtpPacketType Type,
     ushort ConnectionId,
     uint TimestampMicroseconds,

@@ -5,7 +5,7 @@ namespace P2PShare.Protocol.Utp;
 /// datagram; nothing is copied. Parsing is strict: a bad version or type, a truncated or overlong extension chain, a
 /// malformed selective ACK, or a payload on a packet type that carries none is refused with a reason.
 /// </summary>
-public readonly ref struct UtpPacket
+internal readonly ref struct UtpPacket
 {
     /// <summary>Extension type 1 (BEP 29): a bitmask of packets received after ack_nr + 1.</summary>
     public const byte SelectiveAckExtension = 1;

@@ -1,7 +1,7 @@
 namespace P2PShare.Protocol.Utp;
 
 /// <summary>BEP 29 packet types (the high nibble of a header's first byte).</summary>
-public enum UtpPacketType : byte
+internal enum UtpPacketType : byte
 {
     Data = 0,
     Fin = 1,

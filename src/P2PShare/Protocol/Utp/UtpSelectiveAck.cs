@@ -4,7 +4,7 @@ namespace P2PShare.Protocol.Utp;
 /// The selective-ACK bitmask (BEP 29 extension 1). Bit i (least significant bit first within each byte, bytes in
 /// order) acknowledges sequence number ack_nr + 2 + i; ack_nr + 1 is implied missing.
 /// </summary>
-public static class UtpSelectiveAck
+internal static class UtpSelectiveAck
 {
     /// <summary>Length in bytes of a header plus a selective ACK of <paramref name="maskLength"/> bytes.</summary>
     public static int HeaderLength(int maskLength) => maskLength == 0 ? UtpHeader.Size : UtpHeader.Size + 2 + maskLength;

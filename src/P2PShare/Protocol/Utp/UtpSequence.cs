@@ -1,7 +1,7 @@
 namespace P2PShare.Protocol.Utp;
 
 /// <summary>16-bit sequence-number arithmetic with wrap-around (serial number arithmetic, RFC 1982 style).</summary>
-public static class UtpSequence
+internal static class UtpSequence
 {
     /// <summary>How far <paramref name="to"/> is ahead of <paramref name="from"/>, modulo 2^16 (0..65535).</summary>
     public static int Distance(ushort from, ushort to) => (ushort)(to - from);

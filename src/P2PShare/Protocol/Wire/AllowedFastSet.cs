@@ -9,7 +9,7 @@ namespace P2PShare.Protocol.Wire;
 /// Derived from the address's /24 and the info-hash by repeated SHA-1, so both sides (and every peer behind one
 /// /24) get the same set and nobody gains by reconnecting or using several addresses in one network.
 /// </summary>
-public static class AllowedFastSet
+internal static class AllowedFastSet
 {
     /// <summary>How many pieces libtorrent and the BEP's example use.</summary>
     public const int DefaultCount = 10;

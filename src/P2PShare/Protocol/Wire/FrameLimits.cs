@@ -1,7 +1,7 @@
 namespace P2PShare.Protocol.Wire;
 
 /// <summary>What the reader accepts for one torrent; anything larger closes the connection.</summary>
-public readonly record struct FrameLimits(int PieceCount, int MaxBlockLength = FrameLimits.StandardBlockLength, int MaxExtendedLength = 1 << 20)
+internal readonly record struct FrameLimits(int PieceCount, int MaxBlockLength = FrameLimits.StandardBlockLength, int MaxExtendedLength = 1 << 20)
 {
     public const int StandardBlockLength = 16 * 1024;
 

@@ -3,7 +3,7 @@ using P2PShare.Metainfo;
 namespace P2PShare.Protocol.Wire;
 
 /// <summary>The 68-byte BEP 3 handshake: protocol string, 8 reserved bytes, info-hash, peer id.</summary>
-public sealed record Handshake(ulong Reserved, InfoHash InfoHash, PeerId PeerId)
+internal sealed record Handshake(ulong Reserved, InfoHash InfoHash, PeerId PeerId)
 {
     public const int Size = 68;
     private static ReadOnlySpan<byte> Protocol => "\u0013BitTorrent protocol"u8;

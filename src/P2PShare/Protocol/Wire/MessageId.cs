@@ -1,6 +1,6 @@
 namespace P2PShare.Protocol.Wire;
 
-public enum MessageId : byte
+internal enum MessageId : byte
 {
     Choke = 0,
     Unchoke = 1,

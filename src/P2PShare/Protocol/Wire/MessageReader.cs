@@ -8,7 +8,7 @@ namespace P2PShare.Protocol.Wire;
 /// The length prefix is checked against the message type before any payload is awaited, so a peer
 /// cannot make us buffer more than one block.
 /// </summary>
-public static class MessageReader
+internal static class MessageReader
 {
     /// <summary>Reads one message from the front of <paramref name="buffer"/> and advances it; false when more bytes are needed.</summary>
     public static bool TryRead(ref ReadOnlySequence<byte> buffer, in FrameLimits limits, out PeerMessage message)

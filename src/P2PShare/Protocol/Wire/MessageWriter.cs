@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 namespace P2PShare.Protocol.Wire;
 
 /// <summary>Pure BEP 3 message encoding into caller-provided spans. Each method returns the bytes written.</summary>
-public static class MessageWriter
+internal static class MessageWriter
 {
     public const int PieceHeaderLength = 13;
     public const int RequestLength = 17;

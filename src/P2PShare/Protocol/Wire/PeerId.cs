@@ -3,7 +3,7 @@ using System.Text;
 namespace P2PShare.Protocol.Wire;
 
 /// <summary>A 20-byte peer id. Ours is Azureus style: "-PS0001-" then 12 random characters.</summary>
-public sealed class PeerId : IEquatable<PeerId>
+internal sealed class PeerId : IEquatable<PeerId>
 {
     public const int Length = 20;
     public const string ClientPrefix = "-PS0001-";

@@ -6,7 +6,7 @@ namespace P2PShare.Protocol.Wire;
 /// One decoded message. <see cref="Payload"/> (piece data, bitfield bytes, extension payload) is a slice
 /// of the receive buffer, valid only until the reader advances: consumers copy what they keep.
 /// </summary>
-public readonly struct PeerMessage
+internal readonly struct PeerMessage
 {
     public PeerMessage(MessageId id, int index = 0, int begin = 0, int length = 0, ReadOnlySequence<byte> payload = default)
     {

@@ -1,4 +1,4 @@
 namespace P2PShare.Protocol.Wire;
 
 /// <summary>A peer broke the wire protocol; the connection to it is closed.</summary>
-public sealed class PeerProtocolException(string message) : Exception(message);
+internal sealed class PeerProtocolException(string message) : Exception(message);

@@ -5,7 +5,7 @@ using P2PShare.Protocol.Native;
 namespace P2PShare.Storage.Native;
 
 /// <summary>Describes a complete local file for seeding: whole-file SHA-1 and per-piece SHA-1 in one pass.</summary>
-public static class NativeFileHasher
+internal static class NativeFileHasher
 {
     public static async Task<NativeFileDescriptor> DescribeAsync(string path, bool withPieceHashes, CancellationToken cancellationToken)
     {

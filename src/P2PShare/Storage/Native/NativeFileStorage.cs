@@ -4,7 +4,7 @@ using P2PShare.Protocol.Native;
 namespace P2PShare.Storage.Native;
 
 /// <summary>A native node's storage on the local disk: the data file at the user's path, the resume file beside it.</summary>
-public sealed class NativeFileStorage : INativeFileStorage
+internal sealed class NativeFileStorage : INativeFileStorage
 {
     public long? DataFileLength(string path) => File.Exists(path) ? new FileInfo(path).Length : null;
 

@@ -10,7 +10,7 @@ namespace P2PShare.Storage.Native;
 /// The shared file on disk, read and written at piece offsets with <see cref="RandomAccess"/>.
 /// Only ever touches the path the user gave; nothing a peer says changes where bytes go.
 /// </summary>
-public sealed class NativeFileStore : INativePieceStore
+internal sealed class NativeFileStore : INativePieceStore
 {
     private readonly SafeFileHandle _handle;
 

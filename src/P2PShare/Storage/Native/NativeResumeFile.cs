@@ -10,7 +10,7 @@ namespace P2PShare.Storage.Native;
 /// is incomplete. It is replaced atomically (temp file, flush, rename), so a crash leaves the old or the new
 /// version, never a broken one.
 /// </summary>
-public sealed class NativeResumeFile(string dataFilePath) : INativeResumeStore
+internal sealed class NativeResumeFile(string dataFilePath) : INativeResumeStore
 {
     public const string Suffix = ".p2pshare-resume";
     private const int FormatVersion = 1;

@@ -6,7 +6,7 @@ namespace P2PShare.Tests.Cli.Install;
 /// <summary>
 /// The public types of P2PShare.Core (the library package) are exactly those listed in docs/library-public-types.txt:
 /// a type that becomes public, or stops being public, must be a deliberate change to that list. The curated entry point
-/// is TorrentClient and the types its members name; the rest of the list is what is still to be made internal.
+/// is TorrentClient and the types its members name (docs/library.md says why each one is public).
 /// </summary>
 [TestFixture]
 public sealed class PublicApiTests
