@@ -390,9 +390,13 @@ class Bench:
                 ("p2pshare", "libtorrent"), ("p2pshare", "p2pshare")]
         if self.a.encryption_only:
             plan = [("libtorrent", "p2pshare-plain"), ("libtorrent", "p2pshare-rc4")]
+        if self.a.pairs:
+            plan = [tuple(p.split(":", 1)) for p in self.a.pairs.split(",")]
         log(f"swarm benchmark: {self.size / 2**20:.0f} MiB, {self.a.rounds} round(s), load {loadavg()}")
         self.cache_seed_data()
-        seeders = {"libtorrent": self.start_lt_seeder()}
+        seeders = {}
+        if any(s == "libtorrent" for s, _ in plan):
+            seeders["libtorrent"] = self.start_lt_seeder()
         if any(s == "p2pshare" for s, _ in plan):
             seeders["p2pshare"] = self.start_p2p_seeder()
         log("  seeders ready: " + ", ".join(f"{k} on port {v.port}" for k, v in seeders.items()))
@@ -482,6 +486,7 @@ def main():
     ap.add_argument("--json", help="write the per-transfer figures here")
     ap.add_argument("--encryption-only", action="store_true",
                     help="only p2pshare downloads from libtorrent, plain (--encryption disable) against RC4 (require)")
+    ap.add_argument("--pairs", help="only these transfers, as SEEDER:LEECHER[,...] (e.g. p2pshare:p2pshare)")
     args = ap.parse_args()
 
     def on_signal(signum, _frame):
