@@ -10,8 +10,9 @@ Per round it runs five transfers of the same torrent, each into an empty directo
   seeding   p2pshare seeder   -> p2pshare download    (issue 5)
 Every leecher dials the seeder. The two seeders start once, check their data, and serve every round.
 The p2pshare downloads use the default --encryption prefer, so with libtorrent they run over RC4 (MSE).
-With --encryption-only, each round is instead two downloads from the libtorrent seeder: p2pshare with
---encryption disable (plain) and p2pshare with --encryption require (RC4), and the ratio is reported.
+With --encryption-only, each round is instead four downloads from the libtorrent seeder: p2pshare with
+--encryption disable (plain) and with --encryption require (RC4), then a libtorrent leecher with encryption
+disabled and forced to RC4 (the yardstick: what RC4 costs libtorrent itself on this machine); ratios are reported.
 
 Per transfer: the leecher's wall time from process start to exit (every leecher exits when complete), its
 CPU user/sys (wait4 rusage), its peak private memory (RssAnon of its process tree, sampled every 100 ms) and
@@ -333,9 +334,11 @@ class Bench:
             argv = self.p2p + ["download", self.torrent, "-o", out_dir, "--peer", f"127.0.0.1:{seeder_port}",
                                "--no-seed", "--bind", "127.0.0.1", "--port", "0", "--no-dht",
                                "--log-file", os.path.join(self.logs, f"{tag}.serilog")] + encryption
-        elif kind == "libtorrent":
+        elif kind.startswith("libtorrent"):
+            encryption = {"libtorrent": [], "libtorrent-plain": ["--encryption", "disabled"],
+                          "libtorrent-rc4": ["--encryption", "forced", "--enc-level", "rc4"]}[kind]
             argv = ["/usr/bin/python3", LT_PEER, "--torrent", self.torrent, "--save-dir", out_dir, "--mode", "leech",
-                    "--no-trackers", "--peer", f"127.0.0.1:{seeder_port}"]
+                    "--no-trackers", "--peer", f"127.0.0.1:{seeder_port}"] + encryption
         elif kind == "aria2":
             self.tracker.peer_port = seeder_port
             argv = [ARIA2, "leech", "--torrent", self.torrent, "--dir", out_dir, "--port", str(free_port()),
@@ -362,7 +365,7 @@ class Bench:
             got += sum(os.path.getsize(os.path.join(dirpath, f)) for f in files
                        if not f.startswith(".") and not f.endswith(".aria2"))
         ok = code == 0 and got == self.size
-        if leecher_kind == "libtorrent":
+        if leecher_kind.startswith("libtorrent"):
             ok = ok and any('"event": "complete"' in line for line in leech.lines)
         shutil.rmtree(out_dir, ignore_errors=True)
         row = {
@@ -389,10 +392,15 @@ class Bench:
         plan = [("libtorrent", "p2pshare"), ("libtorrent", "libtorrent"), ("libtorrent", "aria2"),
                 ("p2pshare", "libtorrent"), ("p2pshare", "p2pshare")]
         if self.a.encryption_only:
-            plan = [("libtorrent", "p2pshare-plain"), ("libtorrent", "p2pshare-rc4")]
+            plan = [("libtorrent", "p2pshare-plain"), ("libtorrent", "p2pshare-rc4"),
+                    ("libtorrent", "libtorrent-plain"), ("libtorrent", "libtorrent-rc4")]
+        if self.a.pairs:
+            plan = [tuple(p.split(":", 1)) for p in self.a.pairs.split(",")]
         log(f"swarm benchmark: {self.size / 2**20:.0f} MiB, {self.a.rounds} round(s), load {loadavg()}")
         self.cache_seed_data()
-        seeders = {"libtorrent": self.start_lt_seeder()}
+        seeders = {}
+        if any(s == "libtorrent" for s, _ in plan):
+            seeders["libtorrent"] = self.start_lt_seeder()
         if any(s == "p2pshare" for s, _ in plan):
             seeders["p2pshare"] = self.start_p2p_seeder()
         log("  seeders ready: " + ", ".join(f"{k} on port {v.port}" for k, v in seeders.items()))
@@ -426,14 +434,23 @@ def report(rows, rounds):
     if plain and rc4:
         out.append(f"### Encrypted vs plaintext download (libtorrent seeder; medians of {rounds} round(s))")
         out.append("")
-        out.append("| p2pshare --encryption | ok | wall s | MB/s | CPU s (user+sys) | peak private MiB |")
-        out.append("|---|---:|---:|---:|---:|---:|")
-        for name, sel in (("disable (plain)", plain), ("require (RC4)", rc4)):
-            out.append(f"| {name} | {okcount(sel)} | {med(sel, 'wall_s'):.2f} | {med(sel, 'mb_s'):.0f} | {med(sel, 'cpu_s'):.2f} | "
-                       f"{med(sel, 'anon_mib'):.0f} |")
+        out.append("| leecher | ok | wall s | MB/s | CPU s (user+sys) | peak private MiB | libtorrent seeder |")
+        out.append("|---|---:|---:|---:|---:|---:|---|")
+        lt_plain, lt_rc4 = pick("libtorrent", "libtorrent-plain"), pick("libtorrent", "libtorrent-rc4")
+        for name, sel in (("disable (plain)", plain), ("require (RC4)", rc4),
+                          ("libtorrent leecher, plain", lt_plain), ("libtorrent leecher, RC4 forced", lt_rc4)):
+            if sel:
+                out.append(f"| {name} | {okcount(sel)} | {med(sel, 'wall_s'):.2f} | {med(sel, 'mb_s'):.0f} | {med(sel, 'cpu_s'):.2f} | "
+                           f"{med(sel, 'anon_mib'):.0f} | seeder CPU {med(sel, 'seeder_cpu_s'):.2f} s |")
         out.append("")
         out.append(f"RC4 vs plain throughput: {med(rc4, 'mb_s') / max(med(plain, 'mb_s'), 1e-9):.2f}x (target >= 0.9), "
                    f"CPU {med(rc4, 'cpu_s') / max(med(plain, 'cpu_s'), 1e-9):.2f}x")
+        if lt_plain and lt_rc4:
+            out.append(f"Yardstick, libtorrent leecher from the same seeder: RC4 vs plain throughput "
+                       f"{med(lt_rc4, 'mb_s') / max(med(lt_plain, 'mb_s'), 1e-9):.2f}x, CPU "
+                       f"{med(lt_rc4, 'cpu_s') / max(med(lt_plain, 'cpu_s'), 1e-9):.2f}x; p2pshare RC4 vs libtorrent RC4: "
+                       f"{med(rc4, 'mb_s') / max(med(lt_rc4, 'mb_s'), 1e-9):.2f}x throughput, "
+                       f"{med(rc4, 'cpu_s') / max(med(lt_rc4, 'cpu_s'), 1e-9):.2f}x CPU")
         return "\n".join(out)
     out.append(f"### Download (libtorrent seeder; medians of {rounds} round(s); MB = 10^6 bytes, MiB = 2^20)")
     out.append("")
@@ -482,6 +499,7 @@ def main():
     ap.add_argument("--json", help="write the per-transfer figures here")
     ap.add_argument("--encryption-only", action="store_true",
                     help="only p2pshare downloads from libtorrent, plain (--encryption disable) against RC4 (require)")
+    ap.add_argument("--pairs", help="only these transfers, as SEEDER:LEECHER[,...] (e.g. p2pshare:p2pshare)")
     args = ap.parse_args()
 
     def on_signal(signum, _frame):

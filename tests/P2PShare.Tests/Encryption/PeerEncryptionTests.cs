@@ -84,6 +84,32 @@ public class PeerEncryptionTests
         await TransferAsync((await dialler).Stream, stream, 50_000, seed: 9, ct);
     }
 
+    [TestCase(EncryptionPolicy.Prefer, EncryptionMethod.Plaintext)]
+    [TestCase(EncryptionPolicy.Require, EncryptionMethod.Rc4)]
+    public async Task Incoming_MSE_offering_both_gets_plaintext_under_Prefer_and_RC4_under_Require(EncryptionPolicy policy, EncryptionMethod expected,
+        CancellationToken ct)
+    {
+        // Our own Prefer dialler offers both, as libtorrent does: two p2pshare peers must not pay RC4 on a fast link.
+        var (peer, us) = InMemoryDuplexStream.CreatePair();
+        var hash = Hash(7);
+        var handshake = BitTorrentHandshake(hash);
+        var dialler = MseHandshake.InitiateAsync(peer, hash, EncryptionMethod.Rc4 | EncryptionMethod.Plaintext, handshake, Fast, ct);
+        var result = await PeerEncryption.AcceptAsync(us, policy, () => [hash], Fast, ct);
+        var outgoing = await dialler;
+        var stream = result.StreamWithInitialPayload();
+        var received = new byte[handshake.Length];
+        await stream.ReadExactlyAsync(received, ct);
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.Method, Is.EqualTo(expected));
+            Assert.That(outgoing.Method, Is.EqualTo(expected));
+            Assert.That(outgoing.Stream is Rc4Stream, Is.EqualTo(expected == EncryptionMethod.Rc4));
+            Assert.That(received, Is.EqualTo(handshake));
+        });
+        await TransferAsync(outgoing.Stream, stream, 50_000, seed: 10, ct);
+        await TransferAsync(stream, outgoing.Stream, 50_000, seed: 11, ct);
+    }
+
     [Test]
     public async Task Prefer_falls_back_to_plain_BitTorrent_on_a_new_connection_when_the_peer_refuses_MSE(CancellationToken ct)
     {

@@ -64,17 +64,19 @@ internal sealed class MseHandshake : IDisposable
     /// Side B (the peer dialled us; its first bytes were its public key): runs the handshake, finding the
     /// torrent among <paramref name="infoHashes"/> (asked once, after the key exchange: one listen port serves
     /// every torrent), and selects RC4 when both sides allow it, else plaintext if <paramref name="allowed"/>
-    /// has it. The result carries the matched info-hash and the initiator's IA.
+    /// has it. The result carries the matched info-hash and the initiator's IA. With <paramref name="preferPlaintext"/>,
+    /// plaintext is selected when the initiator offers both (libtorrent's default choice: the handshake stays obfuscated
+    /// and the payload costs no RC4 on either side).
     /// </summary>
     public static async Task<MseResult> RespondAsync(Stream stream, Func<IEnumerable<InfoHash>> infoHashes, EncryptionMethod allowed,
-        MseOptions? options = null, CancellationToken cancellationToken = default)
+        MseOptions? options = null, CancellationToken cancellationToken = default, bool preferPlaintext = false)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(infoHashes);
         if ((allowed & (EncryptionMethod.Rc4 | EncryptionMethod.Plaintext)) == 0)
             throw new ArgumentOutOfRangeException(nameof(allowed), "allow RC4, plaintext or both");
         using var handshake = new MseHandshake(stream, options ?? MseOptions.Default, cancellationToken);
-        return await handshake.RunTimedAsync(() => handshake.RespondCoreAsync(infoHashes, allowed)).ConfigureAwait(false);
+        return await handshake.RunTimedAsync(() => handshake.RespondCoreAsync(infoHashes, allowed, preferPlaintext)).ConfigureAwait(false);
     }
 
     /// <summary>HASH('req2', SKEY): what an initiator for <paramref name="infoHash"/> reveals (xored with HASH('req3', S)).</summary>
@@ -154,7 +156,7 @@ internal sealed class MseHandshake : IDisposable
         return new MseResult(PayloadStream(selected, encryptor, decryptor), selected, infoHash, ReadOnlyMemory<byte>.Empty);
     }
 
-    private async Task<MseResult> RespondCoreAsync(Func<IEnumerable<InfoHash>> infoHashes, EncryptionMethod allowed)
+    private async Task<MseResult> RespondCoreAsync(Func<IEnumerable<InfoHash>> infoHashes, EncryptionMethod allowed, bool preferPlaintext)
     {
         await StepAsync("the peer's public key", t => _reader.FillAsync(DiffieHellman.KeyLength, "its public key", t)).ConfigureAwait(false);
         var keys = _options.KeyFactory();
@@ -195,7 +197,8 @@ internal sealed class MseHandshake : IDisposable
         await StepAsync("the peer's initial payload", t => _reader.ReadExactlyAsync(ia, "its initial payload", t)).ConfigureAwait(false);
         decryptor.Transform(ia);
 
-        var selected = (provide & allowed & EncryptionMethod.Rc4) != 0 ? EncryptionMethod.Rc4
+        var selected = preferPlaintext && (provide & allowed & EncryptionMethod.Plaintext) != 0 ? EncryptionMethod.Plaintext
+            : (provide & allowed & EncryptionMethod.Rc4) != 0 ? EncryptionMethod.Rc4
             : (provide & allowed & EncryptionMethod.Plaintext) != 0 ? EncryptionMethod.Plaintext
             : throw new MseHandshakeException($"the peer offers crypto 0x{(uint)provide:x}, we allow 0x{(uint)allowed:x}");
 

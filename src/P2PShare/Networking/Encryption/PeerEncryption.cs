@@ -49,8 +49,8 @@ internal static class PeerEncryption
     /// <summary>
     /// Decides what an accepted connection speaks and completes MSE when it is that: a plain BitTorrent
     /// handshake is refused under <see cref="EncryptionPolicy.Require"/>, MSE under <see cref="EncryptionPolicy.Disable"/>
-    /// (both with <see cref="MseHandshakeException"/>). MSE selects RC4 when the peer offers it, else (not under
-    /// Require) plaintext. <paramref name="infoHashes"/> lists the torrents an initiator may ask for. Read the
+    /// (both with <see cref="MseHandshakeException"/>). MSE selects plaintext under Prefer when the peer offers it
+    /// (libtorrent's default), else RC4 when offered, else (not under Require) plaintext. <paramref name="infoHashes"/> lists the torrents an initiator may ask for. Read the
     /// peer's BitTorrent handshake from <see cref="MseResult.StreamWithInitialPayload"/>. The caller owns (and on
     /// failure disposes) <paramref name="stream"/>.
     /// </summary>
@@ -85,7 +85,11 @@ internal static class PeerEncryption
         if (policy == EncryptionPolicy.Disable)
             throw new MseHandshakeException("not a BitTorrent handshake (an encrypted one?) and encryption is disabled");
         var allowed = policy == EncryptionPolicy.Require ? EncryptionMethod.Rc4 : EncryptionMethod.Rc4 | EncryptionMethod.Plaintext;
-        return await MseHandshake.RespondAsync(replay, infoHashes, allowed, options, cancellationToken).ConfigureAwait(false);
+        // Under Prefer, an initiator offering both gets plaintext, as a default libtorrent answers (our own Prefer
+        // initiator offers both): the handshake is obfuscated either way, and RC4 on both ends of a fast link would
+        // bound the transfer by one core's keystream speed on each side.
+        return await MseHandshake.RespondAsync(replay, infoHashes, allowed, options, cancellationToken,
+            preferPlaintext: policy == EncryptionPolicy.Prefer).ConfigureAwait(false);
     }
 
     private static async Task<MseResult> ConnectPlainAsync(Func<CancellationToken, Task<Stream>> connect, InfoHash infoHash, ReadOnlyMemory<byte> bitTorrentHandshake,
