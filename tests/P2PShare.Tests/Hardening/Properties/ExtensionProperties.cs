@@ -39,7 +39,7 @@ public sealed class ExtensionProperties
     [Test]
     public void MetadataMessagesRoundTrip() => PropertyCheck.ForAll(
         Generators.Zip(Gen.Elements(MetadataMessageType.Request, MetadataMessageType.Data, MetadataMessageType.Reject), Gen.Choose(0, 1023),
-            Generators.Bytes(MetadataMessage.PieceLength)), fields =>
+            Generators.Bytes(MetadataMessage.PieceLength)), tests: 100, holds: fields =>
         {
             var (type, piece, data) = fields;
             var totalSize = (long)piece * MetadataMessage.PieceLength + data.Length;

@@ -4,7 +4,7 @@ using P2PShare.Protocol.Utp;
 
 namespace P2PShare.Tests.Hardening.Properties;
 
-/// <summary>FsCheck: BEP 29 uTP headers, with or without a selective ACK, and their payload survive write → parse.</summary>
+/// <summary>FsCheck: BEP 29 uTP headers, with or without a selective ACK, and a data packet's payload survive write → parse.</summary>
 [TestFixture]
 public sealed class UtpProperties
 {
@@ -17,7 +17,8 @@ public sealed class UtpProperties
             Generators.Bytes(1400)),
         fields =>
         {
-            var ((type, connection, timestamp, difference, window), (sequence, ack), mask, payload) = fields;
+            var ((type, connection, timestamp, difference, window), (sequence, ack), mask, data) = fields;
+            var payload = type == UtpPacketType.Data ? data : []; // only data packets carry a payload
             var header = new UtpHeader(type, connection, timestamp, difference, window, sequence, ack);
             var datagram = new byte[UtpSelectiveAck.HeaderLength(mask.Length) + payload.Length];
             var headerLength = UtpSelectiveAck.WritePacketHeader(datagram, header, mask);
