@@ -60,6 +60,7 @@ public sealed partial class AflFuzzTests
         return (exitCode, process.OutputTail);
     }
 
-    [GeneratedRegex(@"^(?<target>[\w-]+): (?<seconds>\d+) s, executions (?<execs>\d+), paths (?<paths>\d+), edges (?<edges>\d+), crashes (?<crashes>\d+), hangs (?<hangs>\d+)$", RegexOptions.Multiline)]
+    // OutputTail prefixes each line with "out| " or "err| ".
+    [GeneratedRegex(@"(?<target>[\w-]+): (?<seconds>\d+) s, executions (?<execs>\d+), paths (?<paths>\d+), edges (?<edges>\d+), crashes (?<crashes>\d+), hangs (?<hangs>\d+)$", RegexOptions.Multiline)]
     private static partial Regex SummaryLine();
 }

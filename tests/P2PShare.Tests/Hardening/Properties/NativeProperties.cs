@@ -23,7 +23,7 @@ public sealed class NativeProperties
         Generators.ListOf(Index, 50).Select(pieces => (NativeMessage)new NativeBitfield(pieces.Distinct().Order().ToArray())),
         Generators.ListOf(Generators.Zip(Hex, Gen.OneOf(Generators.IPv4EndPoint, Generators.IPv6EndPoint), Generators.Port)
             .Select(f => new NativePeerInfo(f.Item1, f.Item2.Address.ToString(), f.Item3)), 20).Select(peers => (NativeMessage)new NativePeers(peers)),
-        Generators.Text(200).Where(proof => proof.Length > 0).Select(proof => (NativeMessage)new NativeAuth(proof)),
+        Generators.Text(128).Where(proof => proof.Length > 0).Select(proof => (NativeMessage)new NativeAuth(proof)), // the reader takes 1 to 128 characters,
         Gen.Constant((NativeMessage)NativeKeepAlive.Instance));
 
     [Test]
