@@ -86,9 +86,10 @@ public class PeerEncryptionTests
 
     [TestCase(EncryptionPolicy.Prefer, EncryptionMethod.Plaintext)]
     [TestCase(EncryptionPolicy.Require, EncryptionMethod.Rc4)]
-    public async Task Incoming_MSE_offering_both_gets_plaintext_under_Prefer_and_RC4_under_Require(EncryptionPolicy policy, EncryptionMethod expected,
+    public async Task Incoming_MSE_offering_both_gets_plaintext_under_Prefer_and_RC4_under_Require(EncryptionPolicy policy, object expectedMethod,
         CancellationToken ct)
     {
+        var expected = (EncryptionMethod)expectedMethod;
         // Our own Prefer dialler offers both, as libtorrent does: two p2pshare peers must not pay RC4 on a fast link.
         var (peer, us) = InMemoryDuplexStream.CreatePair();
         var hash = Hash(7);

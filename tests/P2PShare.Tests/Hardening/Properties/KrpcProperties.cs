@@ -1,0 +1,69 @@
+using System.Net;
+using FsCheck;
+using FsCheck.Fluent;
+using P2PShare.Protocol.Dht;
+
+namespace P2PShare.Tests.Hardening.Properties;
+
+/// <summary>FsCheck: BEP 5 KRPC queries, responses and errors survive encode → decode.</summary>
+[TestFixture]
+public sealed class KrpcProperties
+{
+    private static Gen<NodeId> Id { get; } = Generators.FixedBytes(NodeId.Length).Select(bytes => new NodeId(bytes));
+
+    private static Gen<byte[]> TransactionId { get; } = Generators.Bytes(8).Where(bytes => bytes.Length > 0);
+
+    private static Gen<byte[]> Token { get; } = Generators.Bytes(20).Where(bytes => bytes.Length > 0);
+
+    [Test]
+    public void QueriesRoundTrip() => PropertyCheck.ForAll(
+        Generators.Zip(TransactionId, Gen.Elements(KrpcMethod.Ping, KrpcMethod.FindNode, KrpcMethod.GetPeers, KrpcMethod.AnnouncePeer), Id, Id,
+            Generators.Zip(Generators.Port, Token, Gen.Elements(true, false))),
+        fields =>
+        {
+            var (transaction, method, sender, other, (port, token, implied)) = fields;
+            var query = new KrpcQuery(transaction, method, sender) with
+            {
+                Target = method == KrpcMethod.FindNode ? other : null,
+                InfoHash = method is KrpcMethod.GetPeers or KrpcMethod.AnnouncePeer ? other : null,
+                Port = method == KrpcMethod.AnnouncePeer ? port : 0,
+                Token = method == KrpcMethod.AnnouncePeer ? token : null,
+                ImpliedPort = method == KrpcMethod.AnnouncePeer && implied,
+            };
+            var decoded = (KrpcQuery)KrpcCodec.Decode(KrpcCodec.Encode(query));
+            Assert.That((decoded.Method, decoded.SenderId, decoded.Target, decoded.InfoHash, decoded.Port, decoded.ImpliedPort),
+                Is.EqualTo((query.Method, query.SenderId, query.Target, query.InfoHash, query.Port, query.ImpliedPort)));
+            Assert.That(decoded.TransactionId, Is.EqualTo(transaction));
+            Assert.That(decoded.Token, Is.EqualTo(query.Token));
+            return true;
+        });
+
+    [Test]
+    public void ResponsesRoundTrip() => PropertyCheck.ForAll(
+        Generators.Zip(TransactionId, Id,
+            Generators.ListOf(Gen.Zip(Id, Generators.IPv4EndPoint).Select(pair => new NodeContact(pair.Item1, pair.Item2)), 8),
+            Generators.ListOf(Generators.IPv4EndPoint, 50),
+            Gen.Zip(Token.Select(token => (byte[]?)token).Or(Gen.Constant((byte[]?)null)), Generators.IPv4EndPoint.Select(e => (IPEndPoint?)e).Or(Gen.Constant((IPEndPoint?)null)))),
+        fields =>
+        {
+            var (transaction, sender, nodes, values, (token, requester)) = fields;
+            var response = new KrpcResponse(transaction, sender) { Nodes = [.. nodes], Values = [.. values], Token = token };
+            var decoded = (KrpcResponse)KrpcCodec.Decode(KrpcCodec.Encode(response, requester));
+            Assert.That(decoded.SenderId, Is.EqualTo(sender));
+            Assert.That(decoded.TransactionId, Is.EqualTo(transaction));
+            Assert.That(decoded.Nodes, Is.EqualTo(nodes));
+            Assert.That(decoded.Values, Is.EqualTo(values));
+            Assert.That(decoded.Token, Is.EqualTo(token));
+            Assert.That(decoded.RequesterAddress, Is.EqualTo(requester));
+            return true;
+        });
+
+    [Test]
+    public void ErrorsRoundTrip() => PropertyCheck.ForAll(
+        Generators.Zip(TransactionId, Gen.Choose(200, 299), Generators.Text(100)), fields =>
+        {
+            var (transaction, code, message) = fields;
+            var decoded = (KrpcError)KrpcCodec.Decode(KrpcCodec.Encode(new KrpcError(transaction, code, message)));
+            return decoded.Code == code && decoded.Message == message && decoded.TransactionId.AsSpan().SequenceEqual(transaction);
+        });
+}
