@@ -23,6 +23,15 @@ def log(*parts):
     print(*parts, file=sys.stderr, flush=True)
 
 
+def exit_on_sigterm():
+    """SIGTERM and SIGHUP raise SystemExit in the main thread, so the scripts' `finally` ends their children by PID
+    (the children run in sessions of their own and would outlive a script killed by the default action)."""
+    def handler(signum, _frame):
+        raise SystemExit(128 + signum)
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGHUP, handler)
+
+
 def default_dll():
     for configuration in ("Release", "Debug"):
         path = os.path.join(REPO_ROOT, "src", "P2PShare.Cli", "bin", configuration, "net10.0", "p2pshare.dll")
