@@ -25,7 +25,7 @@ public sealed class KillLoopScriptTests
     /// only what is in flight is lost: with one peer blocks arrive in request order, so about two pieces are being
     /// assembled and one more is between hash and disk, and the sockets hold what the capped seeder sent while our
     /// process was not scheduled (on a loaded machine, a few tenths of a second at 256 KiB/s): 6 pieces, 192 KiB.
-    /// Measured here 10-70 KiB per kill over five runs. (The request pipeline, 2 s of the rate = 512 KiB, is a looser
+    /// Measured here 5-70 KiB per kill over five runs. (The request pipeline, 2 s of the rate = 512 KiB, is a looser
     /// bound, too loose to notice a restart that keeps nothing: ~150-250 KiB per kill at this size.)
     /// </summary>
     private const long PerKillBound = 6L * PieceBytes;
