@@ -16,7 +16,7 @@ public sealed class WireProperties
     private static readonly FrameLimits Limits = new(PieceCount);
 
     /// <summary>One message as the reader reports it (index/begin/length as read, payload bytes copied).</summary>
-    public sealed record WireCase(MessageId Id, int Index, int Begin, int Length, byte[] Payload)
+    internal sealed record WireCase(MessageId Id, int Index, int Begin, int Length, byte[] Payload)
     {
         public byte[] Frame()
         {
