@@ -112,4 +112,44 @@ public sealed class V2HashExchangeTests
         Assert.That(leafMismatches, Has.All.Contain($"127.0.0.1:{liar.Port}"), "only the liar's blocks mismatch");
         Assert.That(bans, Is.Not.Empty.And.All.Contain($"127.0.0.1:{liar.Port}"), "the liar, and only the liar, is banned");
     }
+
+    /// <summary>
+    /// The other way round: libtorrent leeches from us and from the corrupting peer; a piece with one bad block fails and
+    /// libtorrent asks a v2 peer (us, the only one that answers) for that piece's block hashes, which we compute from our
+    /// data (we keep none); libtorrent finishes the download.
+    /// </summary>
+    [Test]
+    public async Task LibtorrentGetsBlockHashesOfAFailedPieceFromUs(CancellationToken cancellationToken)
+    {
+        RequiredTool.EnsureLibtorrent();
+        await using var temp = new TempDirectory("p2pshare-v2-blocks-");
+        var file = TestData.CreateFile(temp.Combine("seed", "data.bin"), 1024 * 1024, seed: 94);
+        var torrent = await LibtorrentTorrent.CreateAsync(file, temp.Combine("lt.torrent"), PieceKiB * 1024, format: "v2",
+            cancellationToken: cancellationToken);
+        var parsed = await P2PShare.Metainfo.TorrentParser.LoadAsync(torrent.TorrentPath, cancellationToken);
+        // Our upload is slowed down so that the corrupting peer gets requests too.
+        await using var seeder = P2PShareClient.StartSeed(temp.Path, torrent.TorrentPath, temp.Combine("seed"), "--no-dht", "--encryption", "disable",
+            "--max-upload-rate", "256K");
+        var port = await seeder.WaitUntilListeningAsync(TimeSpan.FromSeconds(30), cancellationToken);
+        await using var liar = new CorruptingV2Peer(await File.ReadAllBytesAsync(file, cancellationToken), parsed.InfoHash.Span.ToArray(), PieceKiB * 1024);
+
+        var output = temp.CreateSubdirectory("lt-out");
+        await using var leecher = await LibtorrentPeer.StartAsync(new LibtorrentPeerOptions(torrent.TorrentPath, output)
+        {
+            Mode = LibtorrentMode.Leech,
+            NoTrackers = true,
+            Encryption = "disabled",
+            ConnectTo = [new IPEndPoint(IPAddress.Loopback, liar.Port), new IPEndPoint(IPAddress.Loopback, port)],
+        }, cancellationToken);
+        var done = await leecher.WaitForExitAsync(TimeSpan.FromSeconds(40), cancellationToken);
+        var answered = seeder.ReadLog().Split('\n').Where(l => l.Contains("from our data", StringComparison.Ordinal)).ToList();
+        TestContext.Out.WriteLine($"libtorrent downloaded {done.TotalPayloadDownload} bytes; corrupt blocks sent by the liar: {liar.CorruptBlocks}; block-hash requests we answered: {answered.Count}");
+        foreach (var line in answered.Take(5))
+            TestContext.Out.WriteLine(line.Trim());
+
+        Assert.That(TestData.Sha256File(Path.Combine(output, "data.bin")), Is.EqualTo(TestData.Sha256File(file)),
+            () => leecher.Process.Describe() + Environment.NewLine + seeder.Describe());
+        Assert.That(liar.CorruptBlocks, Is.GreaterThan(0), "the corrupting peer was asked for blocks");
+        Assert.That(answered, Is.Not.Empty, "libtorrent asked us for block hashes and we answered\n" + seeder.Describe());
+    }
 }
