@@ -18,8 +18,13 @@ internal sealed class CorruptingV2Peer : IAsyncDisposable
     private readonly int _pieceLength;
     private readonly Task _loop;
 
-    public CorruptingV2Peer(byte[] content, byte[] truncatedInfoHash, int pieceLength)
+    private readonly int _maxCorruptPieces;
+    private readonly HashSet<int> _corruptPieces = [];
+
+    /// <param name="maxCorruptPieces">After this many pieces have had a corrupt block, every request is rejected.</param>
+    public CorruptingV2Peer(byte[] content, byte[] truncatedInfoHash, int pieceLength, int maxCorruptPieces = int.MaxValue)
     {
+        _maxCorruptPieces = maxCorruptPieces;
         _content = content;
         _infoHash = truncatedInfoHash;
         _pieceLength = pieceLength;
@@ -96,7 +101,10 @@ internal sealed class CorruptingV2Peer : IAsyncDisposable
         var index = BinaryPrimitives.ReadInt32BigEndian(request.AsSpan(1));
         var begin = BinaryPrimitives.ReadInt32BigEndian(request.AsSpan(5));
         var length = BinaryPrimitives.ReadInt32BigEndian(request.AsSpan(9));
-        if (begin != 0)
+        bool overLimit;
+        lock (_corruptPieces)
+            overLimit = !_corruptPieces.Contains(index) && _corruptPieces.Count >= _maxCorruptPieces;
+        if (begin != 0 || overLimit)
         {
             var reject = new byte[17];
             BinaryPrimitives.WriteInt32BigEndian(reject, 13);
@@ -114,6 +122,8 @@ internal sealed class CorruptingV2Peer : IAsyncDisposable
         _content.AsSpan((int)offset, available).CopyTo(frame.AsSpan(13));
         for (var i = 13; i < frame.Length; i++)
             frame[i] ^= 0xFF;
+        lock (_corruptPieces)
+            _corruptPieces.Add(index);
         CorruptBlocks++;
         await stream.WriteAsync(frame, cancellationToken);
     }
