@@ -18,13 +18,8 @@ internal sealed class CorruptingV2Peer : IAsyncDisposable
     private readonly int _pieceLength;
     private readonly Task _loop;
 
-    private readonly int _maxCorruptPieces;
-    private readonly HashSet<int> _corruptPieces = [];
-
-    /// <param name="maxCorruptPieces">After this many pieces have had a corrupt block, every request is rejected.</param>
-    public CorruptingV2Peer(byte[] content, byte[] truncatedInfoHash, int pieceLength, int maxCorruptPieces = int.MaxValue)
+    public CorruptingV2Peer(byte[] content, byte[] truncatedInfoHash, int pieceLength)
     {
-        _maxCorruptPieces = maxCorruptPieces;
         _content = content;
         _infoHash = truncatedInfoHash;
         _pieceLength = pieceLength;
@@ -101,10 +96,7 @@ internal sealed class CorruptingV2Peer : IAsyncDisposable
         var index = BinaryPrimitives.ReadInt32BigEndian(request.AsSpan(1));
         var begin = BinaryPrimitives.ReadInt32BigEndian(request.AsSpan(5));
         var length = BinaryPrimitives.ReadInt32BigEndian(request.AsSpan(9));
-        bool overLimit;
-        lock (_corruptPieces)
-            overLimit = !_corruptPieces.Contains(index) && _corruptPieces.Count >= _maxCorruptPieces;
-        if (begin != 0 || overLimit)
+        if (begin != 0)
         {
             var reject = new byte[17];
             BinaryPrimitives.WriteInt32BigEndian(reject, 13);
@@ -122,8 +114,6 @@ internal sealed class CorruptingV2Peer : IAsyncDisposable
         _content.AsSpan((int)offset, available).CopyTo(frame.AsSpan(13));
         for (var i = 13; i < frame.Length; i++)
             frame[i] ^= 0xFF;
-        lock (_corruptPieces)
-            _corruptPieces.Add(index);
         CorruptBlocks++;
         await stream.WriteAsync(frame, cancellationToken);
     }
