@@ -5,8 +5,9 @@ namespace P2PShare.Engine;
 
 /// <summary>
 /// Answers BEP 52 hash requests from what the torrent holds: a file's piece layer (from the .torrent, or fetched), or
-/// its root for a file of one piece. Anything else (block hashes, ranges out of the file, a file we do not have) gets a
-/// hash reject. A peer gets at most <see cref="MaxAnswersPerSecond"/> answers a second; more are rejected, so a flood of
+/// its root for a file of one piece; requests below that layer (block hashes) go to the <see cref="BlockHashServer"/>,
+/// which computes them from our verified data. Anything else (ranges out of the file, a file or piece we do not have)
+/// gets a hash reject. A peer gets at most <see cref="MaxAnswersPerSecond"/> answers a second; more are rejected, so a flood of
 /// 53-byte requests cannot make us queue 34 KiB answers. Runs under the torrent session's lock.
 /// </summary>
 internal sealed class HashServer(Torrent torrent, TimeProvider time)
@@ -19,9 +20,24 @@ internal sealed class HashServer(Torrent torrent, TimeProvider time)
 
     public int Rejected { get; private set; }
 
+    /// <summary>Answers requests below the piece layer (block hashes) from our data; null: they are rejected.</summary>
+    public BlockHashServer? Blocks { get; set; }
+
     public void OnRequest(PeerSession peer, in HashRequest request)
     {
-        var answer = OverBudget(peer) ? null : Answer(request);
+        var overBudget = OverBudget(peer);
+        if (!overBudget && Blocks is not null && _files.TryGetValue(request.Root, out var file)
+            && request.BaseLayer < BlockHashServer.KnownLayer(torrent, file))
+        {
+            var asked = request;
+            Blocks.Answer(file, asked, answer => Reply(peer, asked, answer));
+            return;
+        }
+        Reply(peer, request, overBudget ? null : Answer(request));
+    }
+
+    private void Reply(PeerSession peer, in HashRequest request, byte[]? answer)
+    {
         if (answer is null)
         {
             Rejected++;

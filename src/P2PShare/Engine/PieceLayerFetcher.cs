@@ -37,6 +37,9 @@ internal sealed class PieceLayerFetcher
     /// <summary>Layers still missing (files larger than a piece whose layer is not known yet).</summary>
     public int MissingCount => _missing.Count;
 
+    /// <summary>Raised (under the session's lock) when a file's piece layer has been proven and added to the torrent.</summary>
+    public event Action<TorrentFile>? LayerAdded;
+
     /// <summary>Layers received from peers in this session.</summary>
     public int Received { get; private set; }
 
@@ -110,6 +113,7 @@ internal sealed class PieceLayerFetcher
         TorrentParser.CheckPieceLayer(layer.File, _torrent.PieceLength, layer.Buffer);
         _torrent.V2!.TryAddLayer(layer.File.PiecesRoot, layer.Buffer);
         Received++;
+        LayerAdded?.Invoke(layer.File);
         _logger.LogInformation("Piece layer of '{File}' ({Pieces} hashes) received and proven against its root (last run from {Peer})",
             layer.File.DisplayPath, layer.Pieces, from.Name);
     }

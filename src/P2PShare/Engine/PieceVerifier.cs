@@ -13,7 +13,7 @@ namespace P2PShare.Engine;
 /// are judged. Hashing and writing run as jobs of the engine's bounded <see cref="Disk.DiskQueue"/> (a fixed number
 /// of workers, a memory budget), off the torrent session's lock, which it shares.
 /// </summary>
-internal sealed class PieceVerifier
+internal sealed partial class PieceVerifier
 {
     private readonly object _gate;
     private readonly Torrent _torrent;
@@ -101,6 +101,7 @@ internal sealed class PieceVerifier
 
     private async ValueTask VerifyAndStoreAsync(PieceDownload piece, CancellationToken cancellationToken)
     {
+        var held = false;
         try
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -108,7 +109,7 @@ internal sealed class PieceVerifier
             var good = IsGood(piece, data.Span);
             if (good is null)
             {
-                OnHashesUnknown(piece);
+                held = OnHashesUnknown(piece);
                 return;
             }
             if (!good.Value)
@@ -130,7 +131,9 @@ internal sealed class PieceVerifier
         }
         finally
         {
-            piece.Release();
+            // A piece held until its file's piece layer arrives keeps its buffer.
+            if (!held)
+                piece.Release();
         }
     }
 
@@ -205,17 +208,6 @@ internal sealed class PieceVerifier
 
     /// <summary>Exact blame of bad blocks in failed v2 pieces (BEP 52 block hashes); null: v1, or not wanted.</summary>
     public BadBlockFinder? Blocks { get; set; }
-
-    /// <summary>
-    /// A v2 piece completed before its file's piece layer arrived (a magnet): it cannot be judged, so it is dropped without
-    /// blame and fetched again later (by then the layer is normally in).
-    /// </summary>
-    private void OnHashesUnknown(PieceDownload piece)
-    {
-        _logger.LogDebug("Piece {Piece} arrived before its file's piece layer: fetched again later", piece.Index);
-        lock (_gate)
-            _scheduler.Release(piece.Index);
-    }
 
     private void OnHashFailed(PieceDownload piece, SmartBan.BlockEvidence[] evidence, SmartBan.BlockEvidence[]? leaves = null)
     {

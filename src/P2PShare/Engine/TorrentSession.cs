@@ -75,6 +75,11 @@ internal sealed partial class TorrentSession : ITorrentPeerSink, IAsyncDisposabl
             Networking.WebSeeds.WebSeedHttp.Shared, time, logger, _lifetime.Token);
         _hashes = torrent.V2 is null ? null : new HashExchange(torrent, _peers, judge, time, logger);
         _verifier.Blocks = _hashes?.Blocks;
+        if (_hashes is not null)
+        {
+            _hashes.Layers.LayerAdded += _verifier.OnLayerAdded;
+            _hashes.Server.Blocks = new BlockHashServer(_gate, torrent, store, have, Track, _lifetime.Token, logger);
+        }
         _messages = new PeerMessageHandler(_gate, torrent, have, _peers, _scheduler, _verifier, _downloadRate, new MetadataServer(torrent), _pex, options, time, logger,
             _hashes);
         _wanted = new Bitfield(torrent.PieceCount);

@@ -11,7 +11,7 @@ namespace P2PShare.Metainfo;
 /// to the proof layers inclusive, so a proof that reaches the root of a tree of height H asks for H - base - 1 proof
 /// layers. Nodes past the end of the file are pad hashes.
 /// </summary>
-internal static class MerkleProof
+internal static partial class MerkleProof
 {
     /// <summary>The layer of a file's tree whose nodes each cover one piece.</summary>
     public static int PieceLayer(int pieceLength) => BitOperations.Log2((uint)(pieceLength / MerkleTree.BlockSize));
@@ -97,7 +97,7 @@ internal static class MerkleProof
     }
 
     /// <summary>Every layer from <paramref name="knownLayer"/> up to the root, padded to its full width.</summary>
-    private static byte[][] BuildLayers(ReadOnlySpan<byte> known, int knownLayer, long fileLength)
+    internal static byte[][] BuildLayers(ReadOnlySpan<byte> known, int knownLayer, long fileLength)
     {
         var height = Height(fileLength);
         var layers = new byte[height - knownLayer + 1][];

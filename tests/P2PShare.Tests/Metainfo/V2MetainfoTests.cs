@@ -252,6 +252,56 @@ public sealed class V2MetainfoTests
     }
 
     [Test]
+    public async Task LayersOfTheWrongSizeAndPaddingMissingOrWhereNoneBelongsAreRefused()
+    {
+        var (v2, _, _) = await CreateTreeAsync(TorrentVersion.V2);
+        Assert.That(Refusal(v2, (top, _) =>
+        {
+            var (root, layer) = Layers(top).First();
+            Layers(top).Set(root, new BString(((BString)layer).Bytes.ToArray().Concat(new byte[32]).ToArray()));
+        })!.Message, Does.Contain("piece layer of 'sub/b.bin' is 160 bytes, not 128"), "one hash too many");
+        Assert.That(Refusal(v2, (top, _) =>
+        {
+            var (root, layer) = Layers(top).First();
+            Layers(top).Set(root, new BString(((BString)layer).Bytes.ToArray().Append((byte)0).ToArray()));
+        })!.Message, Does.Contain("is 129 bytes, not 128"), "not a whole number of hashes");
+        Assert.That(Refusal(v2, (top, _) =>
+        {
+            var (root, layer) = Layers(top).First();
+            Layers(top).Set(root, new BString(Array.Empty<byte>()));
+        })!.Message, Does.Contain("is 0 bytes, not 128"), "empty");
+
+        var (hybrid, _, _) = await CreateTreeAsync(TorrentVersion.Hybrid);
+        BList Files(BDictionary info) => (BList)info["files"]!;
+        long Length(BValue file) => ((BInteger)((BDictionary)file)["length"]!).Value;
+
+        // The padding after a.bin left out (the last file's padding grows by as much, so the v1 pieces still add up).
+        Assert.That(Refusal(hybrid, (_, info) =>
+        {
+            var items = Files(info).ToList();
+            var removed = Length(items[1]);
+            items.RemoveAt(1);
+            var last = (BDictionary)items[^1];
+            last["length"] = new BInteger(Length(last) + removed);
+            info["files"] = new BList(items);
+        })!.Message, Does.Contain("no padding after 'a.bin'"));
+
+        // A whole piece of padding after the last file's padding (with its SHA-1, so v1 is consistent).
+        Assert.That(Refusal(hybrid, (_, info) =>
+        {
+            var items = Files(info).ToList();
+            items.Add(new BDictionary
+            {
+                ["attr"] = new BString("p"),
+                ["length"] = new BInteger(PieceLength),
+                ["path"] = new BList([new BString(".pad"), new BString(PieceLength.ToString(System.Globalization.CultureInfo.InvariantCulture))]),
+            });
+            info["files"] = new BList(items);
+            info["pieces"] = new BString(((BString)info["pieces"]!).Bytes.ToArray().Concat(SHA1.HashData(new byte[PieceLength])).ToArray());
+        })!.Message, Does.Contain("where none belongs"));
+    }
+
+    [Test]
     public void MagnetLinksCarryV2AndHybridHashes()
     {
         var v2Hex = "624755c17c27378bc47160b9d6cb3007fdd8ddcd8cb90a160f527c6913279333";

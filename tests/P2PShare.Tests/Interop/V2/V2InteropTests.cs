@@ -57,14 +57,30 @@ public sealed class V2InteropTests
             Is.EqualTo(parsed.Files.Select(f => f.PiecesRoot is null ? "" : Convert.ToHexStringLower(f.PiecesRoot))));
     }
 
-    [TestCase("v2")]
-    [TestCase("hybrid")]
-    public async Task DownloadsFromALibtorrentSeeder(string format, CancellationToken cancellationToken)
+    /// <summary>
+    /// The content of a download test and its piece length: the tree above (32 KiB pieces), one file of 1.5 MiB in six
+    /// 256 KiB pieces ("single"), or one file smaller than its single 256 KiB piece ("small", a tree with no piece layer).
+    /// </summary>
+    private static (string Content, int PieceLength) CreateShape(TempDirectory temp, string shape, int seed) => shape switch
+    {
+        "tree" => (CreateContent(temp, "tree", seed), PieceKiB * 1024),
+        "single" => (TestData.CreateFile(temp.Combine("seed", "single.bin"), 1536 * 1024, seed), 256 * 1024),
+        "small" => (TestData.CreateFile(temp.Combine("seed", "small.bin"), 100_000, seed), 256 * 1024),
+        _ => throw new ArgumentOutOfRangeException(nameof(shape), shape, null),
+    };
+
+    [TestCase("v2", "tree")]
+    [TestCase("hybrid", "tree")]
+    [TestCase("v2", "single")]
+    [TestCase("hybrid", "single")]
+    [TestCase("v2", "small")]
+    [TestCase("hybrid", "small")]
+    public async Task DownloadsFromALibtorrentSeeder(string format, string shape, CancellationToken cancellationToken)
     {
         RequiredTool.EnsureLibtorrent();
         await using var temp = new TempDirectory("p2pshare-v2-dl-");
-        var content = CreateContent(temp, "tree", 83);
-        var torrent = await LibtorrentTorrent.CreateAsync(content, temp.Combine("lt.torrent"), PieceKiB * 1024, format: format,
+        var (content, pieceLength) = CreateShape(temp, shape, 83);
+        var torrent = await LibtorrentTorrent.CreateAsync(content, temp.Combine("lt.torrent"), pieceLength, format: format,
             cancellationToken: cancellationToken);
         await using var seeder = await LibtorrentPeer.StartSeedAsync(torrent.TorrentPath, temp.Combine("seed"),
             o => o with { NoTrackers = true }, cancellationToken);
@@ -74,7 +90,7 @@ public sealed class V2InteropTests
         await using var downloader = P2PShareClient.StartDownload(temp.Path, torrent.TorrentPath, output,
             "--peer", $"127.0.0.1:{seeder.Port}", "--no-seed", "--no-dht", "--transport", "tcp", "--give-up-after", "30");
         await downloader.WaitForSuccessAsync(TimeSpan.FromSeconds(40), cancellationToken);
-        TestContext.Out.WriteLine($"{format}: {torrent.TotalSize} bytes in {torrent.NumPieces} pieces from libtorrent in {(DateTime.UtcNow - started).TotalSeconds:0.0} s");
+        TestContext.Out.WriteLine($"{format} {shape}: {torrent.TotalSize} bytes in {torrent.NumPieces} pieces from libtorrent in {(DateTime.UtcNow - started).TotalSeconds:0.0} s");
 
         DownloadCheck.SameContent(content, output, downloader);
     }
@@ -102,6 +118,36 @@ public sealed class V2InteropTests
         TestContext.Out.WriteLine($"{format}: libtorrent downloaded {done.TotalPayloadDownload} bytes from us");
 
         Assert.That(TestData.Sha256Tree(Path.Combine(output, "tree")), Is.EqualTo(TestData.Sha256Tree(content)),
+            () => leecher.Process.Describe() + Environment.NewLine + seeder.Describe());
+    }
+
+    /// <summary>The single-file cases the other way round: libtorrent creates the torrent, we seed it, it leeches it.</summary>
+    [TestCase("v2", "single")]
+    [TestCase("hybrid", "single")]
+    [TestCase("v2", "small")]
+    [TestCase("hybrid", "small")]
+    public async Task LibtorrentLeechesItsSingleFileTorrentFromUs(string format, string shape, CancellationToken cancellationToken)
+    {
+        RequiredTool.EnsureLibtorrent();
+        await using var temp = new TempDirectory("p2pshare-v2-seed1-");
+        var (content, pieceLength) = CreateShape(temp, shape, 85);
+        var torrent = await LibtorrentTorrent.CreateAsync(content, temp.Combine("lt.torrent"), pieceLength, format: format,
+            cancellationToken: cancellationToken);
+        await using var seeder = P2PShareClient.StartSeed(temp.Path, torrent.TorrentPath, temp.Combine("seed"), "--no-dht");
+        var port = await seeder.WaitUntilListeningAsync(TimeSpan.FromSeconds(30), cancellationToken);
+
+        var output = temp.CreateSubdirectory("lt-out");
+        var started = DateTime.UtcNow;
+        await using var leecher = await LibtorrentPeer.StartAsync(new LibtorrentPeerOptions(torrent.TorrentPath, output)
+        {
+            Mode = LibtorrentMode.Leech,
+            NoTrackers = true,
+            ConnectTo = [new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, port)],
+        }, cancellationToken);
+        var done = await leecher.WaitForExitAsync(TimeSpan.FromSeconds(40), cancellationToken);
+        TestContext.Out.WriteLine($"{format} {shape}: libtorrent downloaded {done.TotalPayloadDownload} bytes ({torrent.NumPieces} pieces) from us in {(DateTime.UtcNow - started).TotalSeconds:0.0} s");
+
+        Assert.That(TestData.Sha256File(Path.Combine(output, Path.GetFileName(content))), Is.EqualTo(TestData.Sha256File(content)),
             () => leecher.Process.Describe() + Environment.NewLine + seeder.Describe());
     }
 }
