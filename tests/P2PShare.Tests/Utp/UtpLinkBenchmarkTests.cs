@@ -51,21 +51,43 @@ public sealed class UtpLinkBenchmarkTests
             }
             TestContext.Out.WriteLine(bench.StdoutTail);
             Assert.That(File.Exists(json), Is.True, $"bench-link wrote no figures (exit {code}).{Environment.NewLine}{bench.Describe()}");
+            Assert.That(code, Is.AnyOf(0, 1), $"bench-link failed (1 = a transfer failed, checked below).{Environment.NewLine}{bench.Describe()}");
 
             using var figures = JsonDocument.Parse(await File.ReadAllBytesAsync(json, ct));
+            double? ours = null, theirs = null;
+            var libtorrentTimedOut = false;
             foreach (var row in figures.RootElement.GetProperty("rows").EnumerateArray())
             {
                 var client = row.GetProperty("client").GetString();
-                var seconds = row.GetProperty("wall").GetDouble();
+                var ok = row.GetProperty("ok").GetBoolean();
+                var exit = row.GetProperty("exit").GetInt32();
+                var rate = row.GetProperty("mbps").GetDouble();
                 TestContext.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{client}: {SizeMib} MiB in {seconds:0.00} s, {row.GetProperty("mbps").GetDouble():0.0} MB/s, " +
-                    $"{row.GetProperty("cpu").GetDouble() / (SizeMib / 1024.0):0.0} CPU s/GiB, ok {row.GetProperty("ok").GetBoolean()}"));
-                Assert.That(row.GetProperty("ok").GetBoolean(), Is.True,
-                    $"{client} did not download the data intact (exit {row.GetProperty("exit").GetInt32()})");
+                    $"{client}: {SizeMib} MiB in {row.GetProperty("wall").GetDouble():0.00} s, {rate:0.0} MB/s, " +
+                    $"{row.GetProperty("cpu").GetDouble() / (SizeMib / 1024.0):0.0} CPU s/GiB, ok {ok}, exit {exit}"));
+                if (client == "p2pshare")
+                {
+                    Assert.That(ok, Is.True, $"p2pshare did not download the data intact over the link (exit {exit})");
+                    ours = rate;
+                }
+                else if (ok)
+                {
+                    theirs = rate;
+                }
+                else
+                {
+                    // The yardstick ran out of time (a loaded machine slows libtorrent's uTP more than ours): it was
+                    // slower than size/timeout, which bounds the ratio from below.
+                    Assert.That(exit, Is.EqualTo(-9), $"libtorrent failed (exit {exit}) rather than running out of time");
+                    libtorrentTimedOut = true;
+                    theirs = rate;
+                }
             }
-            Assert.That(code, Is.Zero, bench.Describe());
-            var ratio = figures.RootElement.GetProperty("summary").GetProperty("ratio").GetDouble();
-            TestContext.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"p2pshare/libtorrent uTP throughput: {ratio:0.00}x (must be >= {MinimumRatio:0.00})"));
+            Assert.That(ours, Is.Not.Null, "no p2pshare figure");
+            Assert.That(theirs, Is.Not.Null, "no libtorrent figure");
+            var ratio = ours!.Value / theirs!.Value;
+            TestContext.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"p2pshare/libtorrent uTP throughput: {(libtorrentTimedOut ? "at least " : "")}{ratio:0.00}x (must be >= {MinimumRatio:0.00}); load average {File.ReadAllText("/proc/loadavg").Trim()}"));
             Assert.That(ratio, Is.GreaterThanOrEqualTo(MinimumRatio), "p2pshare's uTP download is slower than 90% of libtorrent's over the same link");
         }
         finally
