@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
 using P2PShare.Metainfo;
+using P2PShare.Networking.Peers;
 using P2PShare.Protocol.Extensions;
 
 namespace P2PShare.Engine;
@@ -50,11 +51,15 @@ internal sealed class PeerExchange(Torrent torrent, List<PeerSession> peers, Pee
         peer.PexReceived++;
         peer.PexLastReceivedAt = now;
         var room = MaxKnownAddresses - dialer.KnownCount;
-        var learnt = message.Added.Select(p => p.EndPoint).Where(IsDiallable).Take(Math.Max(0, room)).ToList();
-        if (learnt.Count == 0)
+        var added = message.Added.Where(p => IsDiallable(p.EndPoint)).Take(Math.Max(0, room)).ToList();
+        if (added.Count == 0)
             return;
+        var learnt = added.Select(p => p.EndPoint).ToList();
         logger.LogDebug("PEX from {Peer}: {Count} addresses ({Addresses})", peer.Name, learnt.Count, string.Join(", ", learnt.Take(10)));
         dialer.Add(learnt, PeerSource.Pex);
+        // BEP 11 0x04: the sender reached the peer over uTP (libtorrent sets it for uTP connections). No flag says nothing:
+        // libtorrent sets it only for its uTP connections, so a TCP-connected peer may well speak uTP too.
+        dialer.HintUtp(added.Where(p => (p.Flags & PexPeer.SupportsUtp) != 0).Select(p => p.EndPoint));
     }
 
     /// <summary>Sends each peer that is due the changes in our peer list since its last message.</summary>
@@ -105,11 +110,18 @@ internal sealed class PeerExchange(Torrent torrent, List<PeerSession> peers, Pee
         {
             if (peer.Lifetime.IsCancellationRequested || peer.ListenEndPoint is not { } endPoint)
                 continue;
-            var flags = (byte)((peer.Connection.IsOutgoing ? PexPeer.Reachable : 0) | (peer.Has.IsComplete ? PexPeer.Seed : 0));
-            addresses[endPoint] = flags;
+            addresses[endPoint] = FlagsOf(peer.Connection.IsOutgoing, peer.Has.IsComplete, peer.Connection.Transport);
         }
         return addresses;
     }
+
+    /// <summary>
+    /// BEP 11 flags for a connected peer: reachable when we dialled it, seed when it has everything, uTP when the
+    /// connection runs over uTP (what libtorrent sends; "utp" or "utp+rc4" and the like).
+    /// </summary>
+    internal static byte FlagsOf(bool isOutgoing, bool isSeed, string transport) =>
+        (byte)((isOutgoing ? PexPeer.Reachable : 0) | (isSeed ? PexPeer.Seed : 0)
+            | (transport.StartsWith(UtpPeerTransport.TransportName, StringComparison.Ordinal) ? PexPeer.SupportsUtp : 0));
 
     private static bool IsDiallable(IPEndPoint endPoint) =>
         endPoint.Port > 0 && !endPoint.Address.Equals(IPAddress.Any) && !endPoint.Address.Equals(IPAddress.IPv6Any)

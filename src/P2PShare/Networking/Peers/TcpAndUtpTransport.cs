@@ -64,6 +64,22 @@ internal sealed class TcpAndUtpTransport : IPeerTransport
         }
     }
 
+    /// <summary>
+    /// A third party (a BEP 11 PEX flag) says <paramref name="endPoint"/> speaks uTP: unless we know better from a dial
+    /// of our own, the next dial goes to uTP first, as libtorrent does for such a peer (if it fails, the memory is
+    /// forgotten and the dial after it races as usual). True if the hint was taken.
+    /// </summary>
+    public bool HintUtp(IPEndPoint endPoint)
+    {
+        lock (_usesUtp)
+        {
+            if (_usesUtp.ContainsKey(endPoint))
+                return false;
+            Remember(endPoint, usesUtp: true);
+            return true;
+        }
+    }
+
     private void Forget(IPEndPoint endPoint)
     {
         // The queue keeps the stale entry; it only makes an eviction a no-op later.
