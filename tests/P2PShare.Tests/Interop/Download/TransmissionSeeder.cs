@@ -9,9 +9,9 @@ namespace P2PShare.Tests.Interop.Download;
 internal static class TransmissionSeeder
 {
     public static async Task<TransmissionDaemon> StartAsync(string torrentPath, string infoHash, string dataDirectory, string workDirectory,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, bool utp = false)
     {
-        var daemon = await TransmissionDaemon.StartAsync(workDirectory, cancellationToken: cancellationToken);
+        var daemon = await TransmissionDaemon.StartAsync(workDirectory, cancellationToken: cancellationToken, utp: utp);
         try
         {
             await daemon.AddTorrentAsync(torrentPath, dataDirectory, cancellationToken);
