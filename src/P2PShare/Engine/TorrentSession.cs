@@ -183,6 +183,7 @@ public sealed partial class TorrentSession : ITorrentPeerSink, IAsyncDisposable
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), _time);
         var failed = _verifier.Failed;
         Track(_webSeeds.RunAsync(linked.Token));
+        StartNativeDialling();
         try
         {
             while (true)
