@@ -302,6 +302,7 @@ internal sealed partial class NativeTorrentPeers
         bool complete;
         lock (_gate)
         {
+            WithdrawCopiesLocked(piece);
             foreach (var peer in _peers)
             {
                 var (first, last) = peer.Map.NativeRange(piece);
