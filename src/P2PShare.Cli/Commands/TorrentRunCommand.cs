@@ -84,11 +84,17 @@ internal sealed class TorrentRunCommand
         Description = "Also offer single-file torrents to nodes of the native JSON protocol (p2pshare native, p2p-file-share) on this TCP port, and download from them (0: any free port).",
     };
 
+    public Option<string[]> NativePeers { get; } = new("--native-peer")
+    {
+        Description = "Also dial this node of the native JSON protocol (HOST:PORT; repeatable) for single-file torrents; implies --native-port 0 unless given.",
+        AllowMultipleArgumentsPerToken = false,
+    };
+
     public Option<PeerTransportMode> Transport { get; } = new("--transport") { Description = "Dial peers over tcp, utp, or both (a race: TCP at once, uTP 250 ms later or when TCP fails).", DefaultValueFactory = _ => PeerTransportMode.Both };
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Port, Bind, Peers, MaxPeers, SeedRatio, SeedTime, StateDir, GiveUpAfter, UploadSlots, MaxUploadRate, MaxDownloadRate, Encryption, NoDht, DhtBootstrap, NoWebSeeds, WebSeedTimeout, Transport, NativePort, NoPortMapping, PortMappingMethods, NoLsd, LocalOnly })
+        foreach (var option in new Option[] { Port, Bind, Peers, MaxPeers, SeedRatio, SeedTime, StateDir, GiveUpAfter, UploadSlots, MaxUploadRate, MaxDownloadRate, Encryption, NoDht, DhtBootstrap, NoWebSeeds, WebSeedTimeout, Transport, NativePort, NativePeers, NoPortMapping, PortMappingMethods, NoLsd, LocalOnly })
             command.Options.Add(option);
     }
 
@@ -148,6 +154,7 @@ internal sealed class TorrentRunCommand
             {
                 MaxPeers = maxPeers,
                 UploadSlots = Math.Max(1, parse.GetValue(UploadSlots)),
+                Native = new Engine.Native.NativeTorrentOptions { Peers = ReadNativePeers(parse) },
                 WebSeeds = new Engine.WebSeeds.WebSeedOptions
                 {
                     Enabled = !parse.GetValue(NoWebSeeds), RequestTimeout = WebSeedTimeoutValue(parse),
@@ -191,8 +198,22 @@ internal sealed class TorrentRunCommand
         NativePort = ReadNativePort(parse),
     };
 
+    private IReadOnlyList<DnsEndPoint> ReadNativePeers(ParseResult parse) =>
+        [.. (parse.GetValue(NativePeers) ?? []).Select(text =>
+        {
+            try
+            {
+                return NativeCommand.ParsePeer(text);
+            }
+            catch (UserErrorException)
+            {
+                throw new UserErrorException($"--native-peer must be HOST:PORT, not '{text}'");
+            }
+        })];
+
     private int? ReadNativePort(ParseResult parse) => parse.GetValue(NativePort) switch
     {
+        null when (parse.GetValue(NativePeers) ?? []).Length > 0 => 0,
         null => null,
         { } port when port is >= 0 and <= IPEndPoint.MaxPort => port,
         { } port => throw new UserErrorException($"--native-port {port}: must be from 0 to {IPEndPoint.MaxPort}"),

@@ -20,6 +20,7 @@ internal sealed partial class ClientEngine
             return;
         _native = NativeGateway.Start(_settings.ListenAddress, port, () => _torrents.Values.OfType<INativePeerSink>(),
             _settings.HandshakeTimeout, loggers.CreateLogger<NativeGateway>());
+        Resources.Native = _native;
     }
 
     private async ValueTask StopNativeAsync()

@@ -3,29 +3,16 @@ using System.Net;
 namespace P2PShare.Engine;
 
 /// <summary>An address learnt from a tracker, the command line, resume data or an incoming connection.</summary>
-internal sealed class KnownPeer(IPEndPoint endPoint, PeerSource source = PeerSource.Given)
+internal sealed class KnownPeer(IPEndPoint endPoint, PeerSource source = PeerSource.Given) : DialState
 {
     public PeerSource Source { get; } = source;
 
     public IPEndPoint EndPoint { get; } = endPoint;
 
-    public bool IsConnecting { get; set; }
-
-    public bool IsConnected { get; set; }
-
     /// <summary>Sent us verified data at some point: worth redialling when it drops.</summary>
     public bool WasUseful { get; set; }
 
     public int Redials { get; set; }
-
-    public bool GivenUp { get; set; }
-
-    public long NotBeforeTicks { get; set; }
-
-    /// <summary>Dials that failed in a row; a success resets it.</summary>
-    public int DialFailures { get; set; }
-
-    public long LastFailureTicks { get; set; }
 
     /// <summary>Why the last dial failed (null: it has not failed, or the last one succeeded).</summary>
     public Diagnosis.DialFailureKind? LastFailureKind { get; set; }

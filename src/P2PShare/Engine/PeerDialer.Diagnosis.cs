@@ -6,7 +6,7 @@ namespace P2PShare.Engine;
 internal sealed partial class PeerDialer
 {
     /// <summary>How many addresses are being dialled now.</summary>
-    public int Connecting => _halfOpen;
+    public int Connecting => _halfOpen.Count;
 
     private static void RecordFailure(KnownPeer known, Exception error)
     {
@@ -19,7 +19,7 @@ internal sealed partial class PeerDialer
     {
         var examples = new List<DialFailureFact>();
         var byKind = new Dictionary<DialFailureKind, int>();
-        foreach (var known in _known.Values)
+        foreach (var known in _known.Entries)
         {
             if (known.IsConnected || known.LastFailureKind is not { } kind)
                 continue;

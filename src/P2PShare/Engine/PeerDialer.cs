@@ -25,10 +25,10 @@ internal sealed partial class PeerDialer
     private readonly ILogger _logger;
     private readonly Action<Task> _track;
     private readonly Action<PeerConnection, KnownPeer> _connected;
-    private readonly Dictionary<IPEndPoint, KnownPeer> _known = [];
+    private readonly AddressBook<IPEndPoint, KnownPeer> _known;
     private readonly ResiliencePipeline _pipeline;
     private readonly SharedResources _shared;
-    private int _halfOpen;
+    private readonly DialSlots _halfOpen;
 
     /// <param name="gate">The torrent session's lock.</param>
     /// <param name="track">Keeps a dial task so the session can wait for it when it stops.</param>
@@ -46,6 +46,8 @@ internal sealed partial class PeerDialer
         _logger = logger;
         _track = track;
         _connected = connected;
+        _known = new AddressBook<IPEndPoint, KnownPeer>(MaxKnown, MaxDialFailures, time, random);
+        _halfOpen = new DialSlots(_shared.Connections, options.MaxHalfOpen);
         // Polly rejects a retry strategy of zero attempts: no retries is no strategy.
         _pipeline = options.DialRetries <= 0 ? ResiliencePipeline.Empty : new ResiliencePipelineBuilder { TimeProvider = time }
             .AddRetry(new RetryStrategyOptions
@@ -60,17 +62,17 @@ internal sealed partial class PeerDialer
     }
 
     /// <summary>Some address is neither connected, being dialled, nor given up.</summary>
-    public bool HasUntried => _known.Values.Any(k => !k.IsConnected && !k.IsConnecting && !k.GivenUp);
+    public bool HasUntried => _known.HasIdle;
 
     /// <summary>How long to wait before dialling a dropped peer for the <paramref name="redials"/>th time: doubling, with jitter.</summary>
     public static TimeSpan RedialDelay(int redials, Random random) =>
-        TimeSpan.FromSeconds(Math.Pow(2, redials) * (0.5 + random.NextDouble()));
+        AddressBook<IPEndPoint, KnownPeer>.Backoff(redials, TimeSpan.FromSeconds(1), TimeSpan.MaxValue, random);
 
     /// <summary>Every address known, in no particular order (to hand on to the data phase after the metadata phase).</summary>
-    public IEnumerable<IPEndPoint> KnownAddresses => _known.Keys;
+    public IEnumerable<IPEndPoint> KnownAddresses => _known.Addresses;
 
     /// <summary>How many known addresses came from <paramref name="source"/>.</summary>
-    public int CountFrom(PeerSource source) => _known.Values.Count(k => k.Source == source);
+    public int CountFrom(PeerSource source) => _known.Entries.Count(k => k.Source == source);
 
     /// <summary>How many addresses are known (connected, untried or given up).</summary>
     public int KnownCount => _known.Count;
@@ -91,42 +93,29 @@ internal sealed partial class PeerDialer
         {
             if (endPoint.Port is <= 0 or > IPEndPoint.MaxPort)
                 continue;
-            if (_known.TryGetValue(endPoint, out var known))
-            {
-                if (known.GivenUp && known.DialFailures is > 0 and < MaxDialFailures && !known.IsConnected && !known.IsConnecting)
-                {
-                    known.GivenUp = false;
-                    var delay = RedialDelay(known.DialFailures, _random);
-                    known.NotBeforeTicks = Math.Max(known.NotBeforeTicks, known.LastFailureTicks + (long)(delay.TotalSeconds * _time.TimestampFrequency));
-                }
-                continue;
-            }
-            if (_known.Count >= MaxKnown)
-                continue;
-            _known[endPoint] = new KnownPeer(endPoint, source);
+            _known.Learn(endPoint, address => new KnownPeer(address, source));
         }
     }
 
-    public KnownPeer? Find(IPEndPoint endPoint) => _known.GetValueOrDefault(endPoint);
+    public KnownPeer? Find(IPEndPoint endPoint) => _known.Find(endPoint);
 
     /// <summary>Addresses of peers that sent us verified data and are not given up.</summary>
     public List<IPEndPoint> UsefulPeers() =>
-        _known.Values.Where(k => k.WasUseful && !k.GivenUp).Select(k => k.EndPoint).ToList();
+        _known.Entries.Where(k => k.WasUseful && !k.GivenUp).Select(k => k.EndPoint).ToList();
 
     /// <summary>Starts dials until the peer or half-open limit is reached.</summary>
     public void DialMore(int connected, long now, CancellationToken cancellationToken)
     {
         // A seed dials too: some clients (transmission) never dial loopback or NATed peers themselves.
-        foreach (var known in _known.Values)
+        foreach (var known in _known.Entries)
         {
-            if (connected + _halfOpen >= _options.MaxPeers || _halfOpen >= _options.MaxHalfOpen)
+            if (connected + _halfOpen.Count >= _options.MaxPeers)
                 return;
-            if (known.IsConnected || known.IsConnecting || known.GivenUp || now < known.NotBeforeTicks || _bans.IsBanned(known.EndPoint))
+            if (!known.IsIdle || now < known.NotBeforeTicks || _bans.IsBanned(known.EndPoint))
                 continue;
-            if (!_shared.Connections.TryStartDial())
+            if (!_halfOpen.TryTake())
                 return;
-            known.IsConnecting = true;
-            _halfOpen++;
+            _known.DialStarted(known);
             _track(DialAsync(known, cancellationToken));
         }
     }
@@ -134,7 +123,7 @@ internal sealed partial class PeerDialer
     /// <summary>The peer sent us data that verified: worth redialling (at any address that led to it) when it drops.</summary>
     public void MarkUseful(PeerSession peer)
     {
-        if (_known.TryGetValue(peer.Connection.RemoteEndPoint, out var known))
+        if (_known.Find(peer.Connection.RemoteEndPoint) is { } known)
             known.WasUseful = true;
         foreach (var address in peer.KnownAddresses)
             address.WasUseful = true;
@@ -143,7 +132,7 @@ internal sealed partial class PeerDialer
     /// <summary>Never dial this address again.</summary>
     public void GiveUp(IPEndPoint endPoint)
     {
-        if (_known.TryGetValue(endPoint, out var known))
+        if (_known.Find(endPoint) is { } known)
             known.GivenUp = true;
     }
 
@@ -187,22 +176,18 @@ internal sealed partial class PeerDialer
         catch (OperationCanceledException)
         {
         }
-        _shared.Connections.EndDial();
+        _halfOpen.Release();
         lock (_gate)
         {
-            _halfOpen--;
-            known.IsConnecting = false;
             if (connection is null)
             {
-                known.GivenUp = true;
-                known.DialFailures++;
-                known.LastFailureTicks = _time.GetTimestamp();
+                _known.DialFailed(known, retryAfter: null);
                 if (failure is not null)
                     RecordFailure(known, failure);
             }
             else
             {
-                known.DialFailures = 0;
+                _known.DialSucceeded(known);
                 known.LastFailureKind = null;
                 known.LastFailureMessage = null;
             }

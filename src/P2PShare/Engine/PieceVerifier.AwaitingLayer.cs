@@ -57,7 +57,8 @@ internal sealed partial class PieceVerifier
         {
             if (_torrent.TryGetV2PieceHash(piece.Index, out _))
             {
-                // The layer came in while the piece was being hashed: verify it again at once.
+                // The layer came in while the piece was being hashed: verify it again at once (a fresh claim).
+                _checking.Remove(piece.Index);
                 _track(QueueAsync(piece));
                 return true;
             }
@@ -73,6 +74,7 @@ internal sealed partial class PieceVerifier
             }
             _awaitingLayer.Add(piece.Index, piece);
             _awaitingLayerBytes += piece.Size;
+            _checking.Remove(piece.Index); // Resume claims it again when the layer arrives.
             _logger.LogDebug("Piece {Piece} arrived before its file's piece layer: held until the layer is in", piece.Index);
             return true;
         }

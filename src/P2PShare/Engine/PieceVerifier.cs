@@ -16,6 +16,7 @@ namespace P2PShare.Engine;
 internal sealed partial class PieceVerifier
 {
     private readonly object _gate;
+    private readonly HashSet<int> _checking = [];
     private readonly Torrent _torrent;
     private readonly IPieceStore _store;
     private readonly Bitfield _have;
@@ -101,6 +102,8 @@ internal sealed partial class PieceVerifier
 
     private async ValueTask VerifyAndStoreAsync(PieceDownload piece, CancellationToken cancellationToken)
     {
+        if (!TryClaim(piece))
+            return;
         var held = false;
         try
         {
@@ -131,10 +134,33 @@ internal sealed partial class PieceVerifier
         }
         finally
         {
-            // A piece held until its file's piece layer arrives keeps its buffer.
+            // A piece held until its file's piece layer arrives keeps its buffer, and left the checking set when it was held.
             if (!held)
+            {
+                lock (_gate)
+                    _checking.Remove(piece.Index);
                 piece.Release();
+            }
         }
+    }
+
+    /// <summary>
+    /// A piece is checked and written once: a copy that arrives while another copy of it is being checked, or after it
+    /// was stored (endgame: a native peer and a BitTorrent peer both fetched it), is dropped unchecked, and its
+    /// whole-piece senders are told so.
+    /// </summary>
+    private bool TryClaim(PieceDownload piece)
+    {
+        lock (_gate)
+        {
+            if (!_have[piece.Index] && _checking.Add(piece.Index))
+                return true;
+            foreach (var source in piece.SenderOf.OfType<IPieceSender>().Distinct())
+                source.OnPieceNotNeeded(piece.Index);
+        }
+        _logger.LogDebug("Piece {Piece}: a second copy arrived, dropped unchecked", piece.Index);
+        piece.Release();
+        return false;
     }
 
     /// <summary>

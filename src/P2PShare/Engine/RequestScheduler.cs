@@ -190,6 +190,10 @@ internal sealed partial class RequestScheduler
     /// <summary>A piece is verified and stored (and set in the have bitfield): it is no longer busy nor ranked.</summary>
     public void OnPieceVerified(int pieceIndex)
     {
+        // Another source's copy won (a native peer or web seed in endgame): the peers' copy in progress is dropped;
+        // blocks still arriving for it are unwanted.
+        if (_active.Remove(pieceIndex, out var superseded))
+            superseded.Release();
         _picker.SetBusy(pieceIndex, false);
         _picker.MarkHave(pieceIndex);
     }

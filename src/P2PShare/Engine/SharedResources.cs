@@ -27,6 +27,9 @@ internal sealed record SharedResources(ConnectionBudget Connections, TokenBucket
     /// </summary>
     public EncryptionPolicy Encryption { get; set; } = EncryptionPolicy.Prefer;
 
+    /// <summary>The engine's native-protocol listener (our native node id and port); null when native peers are off.</summary>
+    public Native.NativeGateway? Native { get; set; }
+
     /// <summary>No engine around (a torrent alone, in tests): no shared limits, plain TCP (no encryption).</summary>
     public static SharedResources Standalone(TimeProvider time) =>
         new(ConnectionBudget.Unlimited(), new TokenBucket(0, time), new TokenBucket(0, time), TcpPeerTransport.Instance) { Encryption = EncryptionPolicy.Disable };

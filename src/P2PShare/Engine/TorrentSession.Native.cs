@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using P2PShare.Engine.Native;
 using P2PShare.Networking.Native;
 using P2PShare.Protocol.Native;
@@ -58,8 +59,17 @@ internal sealed partial class TorrentSession : INativePeerSink
         lock (_gate)
         {
             return _native ??= new NativeTorrentPeers(_gate, _torrent, _store, _have, _peers, _scheduler, _verifier, _uploadLimit, _downloadLimit,
-                _uploadRate, _downloadRate, _options.Native, _time, _logger, Track, _lifetime.Token);
+                _uploadRate, _downloadRate, _options.Native, _time, _logger, Track, _lifetime.Token, _shared);
         }
+    }
+
+    /// <summary>Dials the native peers the options name (--native-peer), when the engine listens for native peers.</summary>
+    private void StartNativeDialling()
+    {
+        if (_options.Native.Peers.Count == 0 || _disposed != 0 || !NativeTorrentPeers.CanServe(_torrent))
+            return;
+        if (!NativePeers().Dial(_options.Native.Peers))
+            _logger.LogWarning("Native peers given but the engine has no native port: not dialling them");
     }
 
     private IEnumerable<PeerInfo> NativeInfos() => _native?.Infos() ?? [];

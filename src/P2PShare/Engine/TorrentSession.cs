@@ -188,6 +188,7 @@ internal sealed partial class TorrentSession : ITorrentPeerSink, IAsyncDisposabl
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), _time);
         var failed = _verifier.Failed;
         Track(_webSeeds.RunAsync(linked.Token));
+        StartNativeDialling();
         try
         {
             while (true)

@@ -15,7 +15,7 @@ internal sealed record NativeNodeOptions
     /// <summary>Default: all addresses, IPv6 dual-mode (so IPv4 peers show as ::ffff:a.b.c.d, as with the original).</summary>
     public IPAddress ListenAddress { get; init; } = IPAddress.IPv6Any;
 
-    /// <summary>The --peer list: dialled at start and redialled with back-off whenever the connection drops.</summary>
+    /// <summary>The --peer list: dialled at start and redialled with back-off (with jitter, through the engine's address book) whenever the connection drops.</summary>
     public IReadOnlyList<DnsEndPoint> Peers { get; init; } = [];
 
     public int MaxOutstandingRequestsPerPeer { get; init; } = 4;
@@ -37,6 +37,12 @@ internal sealed record NativeNodeOptions
     public TimeSpan ResumeSaveInterval { get; init; } = TimeSpan.FromSeconds(1);
 
     public int MaxConnections { get; init; } = 64;
+
+    /// <summary>Dials in progress at once.</summary>
+    public int MaxHalfOpen { get; init; } = 8;
+
+    /// <summary>Addresses kept (--peer and learnt by exchange): exchange cannot grow the table beyond it.</summary>
+    public int MaxKnownAddresses { get; init; } = 1000;
 
     /// <summary>Uploads queued per connection beyond which further requests get no answer.</summary>
     public int MaxQueuedUploadsPerPeer { get; init; } = 16;

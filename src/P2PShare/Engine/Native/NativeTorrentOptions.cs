@@ -1,3 +1,5 @@
+using System.Net;
+
 namespace P2PShare.Engine.Native;
 
 /// <summary>How a torrent treats its native-protocol peers (docs/hybrid-node.md). Immutable.</summary>
@@ -26,4 +28,10 @@ internal sealed record NativeTorrentOptions
 
     /// <summary>Banned ids and addresses kept (bounded memory).</summary>
     public int MaxBans { get; init; } = 1024;
+
+    /// <summary>Native peers to dial (--native-peer): kept connected, redialled with back-off for ever.</summary>
+    public IReadOnlyList<DnsEndPoint> Peers { get; init; } = [];
+
+    /// <summary>How native peers are dialled; peers learnt by exchange are bounded by its MaxKnown.</summary>
+    internal NativeDialOptions Dial { get; init; } = new() { MaxKnown = 64, ExchangedPeerAttempts = 3, MaxHalfOpen = 4 };
 }

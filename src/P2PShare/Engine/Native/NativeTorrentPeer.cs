@@ -45,6 +45,9 @@ internal sealed class NativeTorrentPeer : IPieceSender
 
     public RateEstimator DownloadRate { get; }
 
+    /// <summary>Torrent pieces this peer is fetching now.</summary>
+    public HashSet<int> Fetching { get; } = [];
+
     public CancellationTokenSource Stop { get; }
 
     public bool UnderstandsExtensions => Connection.RemoteHandshake.Extensions >= 1;

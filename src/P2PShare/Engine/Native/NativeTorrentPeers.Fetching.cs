@@ -5,6 +5,9 @@ namespace P2PShare.Engine.Native;
 
 internal sealed partial class NativeTorrentPeers
 {
+    /// <summary>Endgame copies by torrent piece: fetched by a native peer while another source fetches the same piece.</summary>
+    private readonly Dictionary<int, PieceDownload> _duplicates = [];
+
     /// <summary>One of a peer's fetch loops: picks a torrent piece it can fill, fetches it, waits for the verdict.</summary>
     private async Task FetchLoopAsync(NativeTorrentPeer peer, CancellationToken cancellationToken)
     {
@@ -31,11 +34,23 @@ internal sealed partial class NativeTorrentPeers
     {
         lock (_gate)
         {
-            if (_have.IsComplete || _scheduler.Picker.PickNew(peer.Has, _have) is not { } index)
+            if (_have.IsComplete)
                 return null;
-            _scheduler.Picker.SetBusy(index, true);
+            if (_scheduler.Picker.PickNew(peer.Has, _have) is { } index)
+            {
+                _scheduler.Picker.SetBusy(index, true);
+                peer.InFlight++;
+                peer.Fetching.Add(index);
+                return new PieceDownload(index, _torrent.PieceSize(index));
+            }
+            if (NativeEndgame.Pick(_scheduler.Picker, peer.Has, _have, _duplicates.Keys.ToHashSet(), peer.Fetching) is not { } copy)
+                return null;
+            var duplicate = new PieceDownload(copy, _torrent.PieceSize(copy));
+            _duplicates[copy] = duplicate;
             peer.InFlight++;
-            return new PieceDownload(index, _torrent.PieceSize(index));
+            peer.Fetching.Add(copy);
+            _logger.LogDebug("Endgame: native peer {Peer} also fetches piece {Piece}", peer.Name, copy);
+            return duplicate;
         }
     }
 
@@ -79,23 +94,7 @@ internal sealed partial class NativeTorrentPeers
             GiveBack(peer, piece);
             return;
         }
-        Task<bool> verdict;
-        lock (_gate)
-        {
-            piece.MarkAllReceived(peer);
-            verdict = peer.AwaitVerdict(piece.Index);
-        }
-        _verifier.Start(piece);
-        bool good;
-        try
-        {
-            good = await verdict.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            lock (_gate)
-                peer.InFlight--;
-        }
+        var good = await WholePieceDelivery.DeliverAsync(_gate, _verifier, piece, peer, cancellationToken, () => ForgetLocked(peer, piece)).ConfigureAwait(false);
         if (!good)
         {
             lock (_gate)
@@ -122,11 +121,39 @@ internal sealed partial class NativeTorrentPeers
                     peer.Connection.Send(new NativeCancel(native));
             }
             peer.InFlight--;
-            _scheduler.Release(piece.Index);
+            // An endgame copy given up leaves the piece busy: the other source is still fetching it.
+            if (!ForgetLocked(peer, piece))
+                _scheduler.Release(piece.Index);
             foreach (var other in _btPeers)
                 _scheduler.FillRequests(other);
         }
         piece.Release();
+    }
+
+    /// <summary>The fetch of <paramref name="piece"/> by <paramref name="peer"/> is over. True when it was an endgame copy.</summary>
+    private bool ForgetLocked(NativeTorrentPeer peer, PieceDownload piece)
+    {
+        peer.Fetching.Remove(piece.Index);
+        if (!_duplicates.TryGetValue(piece.Index, out var duplicate) || !ReferenceEquals(duplicate, piece))
+            return false;
+        _duplicates.Remove(piece.Index);
+        return true;
+    }
+
+    /// <summary>
+    /// A torrent piece was verified (from any source): native fetches of another copy of it are withdrawn (endgame: the
+    /// first verified copy wins). Call under the lock.
+    /// </summary>
+    private void WithdrawCopiesLocked(int piece)
+    {
+        foreach (var peer in _peers)
+        {
+            if (!peer.Fetching.Contains(piece))
+                continue;
+            foreach (var waiter in peer.Pending.Values.SelectMany(w => w))
+                if (waiter.Piece.Index == piece)
+                    waiter.Done.TrySetResult(false);
+        }
     }
 
     /// <summary>The peer will not send native piece <paramref name="native"/>: whoever waits for it gives up.</summary>

@@ -37,11 +37,13 @@ internal sealed partial class NativeTorrentPeers
     private readonly List<NativeTorrentPeer> _peers = [];
     private readonly HashSet<string> _banned = new(StringComparer.Ordinal);
     private Task<NativeFileSummary>? _summary;
+    private readonly SharedResources? _shared;
 
     public NativeTorrentPeers(object gate, Torrent torrent, IPieceStore store, Bitfield have, List<PeerSession> btPeers, RequestScheduler scheduler,
         PieceVerifier verifier, TokenBucket uploadLimit, TokenBucket downloadLimit, RateEstimator uploadRate, RateEstimator downloadRate,
-        NativeTorrentOptions options, TimeProvider time, ILogger logger, Action<Task> track, CancellationToken lifetime)
+        NativeTorrentOptions options, TimeProvider time, ILogger logger, Action<Task> track, CancellationToken lifetime, SharedResources? shared = null)
     {
+        _shared = shared;
         _gate = gate;
         _torrent = torrent;
         _store = store;
@@ -90,13 +92,13 @@ internal sealed partial class NativeTorrentPeers
     }
 
     /// <summary>The native piece size used with a peer: the one it announced with the file, else ours.</summary>
-    public int PieceSizeFor(NativeHandshake theirs) =>
-        theirs.FileSize is not null && theirs.PieceSize > 0 && theirs.PieceSize <= NativeCodecLimits.Default.MaxPieceSize
+    public int PieceSizeFor(NativeHandshake? theirs) =>
+        theirs?.FileSize is not null && theirs.PieceSize > 0 && theirs.PieceSize <= NativeCodecLimits.Default.MaxPieceSize
         && NativeFileDescriptor.IsAcceptable(_torrent.TotalLength, theirs.PieceSize, NativeCodecLimits.Default, out _)
             ? theirs.PieceSize : StandardPieceSize;
 
     /// <summary>Our handshake to a newcomer; when the torrent is complete it waits (briefly) for the whole-file SHA-1.</summary>
-    public async ValueTask<NativeHandshake> HandshakeForAsync(NativeHandshake theirs, string nodeId, int port, CancellationToken cancellationToken)
+    public async ValueTask<NativeHandshake> HandshakeForAsync(NativeHandshake? theirs, string nodeId, int port, CancellationToken cancellationToken)
     {
         NativeFileSummary? summary = null;
         Task<NativeFileSummary>? pending;
@@ -122,8 +124,11 @@ internal sealed partial class NativeTorrentPeers
         };
     }
 
-    /// <summary>Takes an established connection: refused when banned, at the limit, or the set is stopping.</summary>
-    public void Attach(NativeConnection connection)
+    /// <summary>
+    /// Takes an established connection: refused when banned, at the limit, or the set is stopping. Returns the peer's run
+    /// (ends when it leaves), or null when refused.
+    /// </summary>
+    public Task? Attach(NativeConnection connection)
     {
         var theirs = connection.RemoteHandshake;
         NativeTorrentPeer? peer = null;
@@ -158,10 +163,12 @@ internal sealed partial class NativeTorrentPeers
         {
             _logger.LogDebug("Refused native peer {Id} at {Remote}: {Reason}", theirs.Id, connection.RemoteEndPoint, refusal);
             _ = connection.DisposeAsync().AsTask();
-            return;
+            return null;
         }
         _logger.LogInformation("Native peer {Id} at {Remote} joined (pieces of {PieceSize} bytes)", theirs.Id, connection.RemoteEndPoint, peer.Map.NativePieceSize);
-        _track(RunPeerAsync(peer));
+        var run = RunPeerAsync(peer);
+        _track(run);
+        return run;
     }
 
     /// <summary>The native peers as rows of the peer list. Call under the lock.</summary>
@@ -221,6 +228,9 @@ internal sealed partial class NativeTorrentPeers
                         peer.NativeHas[dontHave.Index] = false;
                     FailRequestLocked(peer, dontHave.Index);
                 }
+                break;
+            case NativePeers exchanged:
+                OnPeersExchanged(exchanged);
                 break;
             case NativePiece piece:
                 using (piece)
@@ -292,6 +302,7 @@ internal sealed partial class NativeTorrentPeers
         bool complete;
         lock (_gate)
         {
+            WithdrawCopiesLocked(piece);
             foreach (var peer in _peers)
             {
                 var (first, last) = peer.Map.NativeRange(piece);

@@ -197,25 +197,7 @@ internal sealed class WebSeedSet
             Give(seed, piece, failure);
             throw new WebSeedException(failure);
         }
-        Task<bool> verdict;
-        lock (_gate)
-        {
-            piece.MarkAllReceived(seed);
-            verdict = seed.AwaitVerdict(piece.Index);
-        }
-        // The piece stays this seed's until it is checked: its buffer counts against the seed's pieces in flight, and a
-        // bad piece is known before the next one is fetched.
-        _verifier.Start(piece);
-        bool good;
-        try
-        {
-            good = await verdict.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            lock (_gate)
-                seed.InFlight--;
-        }
+        var good = await WholePieceDelivery.DeliverAsync(_gate, _verifier, piece, seed, cancellationToken).ConfigureAwait(false);
         if (!good)
             throw new WebSeedException($"{seed.Url}: piece {piece.Index} failed its hash check");
         return true;
