@@ -28,10 +28,13 @@ internal sealed class BadDataJudge(object gate, List<PeerSession> peers, PeerBan
         // Several senders: keep each block's hash, so the good copy fetched later shows whose blocks were bad.
         if (senders.Count > 1)
             _smartBan.RecordFailure(pieceIndex, evidence);
+        // A failure that carries a block of a peer already banned for bad data is explained by that peer: pieces it had
+        // in flight when it was caught keep failing for a moment, and must not cost its co-senders their trust.
+        var explained = senders.Count > 1 && senders.Exists(s => bans.IsBanned(s.Connection.RemoteEndPoint, s.Connection.Remote.PeerId));
         foreach (var sender in senders)
         {
             sender.HashFailures++;
-            if (exactCheckPending && senders.Count > 1)
+            if ((exactCheckPending || explained) && senders.Count > 1)
                 continue;
             sender.Trust -= TrustLostPerFailure;
             // A peer that alone sent a bad piece is certainly at fault; one that keeps sharing in failures is too.

@@ -270,6 +270,30 @@ public class PieceVerifierTests
     }
 
     [Test, CancelAfter(30_000)]
+    public async Task Failures_shared_with_a_peer_already_banned_do_not_cost_a_fresh_honest_peer_its_place()
+    {
+        // The liar is caught on a piece it sent alone; four more pieces that mixed its bad blocks with a fresh honest
+        // peer's were already in flight. They fail too, but the banned liar explains them: without that, the honest
+        // peer (no trust earned yet) would be banned at the fourth and a two-peer swarm would stall (seen in CI).
+        var swarm = new Swarm(RandomData(5 * PieceLength, seed: 8));
+        var honest = await ConnectPeerAsync(swarm, seed: 1);
+        var liar = await ConnectPeerAsync(swarm, seed: 2);
+        await swarm.VerifyAsync(0, [liar, liar, liar, liar], corruptBlock: 0);
+        lock (swarm.Gate)
+            Assert.That(swarm.Bans.IsBanned(liar.Connection.RemoteEndPoint, liar.Connection.Remote.PeerId), Is.True, "a lone sender of a bad piece is banned");
+
+        for (var index = 1; index < 5; index++)
+            await swarm.VerifyAsync(index, [honest, liar, honest, liar], corruptBlock: 1);
+
+        lock (swarm.Gate)
+        {
+            Assert.That(honest.HashFailures, Is.EqualTo(4));
+            Assert.That(swarm.Bans.IsBanned(honest.Connection.RemoteEndPoint, honest.Connection.Remote.PeerId), Is.False, "honest peer kept");
+            Assert.That(honest.Lifetime.IsCancellationRequested, Is.False);
+        }
+    }
+
+    [Test, CancelAfter(30_000)]
     public async Task A_storage_failure_fails_the_verifier()
     {
         var data = RandomData(PieceLength, seed: 5);
