@@ -158,6 +158,17 @@ internal sealed partial class PeerDialer
         }
     }
 
+    /// <summary>
+    /// A failed address the user named (<c>--peer</c>, the daemon's add-peer) is dialled again after a doubling back-off,
+    /// up to <see cref="MaxDialFailures"/> failures: no tracker or DHT will name it again, and a peer that was still
+    /// starting when we first dialled it is otherwise lost. Addresses from other sources are given up; their source
+    /// names them again.
+    /// </summary>
+    private TimeSpan? GivenRetryDelay(KnownPeer known) =>
+        known.Source == PeerSource.Given && known.DialFailures + 1 < MaxDialFailures
+            ? AddressBook<IPEndPoint, KnownPeer>.Backoff(known.DialFailures, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60), _random)
+            : null;
+
     private async Task DialAsync(KnownPeer known, CancellationToken cancellationToken)
     {
         PeerConnection? connection = null;
@@ -181,7 +192,7 @@ internal sealed partial class PeerDialer
         {
             if (connection is null)
             {
-                _known.DialFailed(known, retryAfter: null);
+                _known.DialFailed(known, GivenRetryDelay(known));
                 if (failure is not null)
                     RecordFailure(known, failure);
             }

@@ -162,7 +162,7 @@ public class PeerDialerTests
         await using var harness = new Harness(new EngineOptions { MaxHalfOpen = 1, DialRetries = 2 }, time);
         var first = ClosedPort();
         lock (harness.Gate)
-            harness.Dialer.Add([first, ClosedPort()]);
+            harness.Dialer.Add([first, ClosedPort()], PeerSource.Tracker);
 
         harness.DialMore();
         Assert.That(harness.Dials, Has.Count.EqualTo(1));
@@ -189,7 +189,7 @@ public class PeerDialerTests
 
         // Learning a given-up address again (say, from the next announce) revives it, but only after a back-off.
         lock (harness.Gate)
-            harness.Dialer.Add([first]);
+            harness.Dialer.Add([first], PeerSource.Tracker);
         Assert.That(harness.HasUntried(), Is.True, "named again: worth another try");
         var second = harness.Dials[1];
         await Eventually.UntilAsync(() =>
@@ -211,7 +211,7 @@ public class PeerDialerTests
         for (var round = 0; round < PeerDialer.MaxDialFailures + 2; round++)
         {
             lock (harness.Gate)
-                harness.Dialer.Add([address]);
+                harness.Dialer.Add([address], PeerSource.Tracker);
             var before = harness.Dials.Count;
             harness.DialMore();
             if (harness.Dials.Count > before)
@@ -219,7 +219,7 @@ public class PeerDialerTests
                 await harness.Dials[^1];
                 // Named again right after failing: it waits for its back-off.
                 lock (harness.Gate)
-                    harness.Dialer.Add([address]);
+                    harness.Dialer.Add([address], PeerSource.Tracker);
                 var count = harness.Dials.Count;
                 harness.DialMore();
                 Assert.That(harness.Dials, Has.Count.EqualTo(count), $"round {round}: no dial within the back-off");
@@ -231,12 +231,45 @@ public class PeerDialerTests
     }
 
     [Test, CancelAfter(20_000)]
+    public async Task A_given_address_that_refuses_is_dialled_again_after_a_doubling_back_off_a_bounded_number_of_times()
+    {
+        // No tracker names a --peer address again, so a peer still starting when first dialled would be lost for good.
+        var time = new ManualTimeProvider();
+        await using var harness = new Harness(new EngineOptions { DialRetries = 0 }, time);
+        lock (harness.Gate)
+            harness.Dialer.Add([ClosedPort()], PeerSource.Given);
+        var step = TimeSpan.FromMilliseconds(50);
+        var waits = new List<double>();
+        var sinceFailure = TimeSpan.Zero;
+        for (var ticks = 0; ticks < 20_000 && harness.HasUntried(); ticks++)
+        {
+            var before = harness.Dials.Count;
+            harness.DialMore();
+            if (harness.Dials.Count > before)
+            {
+                if (before > 0)
+                    waits.Add(sinceFailure.TotalSeconds);
+                await harness.Dials[^1].WaitAsync(Bound);
+                sinceFailure = TimeSpan.Zero;
+                continue;
+            }
+            time.Advance(step);
+            sinceFailure += step;
+        }
+        TestContext.Out.WriteLine($"waits between dials (s): {string.Join(", ", waits)}");
+        Assert.That(harness.HasUntried(), Is.False, "given up in the end");
+        Assert.That(harness.Dials, Has.Count.EqualTo(PeerDialer.MaxDialFailures), "dialled until its failures ran out");
+        for (var i = 0; i < waits.Count; i++)
+            Assert.That(waits[i], Is.InRange(0.5 * Math.Pow(2, i) - 0.06, Math.Min(60, 1.5 * Math.Pow(2, i)) + 0.06), $"wait {i + 1}");
+    }
+
+    [Test, CancelAfter(20_000)]
     public async Task With_no_retries_a_refused_dial_gives_up_at_once()
     {
         // Polly rejects a retry strategy of zero attempts; "no retries" must still be a valid setting.
         await using var harness = new Harness(new EngineOptions { DialRetries = 0 });
         lock (harness.Gate)
-            harness.Dialer.Add([ClosedPort()]);
+            harness.Dialer.Add([ClosedPort()], PeerSource.Dht);
 
         harness.DialMore();
         Assert.That(harness.Dials, Has.Count.EqualTo(1));
