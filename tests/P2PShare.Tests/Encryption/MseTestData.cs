@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using P2PShare.Metainfo;
 using P2PShare.Networking.Encryption;
 using P2PShare.Protocol.Wire;
+using P2PShare.Tests.Support;
 
 namespace P2PShare.Tests.Encryption;
 
@@ -36,6 +37,6 @@ internal static class MseTestData
         var received = new byte[length];
         await to.ReadExactlyAsync(received, ct);
         await send;
-        Assert.That(received, Is.EqualTo(data), "payload differs after the handshake");
+        Assert.That(received, SameBytes.As(data), "payload differs after the handshake");
     }
 }

@@ -54,7 +54,7 @@ public class PeerEncryptionTests
         var received = new byte[handshake.Length];
         await result.StreamWithInitialPayload().ReadExactlyAsync(received, ct);
         Assert.That(result.Method, Is.EqualTo(EncryptionMethod.None));
-        Assert.That(received, Is.EqualTo(handshake));
+        Assert.That(received, SameBytes.As(handshake));
     }
 
     [TestCase(EncryptionPolicy.Prefer, true)]
@@ -80,7 +80,7 @@ public class PeerEncryptionTests
         await stream.ReadExactlyAsync(received, ct);
         Assert.That(result.Method, Is.EqualTo(EncryptionMethod.Rc4));
         Assert.That(result.InfoHash, Is.EqualTo(hash));
-        Assert.That(received, Is.EqualTo(handshake));
+        Assert.That(received, SameBytes.As(handshake));
         await TransferAsync((await dialler).Stream, stream, 50_000, seed: 9, ct);
     }
 
@@ -105,7 +105,7 @@ public class PeerEncryptionTests
             Assert.That(result.Method, Is.EqualTo(expected));
             Assert.That(outgoing.Method, Is.EqualTo(expected));
             Assert.That(outgoing.Stream is Rc4Stream, Is.EqualTo(expected == EncryptionMethod.Rc4));
-            Assert.That(received, Is.EqualTo(handshake));
+            Assert.That(received, SameBytes.As(handshake));
         });
         await TransferAsync(outgoing.Stream, stream, 50_000, seed: 10, ct);
         await TransferAsync(stream, outgoing.Stream, 50_000, seed: 11, ct);

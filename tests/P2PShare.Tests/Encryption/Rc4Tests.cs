@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using P2PShare.Networking.Encryption;
+using P2PShare.Tests.Support;
 
 namespace P2PShare.Tests.Encryption;
 
@@ -70,8 +71,8 @@ public class Rc4Tests
             b.Transform(plain.AsSpan(offset, n), separate.AsSpan(offset, n + (random.Next(2) == 0 ? 0 : Math.Min(3, plain.Length - offset - n))));
             offset += n;
         }
-        Assert.That(inPlace, Is.EqualTo(expected));
-        Assert.That(separate, Is.EqualTo(expected));
+        Assert.That(inPlace, SameBytes.As(expected));
+        Assert.That(separate, SameBytes.As(expected));
     }
 
     [Test]

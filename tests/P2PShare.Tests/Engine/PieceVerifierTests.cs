@@ -170,7 +170,7 @@ public class PieceVerifierTests
         await swarm.VerifyAsync(1, [b, a, b, b]);
 
         await swarm.Verifier.Completed.WaitAsync(Bound);
-        Assert.That(swarm.Store.Content, Is.EqualTo(swarm.Data));
+        Assert.That(swarm.Store.Content, SameBytes.As(swarm.Data));
         Assert.That(swarm.Verified, Is.EquivalentTo(new[] { 0, 1 }));
         lock (swarm.Gate)
         {
@@ -333,7 +333,7 @@ public class PieceVerifierTests
         await swarm.Verifier.Completed.WaitAsync(Bound);
         await swarm.WhenAllWorkDoneAsync();
 
-        Assert.That(gated.Inner.Content, Is.EqualTo(data));
+        Assert.That(gated.Inner.Content, SameBytes.As(data));
         Assert.That(swarm.Verified, Is.EquivalentTo(Enumerable.Range(0, 6)));
         Assert.That(queue.HighWaterBytes, Is.LessThanOrEqualTo(2 * PieceLength));
         Assert.That(queue.BytesHeld, Is.Zero);

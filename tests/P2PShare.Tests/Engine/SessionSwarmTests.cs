@@ -86,7 +86,7 @@ public class SessionSwarmTests
 
         await leecher.Session.Completed.WaitAsync(TimeSpan.FromSeconds(25));
 
-        Assert.That(leecher.Store.Content, Is.EqualTo(data));
+        Assert.That(leecher.Store.Content, SameBytes.As(data));
         var progress = leecher.Session.Progress();
         Assert.That(progress.IsComplete, Is.True);
         Assert.That(progress.DownloadedPayload, Is.EqualTo(torrent.TotalLength), "every block fetched once");
@@ -106,7 +106,7 @@ public class SessionSwarmTests
 
         await leecher.Session.Completed.WaitAsync(TimeSpan.FromSeconds(25));
 
-        Assert.That(leecher.Store.Content, Is.EqualTo(data));
+        Assert.That(leecher.Store.Content, SameBytes.As(data));
         Assert.That(leecher.Session.PeerList().Select(p => p.Address), Does.Not.Contain(bad.EndPoint.ToString()));
     }
 

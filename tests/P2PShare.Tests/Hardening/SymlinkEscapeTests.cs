@@ -3,6 +3,7 @@ using P2PShare.Protocol;
 using P2PShare.Storage;
 using P2PShare.Tests.Storage;
 using TempDirectory = P2PShare.Tests.Support.TempDirectory;
+using P2PShare.Tests.Support;
 
 namespace P2PShare.Tests.Hardening;
 
@@ -149,6 +150,6 @@ public sealed class SymlinkEscapeTests
             for (var piece = 0; piece < torrent.PieceCount; piece++)
                 await storage.WritePieceAsync(piece, data.AsMemory((int)torrent.PieceOffset(piece), torrent.PieceSize(piece)), CancellationToken.None);
 
-        Assert.That(File.ReadAllBytes(Path.Combine(_elsewhere, "name.bin")), Is.EqualTo(content));
+        Assert.That(File.ReadAllBytes(Path.Combine(_elsewhere, "name.bin")), SameBytes.As(content));
     }
 }

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using P2PShare.Metainfo;
+using P2PShare.Tests.Support;
 
 namespace P2PShare.Tests.Metainfo;
 
@@ -177,9 +178,9 @@ public sealed class TorrentCreatorTests
         await TorrentCreator.WriteFileAsync([1, 2, 3], output, overwrite: false, CancellationToken.None);
         var error = Assert.ThrowsAsync<IOException>(() => TorrentCreator.WriteFileAsync([4], output, overwrite: false, CancellationToken.None));
         Assert.That(error!.Message, Is.EqualTo($"'{output}' already exists (use --force to overwrite it)"));
-        Assert.That(File.ReadAllBytes(output), Is.EqualTo(new byte[] { 1, 2, 3 }));
+        Assert.That(File.ReadAllBytes(output), SameBytes.As(new byte[] { 1, 2, 3 }));
         await TorrentCreator.WriteFileAsync([4], output, overwrite: true, CancellationToken.None);
-        Assert.That(File.ReadAllBytes(output), Is.EqualTo(new byte[] { 4 }));
+        Assert.That(File.ReadAllBytes(output), SameBytes.As(new byte[] { 4 }));
         Assert.That(Directory.GetFiles(_dir), Is.EqualTo(new[] { output }), "no temporary file left behind");
     }
 }

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using P2PShare.Protocol.Native;
+using P2PShare.Tests.Support;
 
 namespace P2PShare.Tests.Native;
 
@@ -70,7 +71,7 @@ public class NativeCodecTests
         Assert.That(text, Is.EqualTo("{\"type\":\"piece\",\"index\":2,\"data\":\"" + Convert.ToBase64String(data) + "\"}\n"));
         Parse(text.TrimEnd('\n'), out var message);
         using var piece = (NativePiece)message!;
-        Assert.That(piece.Data.ToArray(), Is.EqualTo(data));
+        Assert.That(piece.Data.ToArray(), SameBytes.As(data));
     }
 
     [Test]
@@ -78,7 +79,7 @@ public class NativeCodecTests
     {
         Parse("""{"type":"piece","index":0,"data":"\/\/8="}""", out var message);
         using var piece = (NativePiece)message!;
-        Assert.That(piece.Data.ToArray(), Is.EqualTo(new byte[] { 0xff, 0xff }));
+        Assert.That(piece.Data.ToArray(), SameBytes.As(new byte[] { 0xff, 0xff }));
     }
 
     [TestCase("")]

@@ -1,6 +1,7 @@
 using P2PShare.Engine.Native;
 using P2PShare.Protocol.Native;
 using static P2PShare.Tests.Native.NativeTestSupport;
+using P2PShare.Tests.Support;
 
 namespace P2PShare.Tests.Native;
 
@@ -109,7 +110,7 @@ public class NativeHostileInputTests
             }
         });
         await WaitAsync(leecher.Completion, "the download after the bad pieces");
-        Assert.That(File.ReadAllBytes(target), Is.EqualTo(data));
+        Assert.That(File.ReadAllBytes(target), SameBytes.As(data));
         Assert.That(Directory.GetFiles(_directory), Is.EquivalentTo(new[] { target }), "nothing is written but the target file");
         Assert.That(File.Exists(Path.Combine(Path.GetTempPath(), "..", "etc", "evil")), Is.False);
     }

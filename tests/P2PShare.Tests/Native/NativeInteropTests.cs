@@ -1,4 +1,5 @@
 using static P2PShare.Tests.Native.NativeTestSupport;
+using P2PShare.Tests.Support;
 
 namespace P2PShare.Tests.Native;
 
@@ -61,14 +62,14 @@ public class NativeInteropTests
             Assert.That(referenceSeeder.Output, Does.Contain("served 0"));
             leecher.KillHard();
         }
-        Assert.That(File.ReadAllBytes(ours), Is.EqualTo(data));
+        Assert.That(File.ReadAllBytes(ours), SameBytes.As(data));
 
         // The reference seeder is gone: the reference leecher can only get the file from our node.
         using var seeder = NativeProcess.StartP2PShare(Path.Combine(_directory, "seed.log"), "native", "--port", "0", "--file", ours);
         var ourPort = await seeder.WaitForPortAsync();
         using var referenceLeecher = NativeProcess.Start(Python, ReferenceNode, "--port", "0", "--file", theirs, "--peer", $"127.0.0.1:{ourPort}");
         await WaitUntilAsync(() => referenceLeecher.Output.Contains("complete " + Sha1Hex(data)), "the reference node's download from ours");
-        Assert.That(File.ReadAllBytes(theirs), Is.EqualTo(data));
+        Assert.That(File.ReadAllBytes(theirs), SameBytes.As(data));
     }
 
     [Test]
@@ -88,8 +89,8 @@ public class NativeInteropTests
         using var referenceLeecher = NativeProcess.Start(Python, ReferenceNode, "--port", "0", "--file", theirs, "--peer", $"127.0.0.1:{seederPort}");
         await WaitUntilAsync(() => referenceLeecher.Output.Contains("complete"), "the reference leecher's download");
         await WaitUntilAsync(() => leecher.Output.Contains("Connected to peer") && CountConnections(leecher.Output) >= 2, "our node to meet the reference leecher by exchange");
-        Assert.That(File.ReadAllBytes(ours), Is.EqualTo(data));
-        Assert.That(File.ReadAllBytes(theirs), Is.EqualTo(data));
+        Assert.That(File.ReadAllBytes(ours), SameBytes.As(data));
+        Assert.That(File.ReadAllBytes(theirs), SameBytes.As(data));
     }
 
     private static int CountConnections(string output) =>

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using P2PShare.Engine.Native;
 using P2PShare.Storage.Native;
 using static P2PShare.Tests.Native.NativeTestSupport;
+using P2PShare.Tests.Support;
 
 namespace P2PShare.Tests.Native;
 
@@ -42,7 +43,7 @@ public class NativeProcessTests
         using var resumed = NativeProcess.StartP2PShare(Path.Combine(_directory, "leecher2.log"),
             "native", "--port", "0", "--file", target, "--peer", $"127.0.0.1:{seeder.ListenPort}");
         await WaitUntilAsync(() => resumed.Output.Contains("download complete"), "the resumed download to complete");
-        Assert.That(File.ReadAllBytes(target), Is.EqualTo(data));
+        Assert.That(File.ReadAllBytes(target), SameBytes.As(data));
         Assert.That(resume.Exists, Is.False, "the bitmap goes once the file is verified");
         Assert.That(requested.Intersect(verifiedBeforeKill), Is.Empty, "pieces verified before the kill are not fetched again");
         Assert.That(requested.Distinct().Count(), Is.EqualTo(81 - verifiedBeforeKill.Count));

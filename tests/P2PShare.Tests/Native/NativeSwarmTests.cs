@@ -1,5 +1,6 @@
 using P2PShare.Networking.Native;
 using static P2PShare.Tests.Native.NativeTestSupport;
+using P2PShare.Tests.Support;
 
 namespace P2PShare.Tests.Native;
 
@@ -29,8 +30,8 @@ public class NativeSwarmTests
         await WaitAsync(leecher1.Completion, "the first leecher to complete");
         await WaitAsync(leecher2.Completion, "the second leecher to complete");
 
-        Assert.That(File.ReadAllBytes(first), Is.EqualTo(data));
-        Assert.That(File.ReadAllBytes(second), Is.EqualTo(data));
+        Assert.That(File.ReadAllBytes(first), SameBytes.As(data));
+        Assert.That(File.ReadAllBytes(second), SameBytes.As(data));
         Assert.That(leecher2.ConnectedPeerIds(), Does.Contain(leecher1.Id), "the leechers found each other by peer exchange");
         Assert.That(leecher2.PiecesReceivedFrom(leecher1.Id), Is.GreaterThan(0), "the second leecher fetched pieces from the first");
         Assert.That(File.Exists(leecher1.ResumeFilePath) || File.Exists(leecher2.ResumeFilePath), Is.False, "complete files carry no resume bitmap");
@@ -53,7 +54,7 @@ public class NativeSwarmTests
         Assert.That(reseeder.Completion.IsCompletedSuccessfully, Is.True);
         await using var late = await StartAsync(Options(last, reseeder.ListenPort));
         await WaitAsync(late.Completion, "the download from the former leecher");
-        Assert.That(File.ReadAllBytes(last), Is.EqualTo(data));
+        Assert.That(File.ReadAllBytes(last), SameBytes.As(data));
     }
 
     [Test]
@@ -67,7 +68,7 @@ public class NativeSwarmTests
             var target = Path.Combine(_directory, $"t{size}.bin");
             await using var leecher = await StartAsync(Options(target, seeder.ListenPort));
             await WaitAsync(leecher.Completion, $"download of {size} bytes");
-            Assert.That(File.ReadAllBytes(target), Is.EqualTo(data));
+            Assert.That(File.ReadAllBytes(target), SameBytes.As(data));
         }
     }
 
@@ -87,7 +88,7 @@ public class NativeSwarmTests
         await using var plainLeecher = await StartAsync(Options(plain, seeder.ListenPort));
         await using var goodLeecher = await StartAsync(Options(good, seeder.ListenPort), goodSecurity);
         await WaitAsync(goodLeecher.Completion, "the download with the right secret");
-        Assert.That(File.ReadAllBytes(good), Is.EqualTo(data));
+        Assert.That(File.ReadAllBytes(good), SameBytes.As(data));
         Assert.That(seeder.ConnectedPeerIds(), Is.EqualTo(new[] { goodLeecher.Id }));
         Assert.That(badLeecher.GetProgress().FileKnown, Is.False, "a wrong secret learns nothing");
         Assert.That(plainLeecher.GetProgress().FileKnown, Is.False, "no secret learns nothing");

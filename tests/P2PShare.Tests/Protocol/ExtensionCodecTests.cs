@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text;
 using P2PShare.Protocol.Extensions;
 using P2PShare.Protocol.Wire;
+using P2PShare.Tests.Support;
 
 namespace P2PShare.Tests.Protocol;
 
@@ -143,7 +144,7 @@ public class ExtensionCodecTests
         new Random(5).NextBytes(piece);
         var data = MetadataMessage.Parse(MetadataMessage.DataPiece(1, 40_000, piece).Encode());
         Assert.That((data.Type, data.Piece, data.TotalSize), Is.EqualTo((MetadataMessageType.Data, 1, 40_000L)));
-        Assert.That(data.Data.ToArray(), Is.EqualTo(piece));
+        Assert.That(data.Data.ToArray(), SameBytes.As(piece));
     }
 
     [Test]

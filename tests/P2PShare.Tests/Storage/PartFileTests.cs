@@ -1,5 +1,6 @@
 using P2PShare.Protocol;
 using P2PShare.Storage;
+using P2PShare.Tests.Support;
 
 namespace P2PShare.Tests.Storage;
 
@@ -49,7 +50,7 @@ public sealed class PartFileTests
                 await storage.WritePieceAsync(p, data.AsMemory(p * PieceLength, torrent.PieceSize(p)), CancellationToken.None);
             await storage.FlushAsync(CancellationToken.None);
 
-            Assert.That(File.ReadAllBytes(Path.Combine(root, "a.bin")), Is.EqualTo(Files[0].Content));
+            Assert.That(File.ReadAllBytes(Path.Combine(root, "a.bin")), SameBytes.As(Files[0].Content));
             Assert.That(File.Exists(Path.Combine(root, "b.bin")), Is.False, "a skipped file is not created");
             parked = storage.PartPieces();
             Assert.That(parked.SetIndices(), Is.EqualTo(new[] { 2 }));
@@ -60,7 +61,7 @@ public sealed class PartFileTests
                 file.Position = 3000;
                 await file.ReadExactlyAsync(inPart);
             }
-            Assert.That(inPart, Is.EqualTo(Files[1].Content[..72]), "b.bin's first 72 bytes are in the part file");
+            Assert.That(inPart, SameBytes.As(Files[1].Content[..72]), "b.bin's first 72 bytes are in the part file");
             Assert.That(await ReadPieceAsync(storage, 2), Is.EqualTo(piece2.ToArray()), "the whole piece reads back (it can be seeded)");
         }
 
@@ -77,7 +78,7 @@ public sealed class PartFileTests
             Assert.That(storage.PartPieces().IsEmpty, Is.True);
             var b = File.ReadAllBytes(Path.Combine(root, "b.bin"));
             Assert.That(b, Has.Length.EqualTo(3000), "created at full size");
-            Assert.That(b[..72], Is.EqualTo(Files[1].Content[..72]), "restored from the part file");
+            Assert.That(b[..72], SameBytes.As(Files[1].Content[..72]), "restored from the part file");
             Assert.That(await ReadPieceAsync(storage, 2), Is.EqualTo(piece2.ToArray()));
 
             // The rest of b.bin downloads; the file is then whole.
@@ -85,7 +86,7 @@ public sealed class PartFileTests
                 await storage.WritePieceAsync(p, data.AsMemory(p * PieceLength, torrent.PieceSize(p)), CancellationToken.None);
             await storage.FlushAsync(CancellationToken.None);
         }
-        Assert.That(File.ReadAllBytes(Path.Combine(root, "b.bin")), Is.EqualTo(Files[1].Content));
+        Assert.That(File.ReadAllBytes(Path.Combine(root, "b.bin")), SameBytes.As(Files[1].Content));
     }
 
     [Test]

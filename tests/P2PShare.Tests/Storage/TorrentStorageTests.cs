@@ -1,5 +1,6 @@
 using P2PShare.Metainfo;
 using P2PShare.Storage;
+using P2PShare.Tests.Support;
 
 namespace P2PShare.Tests.Storage;
 
@@ -45,7 +46,7 @@ public sealed class TorrentStorageTests
 
         var root = Path.Combine(_temp.Path, "multi");
         foreach (var file in files.Where(f => !f.IsPadding))
-            Assert.That(File.ReadAllBytes(Path.Combine([root, .. file.Path.Split('/')])), Is.EqualTo(file.Content), file.Path);
+            Assert.That(File.ReadAllBytes(Path.Combine([root, .. file.Path.Split('/')])), SameBytes.As(file.Content), file.Path);
         Assert.That(Directory.Exists(Path.Combine(root, ".pad")), Is.False, "padding never touches disk");
         Assert.That(Directory.EnumerateFileSystemEntries(_temp.Path), Is.EqualTo(new[] { root }), "everything under DIR/<name>");
     }
@@ -80,7 +81,7 @@ public sealed class TorrentStorageTests
             await WriteAllPiecesAsync(storage, torrent, data);
             await storage.FlushAsync(CancellationToken.None);
         }
-        Assert.That(File.ReadAllBytes(Path.Combine(_temp.Path, "movie.mkv")), Is.EqualTo(data));
+        Assert.That(File.ReadAllBytes(Path.Combine(_temp.Path, "movie.mkv")), SameBytes.As(data));
     }
 
     [Test]
@@ -115,7 +116,7 @@ public sealed class TorrentStorageTests
         var all = new byte[data.Length];
         await Parallel.ForEachAsync(Enumerable.Range(0, torrent.PieceCount), async (piece, ct) =>
             await storage.ReadAsync(piece, 0, all.AsMemory((int)torrent.PieceOffset(piece), torrent.PieceSize(piece)), ct));
-        Assert.That(all, Is.EqualTo(data));
+        Assert.That(all, SameBytes.As(data));
         Assert.That(storage.OpenFileCount, Is.LessThanOrEqualTo(4));
     }
 
@@ -139,7 +140,7 @@ public sealed class TorrentStorageTests
         var all = new byte[dataB.Length];
         for (var piece = 0; piece < b.PieceCount; piece++)
             await storageB.ReadAsync(piece, 0, all.AsMemory((int)b.PieceOffset(piece), b.PieceSize(piece)), CancellationToken.None);
-        Assert.That(all, Is.EqualTo(dataB), "the other torrent's files still read after one storage closed");
+        Assert.That(all, SameBytes.As(dataB), "the other torrent's files still read after one storage closed");
     }
 
     [Test]

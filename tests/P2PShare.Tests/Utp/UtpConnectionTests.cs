@@ -74,7 +74,7 @@ public sealed class UtpConnectionTests
         var data = RandomNumberGenerator.GetBytes(100_000);
         await client.WriteAsync(data, ct);
         client.Dispose();
-        Assert.That(await UtpLoopbackTests.ReadToEndAsync(server, data.Length, ct), Is.EqualTo(data));
+        Assert.That(await UtpLoopbackTests.ReadToEndAsync(server, data.Length, ct), SameBytes.As(data));
         server.Dispose();
         await Eventually.UntilAsync(() => pair.A.ConnectionCount == 0 && pair.B.ConnectionCount == 0, TimeSpan.FromSeconds(10),
             "both connections finished after FIN and its ACK", cancellationToken: ct);
@@ -132,7 +132,7 @@ public sealed class UtpConnectionTests
         await Task.Delay(300, ct);   // give a sender that ignored the window the time to overrun it
         Assert.That(write.IsCompleted, Is.False, "the writer waits: 1 MiB does not fit in 64 KiB + 32 KiB");
         Assert.That(server.Connection.Describe(), Does.Match(@"received (6[0-5]\d{3}|[1-5]?\d{1,4}) B"), "at most 64 KiB held");
-        Assert.That(await ReadExactlyAsync(server, data.Length, ct), Is.EqualTo(data));
+        Assert.That(await ReadExactlyAsync(server, data.Length, ct), SameBytes.As(data));
         await write;
     }
 
@@ -174,7 +174,7 @@ public sealed class UtpConnectionTests
         pair.B.TryHandle(forged, pair.Link.A.EndPoint);
         var data = RandomNumberGenerator.GetBytes(50_000);
         await server.WriteAsync(data, ct);
-        Assert.That(await ReadExactlyAsync(client, data.Length, ct), Is.EqualTo(data), "the connection still delivers");
+        Assert.That(await ReadExactlyAsync(client, data.Length, ct), SameBytes.As(data), "the connection still delivers");
     }
 
     private static async Task<byte[]> ReadExactlyAsync(Stream stream, int count, CancellationToken ct)

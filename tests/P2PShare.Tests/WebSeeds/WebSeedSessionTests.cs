@@ -7,6 +7,7 @@ using P2PShare.Metainfo;
 using P2PShare.Protocol;
 using P2PShare.Protocol.Wire;
 using P2PShare.Tests.Engine;
+using P2PShare.Tests.Support;
 
 namespace P2PShare.Tests.WebSeeds;
 
@@ -96,7 +97,7 @@ public class WebSeedSessionTests
         var run = session.RunAsync(stop.Token);
 
         await session.Completed.WaitAsync(TimeSpan.FromSeconds(20), ct);
-        Assert.That(store.Inner.Content, Is.EqualTo(data));
+        Assert.That(store.Inner.Content, SameBytes.As(data));
         Assert.That(store.Writes, Is.EqualTo(torrent.PieceCount), "each piece written once, only after its hash matched");
         var badPieces = bad.Requests.Select(r => r.From!.Value / PieceLength).ToList();
         Assert.That(badPieces.Where(p => p % 2 == 1), Is.Not.Empty, "the bad seed did serve corrupt pieces");

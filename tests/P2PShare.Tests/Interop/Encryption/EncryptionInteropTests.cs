@@ -41,7 +41,7 @@ public sealed class EncryptionInteropTests
             data.Position = PieceLength + 16 * 1024;
             await data.ReadExactlyAsync(expected, ct);
         }
-        Assert.That(block, Is.EqualTo(expected));
+        Assert.That(block, SameBytes.As(expected));
     }
 
     [Test]
@@ -114,7 +114,7 @@ public sealed class EncryptionInteropTests
             data.Position = 2 * PieceLength;
             await data.ReadExactlyAsync(expected, ct);
         }
-        Assert.That(block, Is.EqualTo(expected));
+        Assert.That(block, SameBytes.As(expected));
     }
 
     [Test]
@@ -144,7 +144,7 @@ public sealed class EncryptionInteropTests
         Assert.That(connection.Method, Is.EqualTo(EncryptionMethod.None));
         Assert.That(dials, Is.EqualTo(3), "Prefer tried MSE first, then dialled again in the clear");
         var block = await RequestOneBlockAsync(stream, hash, pieceCount: 2, index: 0, begin: 0, ct);
-        Assert.That(block, Is.EqualTo(File.ReadAllBytes(file)[..(16 * 1024)]));
+        Assert.That(block, SameBytes.As(File.ReadAllBytes(file)[..(16 * 1024)]));
     }
 
     [Test]

@@ -72,7 +72,7 @@ public sealed class WebSeedHttpsTests
         var client = new WebSeedClient(trusting, url, torrent, TimeProvider.System);
         var buffers = Enumerable.Range(0, torrent.PieceCount).Select(i => new byte[torrent.PieceSize(i)]).ToArray();
         await Task.WhenAll(buffers.Select((b, i) => client.FetchPieceAsync(i, b, null, null, TimeSpan.FromSeconds(10), cancellationToken)));
-        Assert.That(buffers.SelectMany(b => b), Is.EqualTo(await File.ReadAllBytesAsync(source, cancellationToken)));
+        Assert.That(buffers.SelectMany(b => b).ToArray(), SameBytes.As(await File.ReadAllBytesAsync(source, cancellationToken)));
         Assert.That(client.Transport, Is.EqualTo("https+h2"));
         var protocols = nginx.Requests().Where(r => r.Status == 206).Select(r => r.Protocol).ToList();
         Assert.That(protocols, Has.Count.EqualTo(torrent.PieceCount), nginx.Describe);
