@@ -92,7 +92,7 @@ public class SessionSwarmTests
         Assert.That(progress.DownloadedPayload, Is.EqualTo(torrent.TotalLength), "every block fetched once");
     }
 
-    [Test, CancelAfter(30_000)]
+    [Test, CancelAfter(90_000)]
     public async Task A_leecher_takes_pieces_from_two_seeders_and_one_that_sends_garbage_is_banned()
     {
         var (torrent, data) = MakeTorrent(2 * 1024 * 1024, 32 * 1024, seed: 3);
@@ -104,7 +104,8 @@ public class SessionSwarmTests
         await using var leecher = new Node(torrent, new InMemoryPieceStore(torrent), complete: false, seed: 6);
         leecher.Session.AddPeers([bad.EndPoint, good.EndPoint]);
 
-        await leecher.Session.Completed.WaitAsync(TimeSpan.FromSeconds(25));
+        // Usually 1-3 s; the bound is for a loaded 2-core CI machine (it once took longer than 25 s there).
+        await leecher.Session.Completed.WaitAsync(TimeSpan.FromSeconds(60));
 
         Assert.That(leecher.Store.Content, SameBytes.As(data));
         Assert.That(leecher.Session.PeerList().Select(p => p.Address), Does.Not.Contain(bad.EndPoint.ToString()));
