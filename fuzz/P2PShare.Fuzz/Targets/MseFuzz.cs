@@ -31,7 +31,9 @@ internal static class MseFuzz
     private static readonly byte[] Secret = new DiffieHellman(PeerPrivateKey).ComputeSecret(new DiffieHellman(OurPrivateKey).PublicKey);
 
     /// <summary>Our fixed key pair (what <see cref="MseOptions.KeyFactory"/> makes in this target).</summary>
-    public static DiffieHellman OurKeys() => new(OurPrivateKey);
+    public static DiffieHellman OurKeys() => OurKeyPair;
+
+    private static readonly DiffieHellman OurKeyPair = new(OurPrivateKey);
 
     /// <summary>The torrent both sides know.</summary>
     public static InfoHash Torrent { get; } = new(SHA1.HashData("p2pshare fuzz torrent"u8));

@@ -12,8 +12,13 @@ internal sealed record RpcRequest(string? Method, JsonElement Arguments, JsonEle
     private static readonly JsonDocumentOptions Parsing = new() { MaxDepth = 16 };
     private static readonly JsonElement NoArguments = JsonDocument.Parse("{}").RootElement;
 
-    /// <summary>The body as a JSON document (the caller disposes it; the request's elements live in it).</summary>
-    public static JsonDocument Parse(ReadOnlyMemory<byte> body) => JsonDocument.Parse(body, Parsing);
+    /// <summary>
+    /// The body as a JSON document (the caller disposes it; the request's elements live in it). JSON is UTF-8: a body
+    /// that is not is refused here, since the reader would only notice when a string is read (InvalidOperationException
+    /// from GetString, which escaped the endpoint for the method's name).
+    /// </summary>
+    public static JsonDocument Parse(ReadOnlyMemory<byte> body) =>
+        System.Text.Unicode.Utf8.IsValid(body.Span) ? JsonDocument.Parse(body, Parsing) : throw new JsonException("the request is not UTF-8 text");
 
     public static RpcRequest From(JsonElement root)
     {

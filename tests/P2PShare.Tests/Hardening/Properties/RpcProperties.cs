@@ -78,6 +78,17 @@ public sealed class RpcProperties
         Assert.That(error!.Message, Does.Contain("must be a number"));
     }
 
+    /// <summary>Regression (found by the rpc-body fuzz smoke, input in fuzz/corpus/rpc-body/crash-invalid-utf8-string): a
+    /// string that is not UTF-8 made GetString throw InvalidOperationException, unhandled by the endpoint for the method's
+    /// name (HTTP 500). Such a body is now not JSON (400).</summary>
+    [Test]
+    public void ABodyThatIsNotUtf8IsRefusedAsNotJson()
+    {
+        byte[] body = [.. "{\"method\":\"torrent-"u8, 0xff, 0xfe, .. "get\"}"u8];
+
+        Assert.Throws<JsonException>(() => RpcRequest.Parse(body).Dispose());
+    }
+
     private static void Check(Func<object?> read, bool accepted, string value)
     {
         if (accepted)
