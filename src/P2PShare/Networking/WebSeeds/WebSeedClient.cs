@@ -54,6 +54,11 @@ internal sealed class WebSeedClient(HttpClient http, Uri seed, Torrent torrent, 
             {
                 throw new WebSeedException($"{url}: {error.Message}", error);
             }
+            catch (UriFormatException error)
+            {
+                // A redirect to a Location whose host cannot be parsed: HttpClient lets this through unwrapped.
+                throw new WebSeedException($"{url}: redirected to an invalid address ({error.Message})", error);
+            }
         }
     }
 

@@ -33,12 +33,16 @@ public sealed class ScriptedTargetSeedTests
             ("webseed-response", "single-not-found", "HTTP 404"),
             ("webseed-response", "single-redirect", null),
             ("webseed-response", "single-redirect-loop", "HTTP 301"),
+            // Regression (AFL++, round 3): a redirect to a Location with an unparsable host threw UriFormatException out of HttpClient.
+            ("webseed-response", "crash-redirect-to-bad-host", "redirected to an invalid address"),
             ("rpc-body", "torrent-get", null),
             ("rpc-body", "torrent-set-with-auth", null),
             ("rpc-body", "session-set", null),
             ("rpc-body", "torrent-add", null),
             ("rpc-body", "session-get-fields", null),
             ("rpc-body", "no-arguments", null),
+            // Regression (in-process smoke, round 3): a string that is not UTF-8 threw InvalidOperationException from GetString.
+            ("rpc-body", "crash-invalid-utf8-string", "not UTF-8"),
         ];
         return cases.Select(c => new TestCaseData(c.Target, c.Seed, c.Refusal).SetName($"{c.Target}/{c.Seed}"));
     }
