@@ -1,7 +1,12 @@
 using System.Buffers;
 using System.Text;
+using System.Text.Json;
 using P2PShare.Bencode;
+using P2PShare.Cli.Rpc;
+using P2PShare.Fuzz.Targets;
 using P2PShare.Metainfo;
+using P2PShare.Networking.Encryption;
+using P2PShare.Networking.WebSeeds;
 using P2PShare.Protocol.Dht;
 using P2PShare.Protocol.Extensions;
 using P2PShare.Protocol.Lsd;
@@ -108,10 +113,19 @@ internal static class FuzzParsers
 
     public static FuzzParser UpnpSoapAnswer { get; } = new("upnp-soap", "UPnP SOAP answers (XML)", input => UpnpSoap.ParseResponse(input), PortMapping);
 
+    public static FuzzParser Mse { get; } = new("mse", "BEP 8 MSE/PE handshakes, accepting and dialling (Targets/MseFuzz)", MseFuzz.Run,
+        error => error is MseHandshakeException);
+
+    public static FuzzParser WebSeedResponse { get; } = new("webseed-response", "BEP 19 web seed HTTP answers (Targets/WebSeedFuzz)", WebSeedFuzz.Run,
+        error => error is WebSeedException);
+
+    public static FuzzParser RpcBody { get; } = new("rpc-body", "the daemon's RPC requests: auth header and JSON body (Targets/RpcFuzz)", RpcFuzz.Run,
+        error => error is JsonException or RpcError);
+
     public static IReadOnlyList<FuzzParser> All { get; } =
     [
         Bencode, Torrent, Magnet, WireMessages, Handshake, ExtensionHandshake, UtMetadata, UtPex, Krpc, TrackerHttp, TrackerUdp,
-        UtpHeader, NativeJsonLines, Lsd, HashMessages, NatPmp, Pcp, Ssdp, IgdDescription, UpnpSoapAnswer,
+        UtpHeader, NativeJsonLines, Lsd, HashMessages, NatPmp, Pcp, Ssdp, IgdDescription, UpnpSoapAnswer, Mse, WebSeedResponse, RpcBody,
     ];
 
     /// <summary>

@@ -36,10 +36,11 @@ internal sealed class RpcCall(JsonElement arguments)
         _ => throw new RpcError($"argument '{name}' must be a whole number"),
     };
 
+    /// <summary>A finite number: JSON allows 1e400, which would read as infinity (and then fail to save in settings.json).</summary>
     public double? Double(string name) => Get(name) switch
     {
         null => null,
-        { ValueKind: JsonValueKind.Number } value => value.GetDouble(),
+        { ValueKind: JsonValueKind.Number } value when value.TryGetDouble(out var number) && double.IsFinite(number) => number,
         _ => throw new RpcError($"argument '{name}' must be a number"),
     };
 

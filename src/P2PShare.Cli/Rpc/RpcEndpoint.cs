@@ -15,9 +15,6 @@ internal sealed class RpcEndpoint(RpcMethods methods, RpcSessionId sessionId, IL
     /// <summary>Requests beyond this are refused (413): a base64 .torrent of several MiB still fits.</summary>
     public const int MaxBodyBytes = 16 * 1024 * 1024;
 
-    private static readonly JsonDocumentOptions Parsing = new() { MaxDepth = 16 };
-    private static readonly JsonElement NoArguments = JsonDocument.Parse("{}").RootElement;
-
     public async Task HandleAsync(HttpContext context)
     {
         var response = context.Response;
@@ -44,7 +41,7 @@ internal sealed class RpcEndpoint(RpcMethods methods, RpcSessionId sessionId, IL
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(body, Parsing);
+            document = RpcRequest.Parse(body);
         }
         catch (JsonException error)
         {
@@ -53,24 +50,24 @@ internal sealed class RpcEndpoint(RpcMethods methods, RpcSessionId sessionId, IL
             return;
         }
         using (document)
-            await DispatchAsync(document.RootElement, response, context.RequestAborted).ConfigureAwait(false);
+            await DispatchAsync(RpcRequest.From(document.RootElement), response, context.RequestAborted).ConfigureAwait(false);
     }
 
-    private async Task DispatchAsync(JsonElement request, HttpResponse response, CancellationToken cancellationToken)
+    private async Task DispatchAsync(RpcRequest request, HttpResponse response, CancellationToken cancellationToken)
     {
-        JsonElement? tag = request.ValueKind == JsonValueKind.Object && request.TryGetProperty("tag", out var t) && t.ValueKind == JsonValueKind.Number ? t : null;
-        if (request.ValueKind != JsonValueKind.Object || !request.TryGetProperty("method", out var name) || name.ValueKind != JsonValueKind.String)
+        var tag = request.Tag;
+        if (request.Method is not { } name)
         {
             await WriteResultAsync(response, "no method name", tag, cancellationToken).ConfigureAwait(false);
             return;
         }
-        var method = methods.Find(name.GetString()!);
+        var method = methods.Find(name);
         if (method is null)
         {
             await WriteResultAsync(response, "method name not recognized", tag, cancellationToken).ConfigureAwait(false);
             return;
         }
-        var arguments = request.TryGetProperty("arguments", out var a) && a.ValueKind == JsonValueKind.Object ? a : NoArguments;
+        var arguments = request.Arguments;
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var buffer = new ArrayBufferWriter<byte>(4096);
         string result;
@@ -100,7 +97,7 @@ internal sealed class RpcEndpoint(RpcMethods methods, RpcSessionId sessionId, IL
         }
         if (result != "success")
         {
-            logger.LogInformation("RPC {Method} refused: {Reason}", name.GetString(), result);
+            logger.LogInformation("RPC {Method} refused: {Reason}", name, result);
             await WriteResultAsync(response, result, tag, cancellationToken).ConfigureAwait(false);
             return;
         }

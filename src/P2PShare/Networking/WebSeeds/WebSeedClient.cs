@@ -54,6 +54,11 @@ internal sealed class WebSeedClient(HttpClient http, Uri seed, Torrent torrent, 
             {
                 throw new WebSeedException($"{url}: {error.Message}", error);
             }
+            catch (UriFormatException error)
+            {
+                // A redirect to a Location whose host cannot be parsed: HttpClient lets this through unwrapped.
+                throw new WebSeedException($"{url}: redirected to an invalid address ({error.Message})", error);
+            }
         }
     }
 
@@ -92,23 +97,7 @@ internal sealed class WebSeedClient(HttpClient http, Uri seed, Torrent torrent, 
 
     private static void CheckHeaders(Uri url, WebSeedRange range, HttpResponseMessage response)
     {
-        var length = response.Content.Headers.ContentLength;
-        if (response.StatusCode == HttpStatusCode.PartialContent)
-        {
-            var contentRange = response.Content.Headers.ContentRange;
-            if (contentRange is { From: { } from, To: { } to } && (from != range.FileOffset || to != range.FileOffset + range.Length - 1))
-                throw new WebSeedException($"{url}: asked for {range.HeaderValue}, got bytes {from}-{to}");
-            if (length is { } partLength && partLength != range.Length)
-                throw new WebSeedException($"{url}: asked for {range.Length} bytes, the answer has {partLength}");
-            return;
-        }
-        if (response.StatusCode == HttpStatusCode.OK)
-        {
-            // A server without range support answers with the whole file: usable only if that is exactly the range.
-            if (range.FileOffset == 0 && length == range.Length)
-                return;
-            throw new WebSeedException($"{url}: the server ignored the range request (200 with {length?.ToString() ?? "unknown"} bytes)");
-        }
-        throw new WebSeedException($"{url}: HTTP {(int)response.StatusCode} {response.ReasonPhrase}");
+        var contentRange = response.Content.Headers.ContentRange;
+        WebSeedAnswer.Check(url, range, response.StatusCode, response.ReasonPhrase, response.Content.Headers.ContentLength, contentRange?.From, contentRange?.To);
     }
 }

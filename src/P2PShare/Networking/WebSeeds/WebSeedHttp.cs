@@ -27,7 +27,8 @@ internal static class WebSeedHttp
     public static HttpClient Shared => SharedClient.Value;
 
     /// <param name="trustedCertificatePath">A certificate accepted without a chain (tests); null: the environment variable's, if set.</param>
-    public static HttpClient Create(string? trustedCertificatePath = null)
+    /// <param name="connect">Opens each connection instead of a socket (the fuzz target's scripted server); null: TCP.</param>
+    public static HttpClient Create(string? trustedCertificatePath = null, Func<SocketsHttpConnectionContext, CancellationToken, ValueTask<Stream>>? connect = null)
     {
         var handler = new SocketsHttpHandler
         {
@@ -41,6 +42,8 @@ internal static class WebSeedHttp
             EnableMultipleHttp2Connections = true,
             MaxResponseHeadersLength = 64, // KiB
         };
+        if (connect is not null)
+            handler.ConnectCallback = connect;
         trustedCertificatePath ??= Environment.GetEnvironmentVariable(TrustedCertificateVariable);
         if (!string.IsNullOrEmpty(trustedCertificatePath))
         {

@@ -5,8 +5,9 @@ using P2PShare.Tests.Metainfo;
 namespace P2PShare.Tests.Hardening.Fuzzing;
 
 /// <summary>
-/// The parsers of the in-process smoke (the first 13 of <see cref="FuzzParsers.All"/>; scripts/fuzz runs them all under AFL++),
-/// with seeds made by our own encoders (valid inputs to mutate from).
+/// The parsers of the in-process smoke (the first 13 of <see cref="FuzzParsers.All"/> and the scripted mse,
+/// webseed-response and rpc-body targets; scripts/fuzz runs them all under AFL++), with seeds made by our own encoders
+/// (valid inputs to mutate from; the scripted targets' seeds are their fuzz/corpus files, which the smoke adds).
 /// </summary>
 public static class FuzzTargets
 {
@@ -58,5 +59,11 @@ public static class FuzzTargets
 
         new(FuzzParsers.NativeJsonLines,
             [Ascii("{\"type\":\"have\",\"piece\":3}\n{\"type\":\"request\",\"piece\":1,\"offset\":0,\"length\":16384}\n{\"type\":\"keepalive\"}\n")]),
+
+        new(FuzzParsers.Mse, []),
+
+        new(FuzzParsers.WebSeedResponse, []),
+
+        new(FuzzParsers.RpcBody, []),
     ];
 }
