@@ -189,4 +189,76 @@ public class PeerEncryptionTests
         Assert.That(synchronous, Is.EqualTo(30));
         Assert.That(allocated, Is.Zero, $"{allocated} bytes allocated for 60 encrypted block writes");
     }
+
+    [Test]
+    public void Rc4Stream_reads_that_wait_on_the_inner_stream_decrypt_without_allocating()
+    {
+        // Each read waits (the inner stream completes it later, as a socket with no data yet does); the
+        // continuation runs on this thread, so the thread's allocation counter sees everything.
+        var inner = new LaterStream();
+        var stream = new Rc4Stream(inner, Rc4.ForMse("a"u8), Rc4.ForMse("b"u8));
+        var plain = new byte[4096];
+        new Random(2).NextBytes(plain);
+        var chunk = new byte[plain.Length];
+        var peerEncryptor = Rc4.ForMse("b"u8);
+        var buffer = new byte[plain.Length];
+        Memory<byte> memory = buffer;
+        var waited = 0;
+        int ReadOne(int length)
+        {
+            var read = stream.ReadAsync(memory[..length]);
+            waited += read.IsCompleted ? 0 : 1;
+            plain.AsSpan(0, length).CopyTo(chunk);
+            peerEncryptor.Transform(chunk.AsSpan(0, length));
+            inner.Complete(chunk, length);
+            return read.Result;
+        }
+        for (var i = 0; i < 50; i++)
+            ReadOne(100); // warm: pooled boxes, JIT
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var total = 0;
+        for (var i = 0; i < 200; i++)
+            total += ReadOne(plain.Length);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.That(waited, Is.EqualTo(250), "every read should have waited on the inner stream");
+        Assert.That(total, Is.EqualTo(200 * plain.Length));
+        Assert.That(buffer, Is.EqualTo(plain), "the last read decrypts to the plaintext");
+        Assert.That(allocated, Is.LessThan(200 * 8), $"{allocated} bytes allocated for 200 reads that waited");
+    }
+
+    /// <summary>A read-only stream whose reads complete when the test hands it the bytes (one reusable source, no allocation).</summary>
+    private sealed class LaterStream : Stream, System.Threading.Tasks.Sources.IValueTaskSource<int>
+    {
+        private System.Threading.Tasks.Sources.ManualResetValueTaskSourceCore<int> _core;
+        private Memory<byte> _destination;
+
+        public void Complete(byte[] bytes, int length)
+        {
+            bytes.AsSpan(0, length).CopyTo(_destination.Span);
+            _core.SetResult(length);
+        }
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            _core.Reset();
+            _destination = buffer;
+            return new ValueTask<int>(this, _core.Version);
+        }
+
+        public int GetResult(short token) => _core.GetResult(token);
+        public System.Threading.Tasks.Sources.ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
+        public void OnCompleted(Action<object?> continuation, object? state, short token, System.Threading.Tasks.Sources.ValueTaskSourceOnCompletedFlags flags) =>
+            _core.OnCompleted(continuation, state, token, flags);
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
 }

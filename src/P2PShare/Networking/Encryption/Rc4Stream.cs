@@ -1,11 +1,12 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 
 namespace P2PShare.Networking.Encryption;
 
 /// <summary>
 /// The payload stream of an RC4 MSE connection: reads are decrypted in the caller's buffer, writes are
 /// encrypted into a pooled buffer before they reach <paramref name="inner"/>. Nothing is allocated per
-/// read or write. One reader and one writer may run at the same time (each direction has its own cipher).
+/// read or write: a read that completes at once needs no state machine, one that waits uses a pooled one. One reader and one writer may run at the same time (each direction has its own cipher).
 /// Disposing it disposes the inner stream.
 /// </summary>
 internal sealed class Rc4Stream(Stream inner, Rc4 encryptor, Rc4 decryptor) : Stream
@@ -31,9 +32,22 @@ internal sealed class Rc4Stream(Stream inner, Rc4 encryptor, Rc4 decryptor) : St
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        var n = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+        // Data already in the socket: decrypt and return without an async state machine.
+        var read = inner.ReadAsync(buffer, cancellationToken);
+        if (!read.IsCompletedSuccessfully)
+            return DecryptWhenReadAsync(read, buffer);
+        var n = read.Result;
+        decryptor.Transform(buffer.Span[..n]);
+        return ValueTask.FromResult(n);
+    }
+
+    /// <summary>A read that waits on the socket: its state machine box comes from a pool, not a new one per read.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<int> DecryptWhenReadAsync(ValueTask<int> read, Memory<byte> buffer)
+    {
+        var n = await read.ConfigureAwait(false);
         decryptor.Transform(buffer.Span[..n]);
         return n;
     }
@@ -62,6 +76,7 @@ internal sealed class Rc4Stream(Stream inner, Rc4 encryptor, Rc4 decryptor) : St
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         var chunk = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length, ChunkSize));
