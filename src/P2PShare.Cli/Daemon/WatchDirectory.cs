@@ -29,7 +29,8 @@ internal sealed class WatchDirectory(TorrentService service, ILogger<WatchDirect
             {
                 if (info.Length > MaxTorrentBytes)
                     throw new InvalidDataException($"larger than {MaxTorrentBytes} bytes");
-                var bytes = await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
+                var bytes = await BoundedFile.ReadAsync(path, MaxTorrentBytes, cancellationToken).ConfigureAwait(false)
+                    ?? throw new InvalidDataException($"larger than {MaxTorrentBytes} bytes");
                 var result = await service.AddAsync(new AddRequest { Metainfo = bytes }, cancellationToken).ConfigureAwait(false);
                 logger.LogInformation("Watch directory: {File} {Outcome} as torrent {Id}", path, result.Duplicate ? "was already added" : "added", result.Torrent.Id);
                 suffix = ".added";

@@ -107,6 +107,8 @@ internal sealed class SessionMethods(TorrentService service, ClientEngine engine
             throw new RpcError("peer-port must be from 0 to 65535");
         var ratioLimited = call.Bool("seedRatioLimited");
         var ratio = call.Double("seedRatioLimit");
+        if (ratio is < 0)
+            throw new RpcError("seedRatioLimit must not be negative");
         var next = Positive(call, "speed-limit-down");
         var nextUp = Positive(call, "speed-limit-up");
         var peersGlobal = Positive(call, "peer-limit-global");

@@ -173,6 +173,7 @@ internal sealed class TorrentActions(TorrentService service, TimeProvider time)
             throw new RpcError($"torrent file not found: {path}");
         if (info.Length > RpcEndpoint.MaxBodyBytes)
             throw new RpcError($"{path} is larger than {RpcEndpoint.MaxBodyBytes} bytes: not a torrent file");
-        return await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
+        return await BoundedFile.ReadAsync(path, RpcEndpoint.MaxBodyBytes, cancellationToken).ConfigureAwait(false)
+            ?? throw new RpcError($"more than {RpcEndpoint.MaxBodyBytes} bytes can be read from {path}: not a torrent file");
     }
 }

@@ -16,7 +16,8 @@ internal static partial class TorrentParser
             throw new FileNotFoundException($"torrent file not found: {path}", path);
         if (info.Length > MaxTorrentFileSize)
             throw new MetainfoException($"{path}: {info.Length} bytes is too large for a torrent file (the limit is {MaxTorrentFileSize / (1024 * 1024)} MiB)");
-        var bytes = await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
+        var bytes = await BoundedFile.ReadAsync(path, MaxTorrentFileSize, cancellationToken).ConfigureAwait(false)
+            ?? throw new MetainfoException($"{path}: more than {MaxTorrentFileSize / (1024 * 1024)} MiB can be read from it: not a torrent file");
         try
         {
             return Parse(bytes);

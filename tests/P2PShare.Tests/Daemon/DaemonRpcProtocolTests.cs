@@ -49,6 +49,10 @@ public sealed class DaemonRpcProtocolTests
         Assert.That((await rpc.SendAsync("torrent-add", new { metainfo = Convert.ToBase64String(Encoding.ASCII.GetBytes("d4:infoi3ee")) }, ct)).Result,
             Does.StartWith("invalid or corrupt torrent file"));
         Assert.That((await rpc.SendAsync("torrent-add", new { filename = "relative/x.torrent" }, ct)).Result, Does.Contain("absolute path"));
+        // A device that reports 0 bytes and never ends is read only up to the bound.
+        Assert.That((await rpc.SendAsync("torrent-add", new { filename = "/dev/zero" }, ct)).Result, Does.Contain("can be read from /dev/zero: not a torrent file"));
+        Assert.That((await rpc.SendAsync("session-set", new Dictionary<string, object> { ["seedRatioLimit"] = -1 }, ct)).Result,
+            Is.EqualTo("seedRatioLimit must not be negative"));
         Assert.That((await rpc.SendAsync("torrent-set", new { ids = new[] { 1 }, peer_limit = 1 }, ct)).Result, Is.EqualTo("success"), "unknown arguments and ids are ignored");
         Assert.That((await rpc.SendAsync("free-space", new { path = temp.Path }, ct)).Arguments.GetProperty("size-bytes").GetInt64(), Is.GreaterThan(0));
 
