@@ -67,8 +67,7 @@ public sealed class PeerSenderBatchingTests
         }
         var uploaded = 0;
         var cache = new BlockReadCache(new PatternStore(), _ => PieceLength, capacityBytes: 8 * PieceLength);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var sender = peer.RunSenderAsync(cache, (_, _) => true, bytes => uploaded += bytes, uploadLimit: null, stop.Token);
+        var sender = peer.RunSenderAsync(cache, (_, _) => true, bytes => uploaded += bytes, uploadLimit: null, cancellationToken);
 
         // The unchoke first, then every block in queue order with its data.
         var frame = await ReadFrameAsync(theirs, cancellationToken);
@@ -84,14 +83,14 @@ public sealed class PeerSenderBatchingTests
                 Assert.That(frame[9 + i], Is.EqualTo(PatternStore.At(piece, begin + i)), $"block {piece}:{begin}, byte {i}");
         }
 
+        // Counted once the loop has ended: a write's bytes may be read before the write call returns.
+        peer.CloseOutbox();
+        await sender.WaitAsync(Bound, cancellationToken);
         var writes = ours.Writes - writesBefore;
         TestContext.Out.WriteLine($"{BlockCount} blocks and an unchoke queued at once: {writes} writes");
         Assert.That(uploaded, Is.EqualTo(BlockCount * FrameLimits.StandardBlockLength));
         // 16 blocks of 16 KiB and a window miss per piece: one write per block would be 17.
         Assert.That(writes, Is.LessThanOrEqualTo(6));
-
-        peer.CloseOutbox();
-        await sender.WaitAsync(Bound, cancellationToken);
     }
 
     private static async Task<byte[]> ReadFrameAsync(Stream stream, CancellationToken cancellationToken)
