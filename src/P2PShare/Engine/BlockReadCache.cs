@@ -44,5 +44,13 @@ internal sealed class BlockReadCache(IPieceStore store, Func<int, int> pieceSize
         cache.Add(this, piece, start, length, data);
     }
 
+    /// <summary>Copies a block only when its window is cached (never waits on the disk); false when it is not.</summary>
+    public bool TryReadCached(int piece, int offset, Span<byte> destination)
+    {
+        var start = offset / WindowLength * WindowLength;
+        var length = Math.Min(WindowLength, pieceSize(piece) - start);
+        return offset + destination.Length <= start + length && length <= cache.CapacityBytes && cache.TryCopy(this, piece, start, offset, destination);
+    }
+
     public void Clear() => cache.Clear(this);
 }

@@ -209,12 +209,21 @@ internal sealed class PeerSession
             PendingUploads.Remove(key);
     }
 
-    /// <summary>Drains the outbox: control messages are batched into one write; blocks are read from disk and sent.</summary>
+    /// <summary>
+    /// Bytes of one write while blocks are queued: several piece messages (and the control messages between them) go out
+    /// in one send instead of one send per 16 KiB block. Rented only while blocks are being sent.
+    /// </summary>
+    public const int SendBatchBytes = 128 * 1024;
+
+    /// <summary>
+    /// Drains the outbox in order into one buffer, sent when full and when the outbox is empty: control messages and
+    /// blocks (read from the cache or disk right behind their headers) share the writes. A block whose window is not
+    /// cached sends what is buffered first, so a disk read never holds back data that is ready.
+    /// </summary>
     public async Task RunSenderAsync(BlockReadCache store, Func<PeerSession, OutgoingMessage, bool> stillWanted, Action<int> onUploaded, TokenBucket? uploadLimit, CancellationToken cancellationToken)
     {
-        var batch = ArrayPool<byte>.Shared.Rent(16 * 1024);
-        // Header and data in one buffer: the block is read from disk right behind its header and sent in one write.
-        var block = ArrayPool<byte>.Shared.Rent(MessageWriter.PieceHeaderLength + FrameLimits.StandardBlockLength);
+        var control = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        var buffer = control;
         try
         {
             var reader = _outbox.Reader;
@@ -225,54 +234,82 @@ internal sealed class PeerSession
                 {
                     if (message.Id == MessageId.Piece)
                     {
-                        if (used > 0)
-                            await Connection.SendAsync(batch.AsMemory(0, used), cancellationToken).ConfigureAwait(false);
-                        used = 0;
                         if (!stillWanted(this, message))
                             continue;
                         if (uploadLimit is not null)
-                            await uploadLimit.ConsumeAsync(message.Length, cancellationToken).ConfigureAwait(false);
+                        {
+                            // Within the rate (or unlimited) this completes at once; a pause first sends what is paid for.
+                            var paid = uploadLimit.ConsumeAsync(message.Length, cancellationToken);
+                            if (!paid.IsCompleted)
+                                used = await FlushAsync(buffer, used, cancellationToken).ConfigureAwait(false);
+                            await paid.ConfigureAwait(false);
+                        }
                         var frameLength = MessageWriter.PieceHeaderLength + message.Length;
-                        await store.ReadAsync(message.Index, message.Begin, block.AsMemory(MessageWriter.PieceHeaderLength, message.Length), cancellationToken).ConfigureAwait(false);
-                        MessageWriter.WritePieceHeader(block, message.Index, message.Begin, message.Length);
-                        await Connection.SendAsync(block.AsMemory(0, frameLength), cancellationToken).ConfigureAwait(false);
+                        if (buffer.Length - used < frameLength)
+                        {
+                            if (ReferenceEquals(buffer, control))
+                            {
+                                buffer = ArrayPool<byte>.Shared.Rent(Math.Max(SendBatchBytes, used + frameLength));
+                                control.AsSpan(0, used).CopyTo(buffer);
+                            }
+                            else
+                            {
+                                used = await FlushAsync(buffer, used, cancellationToken).ConfigureAwait(false);
+                            }
+                        }
+                        var data = buffer.AsMemory(used + MessageWriter.PieceHeaderLength, message.Length);
+                        if (!store.TryReadCached(message.Index, message.Begin, data.Span))
+                        {
+                            used = await FlushAsync(buffer, used, cancellationToken).ConfigureAwait(false);
+                            data = buffer.AsMemory(MessageWriter.PieceHeaderLength, message.Length);
+                            await store.ReadAsync(message.Index, message.Begin, data, cancellationToken).ConfigureAwait(false);
+                        }
+                        MessageWriter.WritePieceHeader(buffer.AsSpan(used), message.Index, message.Begin, message.Length);
+                        used += frameLength;
                         UploadRate.Add(message.Length);
                         onUploaded(message.Length);
                         continue;
                     }
                     if (message.Encoded is { } frame)
                     {
-                        if (used + frame.Length > batch.Length)
-                        {
-                            await Connection.SendAsync(batch.AsMemory(0, used), cancellationToken).ConfigureAwait(false);
-                            used = 0;
-                        }
-                        if (frame.Length > batch.Length)
+                        if (used + frame.Length > buffer.Length)
+                            used = await FlushAsync(buffer, used, cancellationToken).ConfigureAwait(false);
+                        if (frame.Length > buffer.Length)
                         {
                             await Connection.SendAsync(frame, cancellationToken).ConfigureAwait(false);
                             continue;
                         }
-                        frame.CopyTo(batch, used);
+                        frame.CopyTo(buffer, used);
                         used += frame.Length;
                         continue;
                     }
-                    if (used + 64 > batch.Length)
-                    {
-                        await Connection.SendAsync(batch.AsMemory(0, used), cancellationToken).ConfigureAwait(false);
-                        used = 0;
-                    }
-                    used += Write(batch.AsSpan(used), message);
+                    if (used + 64 > buffer.Length)
+                        used = await FlushAsync(buffer, used, cancellationToken).ConfigureAwait(false);
+                    used += Write(buffer.AsSpan(used), message);
                 }
-                if (used > 0)
-                    await Connection.SendAsync(batch.AsMemory(0, used), cancellationToken).ConfigureAwait(false);
+                await FlushAsync(buffer, used, cancellationToken).ConfigureAwait(false);
+                if (!ReferenceEquals(buffer, control))
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = control;
+                }
                 LastSentAt = _time.GetTimestamp();
             }
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(batch);
-            ArrayPool<byte>.Shared.Return(block);
+            if (!ReferenceEquals(buffer, control))
+                ArrayPool<byte>.Shared.Return(buffer);
+            ArrayPool<byte>.Shared.Return(control);
         }
+    }
+
+    /// <summary>Sends the first <paramref name="used"/> bytes of <paramref name="buffer"/>, if any; returns 0 (the new fill).</summary>
+    private async ValueTask<int> FlushAsync(byte[] buffer, int used, CancellationToken cancellationToken)
+    {
+        if (used > 0)
+            await Connection.SendAsync(buffer.AsMemory(0, used), cancellationToken).ConfigureAwait(false);
+        return 0;
     }
 
     private static int Write(Span<byte> destination, OutgoingMessage message) => message.Id switch

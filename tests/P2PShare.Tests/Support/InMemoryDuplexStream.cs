@@ -26,6 +26,9 @@ public sealed class InMemoryDuplexStream : Stream
     /// <summary>Bytes written by this end so far.</summary>
     public long BytesWritten { get; private set; }
 
+    /// <summary>Write calls made on this end so far (each is one send on a real socket).</summary>
+    public int Writes { get; private set; }
+
     public static (InMemoryDuplexStream A, InMemoryDuplexStream B) CreatePair()
     {
         var aToB = new Pipe();
@@ -51,6 +54,7 @@ public sealed class InMemoryDuplexStream : Stream
     {
         _writeStream.Write(buffer, offset, count);
         BytesWritten += count;
+        Writes++;
     }
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
@@ -58,6 +62,7 @@ public sealed class InMemoryDuplexStream : Stream
         await _writeStream.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
         await _writeStream.FlushAsync(cancellationToken).ConfigureAwait(false);
         BytesWritten += buffer.Length;
+        Writes++;
     }
 
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
