@@ -57,7 +57,8 @@ def random_file(path, size):
 
 def swarm_args(a, torrent, seed_dir, work, log_uploads=False):
     return argparse.Namespace(cli=a.cli, torrent=torrent, seed_dir=seed_dir, work=work, rounds=a.rounds,
-                              timeout=a.timeout, json=None, encryption_only=False, pairs=None, log_uploads=log_uploads)
+                              timeout=a.timeout, json=None, encryption_only=False, pairs=None, log_uploads=log_uploads,
+                              p2p_arg=a.p2p_arg)
 
 
 class Scenario(bs.Bench):
@@ -65,6 +66,7 @@ class Scenario(bs.Bench):
 
     def __init__(self, args):
         super().__init__(args)
+        self.p2p_extra = list(getattr(args, "p2p_arg", None) or [])
         size = 0
         for dirpath, _, files in os.walk(self.seed_dir):
             size += sum(os.path.getsize(os.path.join(dirpath, f)) for f in files)
@@ -204,7 +206,7 @@ def large(a, work):
     if free < a.size_mib * MIB + 512 * MIB:
         raise RuntimeError(f"{free // MIB} MiB free under {work}, the leecher needs {a.size_mib} MiB")
     torrent = os.path.join(work, "large.torrent")
-    piece_kib = 4096 if a.size_mib >= 4096 else 1024
+    piece_kib = a.large_piece_kib or (4096 if a.size_mib >= 4096 else 1024)
     took = create_torrent(a.cli, path, torrent, piece_kib, work)
     bs.log(f"-- sparse {a.size_mib} MiB file, torrent of {piece_kib} KiB pieces created in {took:.1f} s")
     bench = Scenario(swarm_args(a, torrent, data_dir, os.path.join(work, "swarm")))
@@ -321,6 +323,8 @@ def main():
     ap.add_argument("--files", type=int, default=100_000, help="many-files: number of files")
     ap.add_argument("--file-bytes", type=int, default=1000, help="many-files: bytes per file")
     ap.add_argument("--piece-kib", type=int, default=256, help="many-files: piece size")
+    ap.add_argument("--large-piece-kib", type=int, help="large: piece size (default 4096 from 4 GiB, else 1024)")
+    ap.add_argument("--p2p-arg", action="append", help="an extra option for p2pshare leechers (repeat; e.g. --p2p-arg=--disk-queue-size --p2p-arg=16M)")
     ap.add_argument("--leechers", type=int, default=20, help="leechers20: libtorrent leecher processes")
     ap.add_argument("--timeout", type=float, default=900, help="seconds a transfer (or a seeder's start) may take")
     ap.add_argument("--json", help="write the per-transfer figures here")

@@ -280,6 +280,7 @@ class Bench:
         self.size = sum(os.path.getsize(os.path.join(self.seed_dir, n)) for n in os.listdir(self.seed_dir)
                         if os.path.isfile(os.path.join(self.seed_dir, n)))
         self.p2p = ["dotnet", os.path.abspath(args.cli)]
+        self.p2p_extra = []  # options added to every p2pshare leecher (bench-scenarios.py --p2p-arg)
         self.tracker = Tracker()
 
     def cache_seed_data(self):
@@ -333,7 +334,7 @@ class Bench:
                           "p2pshare-rc4": ["--encryption", "require"]}[kind]
             argv = self.p2p + ["download", self.torrent, "-o", out_dir, "--peer", f"127.0.0.1:{seeder_port}",
                                "--no-seed", "--bind", "127.0.0.1", "--port", "0", "--no-dht",
-                               "--log-file", os.path.join(self.logs, f"{tag}.serilog")] + encryption
+                               "--log-file", os.path.join(self.logs, f"{tag}.serilog")] + encryption + self.p2p_extra
         elif kind.startswith("libtorrent"):
             encryption = {"libtorrent": [], "libtorrent-plain": ["--encryption", "disabled"],
                           "libtorrent-rc4": ["--encryption", "forced", "--enc-level", "rc4"]}[kind]

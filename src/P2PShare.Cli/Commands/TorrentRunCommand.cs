@@ -46,6 +46,9 @@ internal sealed class TorrentRunCommand
 
     public Option<long?> MaxDownloadRate { get; } = Output.SizeOption.Create("--max-download-rate", "Download limit for all peers together, per second: bytes or with a unit (500K, 2M, 1.5MiB).");
 
+    public Option<long?> DiskQueueSize { get; } = Output.SizeOption.Create("--disk-queue-size",
+        "Memory for received pieces waiting to be hashed and written, all torrents together (default 16MiB, at least 1MiB); beyond it the download waits for the disk.");
+
     public Option<bool> NoDht { get; } = new("--no-dht") { Description = "Do not use the DHT (BEP 5) to find peers or be found." };
 
     public Option<string[]> DhtBootstrap { get; } = new("--dht-bootstrap") { Description = "Bootstrap the DHT from this node (HOST:PORT; repeat for more); replaces the default routers.", AllowMultipleArgumentsPerToken = false };
@@ -94,7 +97,7 @@ internal sealed class TorrentRunCommand
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Port, Bind, Peers, MaxPeers, SeedRatio, SeedTime, StateDir, GiveUpAfter, UploadSlots, MaxUploadRate, MaxDownloadRate, Encryption, NoDht, DhtBootstrap, NoWebSeeds, WebSeedTimeout, Transport, NativePort, NativePeers, NoPortMapping, PortMappingMethods, NoLsd, LocalOnly })
+        foreach (var option in new Option[] { Port, Bind, Peers, MaxPeers, SeedRatio, SeedTime, StateDir, GiveUpAfter, UploadSlots, MaxUploadRate, MaxDownloadRate, DiskQueueSize, Encryption, NoDht, DhtBootstrap, NoWebSeeds, WebSeedTimeout, Transport, NativePort, NativePeers, NoPortMapping, PortMappingMethods, NoLsd, LocalOnly })
             command.Options.Add(option);
     }
 
@@ -193,6 +196,7 @@ internal sealed class TorrentRunCommand
         ListenAddress = first.ListenAddress,
         MaxUploadRate = parse.GetValue(MaxUploadRate) ?? 0,
         MaxDownloadRate = parse.GetValue(MaxDownloadRate) ?? 0,
+        DiskQueueBytes = ReadDiskQueueBytes(parse),
         MaxConnections = Math.Max(500, first.Engine.MaxPeers),
         Encryption = ParseEncryption(parse.GetValue(Encryption)),
         NativePort = ReadNativePort(parse),
@@ -217,6 +221,13 @@ internal sealed class TorrentRunCommand
         null => null,
         { } port when port is >= 0 and <= IPEndPoint.MaxPort => port,
         { } port => throw new UserErrorException($"--native-port {port}: must be from 0 to {IPEndPoint.MaxPort}"),
+    };
+
+    private long ReadDiskQueueBytes(ParseResult parse) => parse.GetValue(DiskQueueSize) switch
+    {
+        null => new EngineSettings().DiskQueueBytes,
+        >= 1024 * 1024 and var bytes => bytes,
+        var bytes => throw new UserErrorException($"--disk-queue-size {bytes} bytes: must be at least 1MiB"),
     };
 
     private static EncryptionPolicy ParseEncryption(string? text) => text?.Trim().ToLowerInvariant() switch

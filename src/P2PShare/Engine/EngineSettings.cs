@@ -35,7 +35,7 @@ public sealed record EngineSettings
     public long MaxDownloadRate { get; init; }
 
     /// <summary>Bytes of completed pieces waiting to be hashed and written, all torrents together: beyond it the network waits.</summary>
-    public long DiskQueueBytes { get; init; } = 64 * 1024 * 1024;
+    public long DiskQueueBytes { get; init; } = 16 * 1024 * 1024;
 
     /// <summary>Read cache for uploads, all torrents together.</summary>
     public long ReadCacheBytes { get; init; } = 32 * 1024 * 1024;

@@ -4,7 +4,7 @@ using P2PShare.Protocol.Wire;
 namespace P2PShare.Engine;
 
 /// <summary>
-/// A piece being assembled in a pooled buffer, block by block, until it can be verified.
+/// A piece being assembled in a buffer of <see cref="PieceBufferPool"/>, block by block, until it can be verified.
 /// Owned by the torrent session under its lock.
 /// </summary>
 internal sealed class PieceDownload
@@ -20,7 +20,7 @@ internal sealed class PieceDownload
         BlockCount = (size + BlockLength - 1) / BlockLength;
         _requestCount = new byte[BlockCount];
         _received = new bool[BlockCount];
-        Buffer = ArrayPool<byte>.Shared.Rent(size);
+        Buffer = PieceBufferPool.Shared.Rent(size);
         SenderOf = new object?[BlockCount];
     }
 
@@ -78,7 +78,7 @@ internal sealed class PieceDownload
     {
         if (Buffer.Length == 0)
             return;
-        ArrayPool<byte>.Shared.Return(Buffer);
+        PieceBufferPool.Shared.Return(Buffer);
         Buffer = [];
     }
 }

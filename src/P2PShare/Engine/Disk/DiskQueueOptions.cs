@@ -4,7 +4,7 @@ namespace P2PShare.Engine.Disk;
 internal sealed record DiskQueueOptions
 {
     /// <summary>Bytes of pieces the queue may hold (waiting and being hashed or written) before producers wait.</summary>
-    public long MemoryBudgetBytes { get; init; } = 64L * 1024 * 1024;
+    public long MemoryBudgetBytes { get; init; } = 16L * 1024 * 1024;
 
     /// <summary>Jobs run at once: hashing is CPU-bound, so about one per processor.</summary>
     public int Workers { get; init; } = Math.Max(2, Environment.ProcessorCount);
