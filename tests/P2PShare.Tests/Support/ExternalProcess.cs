@@ -194,6 +194,18 @@ public sealed class ExternalProcess : IAsyncDisposable
     /// <summary>Sends SIGHUP to the process.</summary>
     public void Hangup() => Signal(SigHup);
 
+    /// <summary>
+    /// The process ignores <paramref name="signal"/> (its SigIgn mask in /proc). POSIX keeps an ignored signal ignored
+    /// across exec, so a test host started by nohup (SIGHUP) or as a background job of a non-interactive shell (SIGINT)
+    /// passes that on to every process it starts, and a test of that signal cannot run there.
+    /// </summary>
+    public bool IgnoresSignal(int signal)
+    {
+        var line = File.ReadLines($"/proc/{Pid}/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
+        return line is not null && (ulong.Parse(line["SigIgn:".Length..].Trim(), System.Globalization.NumberStyles.HexNumber,
+            System.Globalization.CultureInfo.InvariantCulture) & (1UL << (signal - 1))) != 0;
+    }
+
     /// <summary>Sends a POSIX signal to the process by PID.</summary>
     public void Signal(int signal)
     {

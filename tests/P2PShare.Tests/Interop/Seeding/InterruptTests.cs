@@ -65,7 +65,7 @@ public sealed class InterruptTests
 
     private static async Task InterruptAndExpectCleanExitAsync(P2PShareClient client, CancellationToken cancellationToken, int expectedExit = 0)
     {
-        if (IgnoresSigint(client.Pid))
+        if (client.Process.IgnoresSignal(SigInt))
         {
             // Inherited from how the test host was started (e.g. a background job of a non-interactive shell):
             // POSIX keeps an ignored SIGINT ignored across exec, so a Ctrl+C test cannot run here.
@@ -88,12 +88,5 @@ public sealed class InterruptTests
         }
         Assert.That(exit, Is.EqualTo(expectedExit), () => $"Ctrl+C must exit {expectedExit} (took {clock.Elapsed.TotalSeconds:0.0} s).{Environment.NewLine}{client.Describe()}");
         TestContext.Progress.WriteLine($"{client.Process.Name} exited {clock.Elapsed.TotalSeconds:0.00} s after SIGINT");
-    }
-
-    /// <summary>Whether SIGINT is in the process's ignored-signal mask (/proc/PID/status SigIgn, bit 1 = signal 2).</summary>
-    private static bool IgnoresSigint(int pid)
-    {
-        var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
-        return line is not null && (ulong.Parse(line["SigIgn:".Length..].Trim(), NumberStyles.HexNumber, CultureInfo.InvariantCulture) & (1UL << (SigInt - 1))) != 0;
     }
 }
