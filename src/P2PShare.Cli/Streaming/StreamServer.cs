@@ -170,6 +170,9 @@ internal sealed class StreamServer : IAsyncDisposable
                 await output.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
                 position += read;
             }
+            // The range is read: drop this reader's deadlines before the client can send its next request (a seek),
+            // so the finished window does not compete with the new one.
+            await reader.DisposeAsync().ConfigureAwait(false);
             response.Close();
         }
         finally

@@ -66,9 +66,9 @@ internal sealed class PiecePicker
     }
 
     /// <summary>Streaming: the piece is wanted within <paramref name="within"/>; pieces with deadlines are started first, earliest first.</summary>
-    public void SetDeadline(int piece, TimeSpan within) => _deadlines.SetDeadline(piece, within);
+    public void SetDeadline(int piece, TimeSpan within, object? owner = null) => _deadlines.SetDeadline(piece, within, owner);
 
-    public void ClearDeadline(int piece) => _deadlines.ClearDeadline(piece);
+    public void ClearDeadline(int piece, object? owner = null) => _deadlines.ClearDeadline(piece, owner);
 
     public bool HasDeadline(int piece) => _deadlines.HasDeadline(piece);
 

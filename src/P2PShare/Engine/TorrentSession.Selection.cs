@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using System.Numerics;
 using P2PShare.Engine.Picking;
 using P2PShare.Protocol;
@@ -64,9 +65,10 @@ internal sealed partial class TorrentSession
 
     /// <summary>
     /// Streaming: the piece is wanted within <paramref name="within"/>; pieces with deadlines are started before
-    /// any other, earliest first, and requested of the peers that unchoke us at once. A later call replaces it.
+    /// any other, earliest first, and requested of the peers that unchoke us at once. A later call by the same
+    /// <paramref name="owner"/> (a stream reader) replaces it; other owners' deadlines for the piece stay.
     /// </summary>
-    public void SetPieceDeadline(int piece, TimeSpan within)
+    public void SetPieceDeadline(int piece, TimeSpan within, object? owner = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(piece);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(piece, _torrent.PieceCount);
@@ -74,7 +76,7 @@ internal sealed partial class TorrentSession
         {
             if (_have[piece])
                 return;
-            _scheduler.Picker.SetDeadline(piece, within);
+            _scheduler.Picker.SetDeadline(piece, within, owner);
             _scheduler.ServeDeadlines(_peers, _time.GetTimestamp());
             foreach (var peer in _peers)
                 _scheduler.FillRequests(peer);
@@ -85,7 +87,7 @@ internal sealed partial class TorrentSession
     /// Several deadlines at once (a reader's window after a seek): as <see cref="SetPieceDeadline"/> for each, but the
     /// peers' queues are rearranged once, not once per piece. Pieces we have are left out.
     /// </summary>
-    public void SetPieceDeadlines(IReadOnlyList<(int Piece, TimeSpan Within)> deadlines)
+    public void SetPieceDeadlines(IReadOnlyList<(int Piece, TimeSpan Within)> deadlines, object? owner = null)
     {
         foreach (var (piece, _) in deadlines)
         {
@@ -96,10 +98,28 @@ internal sealed partial class TorrentSession
         {
             foreach (var (piece, within) in deadlines)
                 if (!_have[piece])
-                    _scheduler.Picker.SetDeadline(piece, within);
+                    _scheduler.Picker.SetDeadline(piece, within, owner);
             _scheduler.ServeDeadlines(_peers, _time.GetTimestamp());
             foreach (var peer in _peers)
                 _scheduler.FillRequests(peer);
+            LogDeadlineQueues("seek");
+        }
+    }
+
+    /// <summary>
+    /// Where the deadline blocks sit in each peer's queue (Debug): a seek is slow exactly when they sit behind many
+    /// ordinary requests, so this is what to read when one is.
+    /// </summary>
+    private void LogDeadlineQueues(string when)
+    {
+        if (!_logger.IsEnabled(LogLevel.Debug) || _scheduler.Picker.DeadlineCount == 0)
+            return;
+        foreach (var peer in _peers)
+        {
+            var first = peer.Outstanding.FindIndex(r => _scheduler.Picker.HasDeadline(r.Piece));
+            _logger.LogDebug("Deadlines ({When}): {Peer} queue {Queued} blocks, first deadline block at {First}, rate {Rate:0} B/s, choking {Choking}, interested {Interested}, cancelled so far {Cancelled}, {Deadlines} pieces with deadlines",
+                when, peer.Name, peer.Outstanding.Count, first, peer.DownloadRate.BytesPerSecond, peer.PeerChoking, peer.AmInterested,
+                _scheduler.RequestsCancelledForDeadlines, _scheduler.Picker.DeadlineCount);
         }
     }
 
@@ -111,12 +131,17 @@ internal sealed partial class TorrentSession
     }
 
     /// <summary>The tick's part for streaming: late deadline blocks duplicated, room made for deadline blocks. Under the lock.</summary>
-    private void ServeDeadlinesOnTick(long now) => _scheduler.ServeDeadlines(_peers, now);
+    private void ServeDeadlinesOnTick(long now)
+    {
+        _scheduler.ServeDeadlines(_peers, now);
+        LogDeadlineQueues("tick");
+    }
 
-    public void ClearPieceDeadline(int piece)
+    /// <summary>Drops <paramref name="owner"/>'s deadline for the piece (no owner: every deadline for it).</summary>
+    public void ClearPieceDeadline(int piece, object? owner = null)
     {
         lock (_gate)
-            _scheduler.Picker.ClearDeadline(piece);
+            _scheduler.Picker.ClearDeadline(piece, owner);
     }
 
     /// <summary>Whether the piece is verified and stored (a reader may then read it).</summary>

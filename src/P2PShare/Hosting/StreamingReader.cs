@@ -74,7 +74,7 @@ internal sealed class StreamingReader : IAsyncDisposable
     {
         if (_runner.Session is { } session)
             foreach (var piece in _deadlines)
-                session.ClearPieceDeadline(piece);
+                session.ClearPieceDeadline(piece, this);
         _deadlines.Clear();
         return ValueTask.CompletedTask;
     }
@@ -87,7 +87,7 @@ internal sealed class StreamingReader : IAsyncDisposable
         var last = (int)((end - 1) / torrent.PieceLength);
         foreach (var old in _deadlines.Where(p => p < first || p > last).ToList())
         {
-            session.ClearPieceDeadline(old);
+            session.ClearPieceDeadline(old, this);
             _deadlines.Remove(old);
         }
         var added = new List<(int, TimeSpan)>();
@@ -101,7 +101,7 @@ internal sealed class StreamingReader : IAsyncDisposable
         }
         // All at once: after a seek, the peers' queues are rearranged for the whole window in one go.
         if (added.Count > 0)
-            session.SetPieceDeadlines(added);
+            session.SetPieceDeadlines(added, this);
     }
 
     private static async Task WaitForPieceAsync(TorrentSession session, int piece, CancellationToken cancellationToken)

@@ -210,4 +210,34 @@ public class DeadlineSchedulingTests
         Assert.That(peer.Outstanding.Exists(r => r.Piece == blockB.Piece && r.Block == blockB.Block), Is.True, "the new request stands");
         Assert.That(Deliver(peer, blockB.Piece, blockB.Block, [peer]), Is.EqualTo(BlockOutcome.Accepted));
     }
+
+    [Test, CancelAfter(10_000)]
+    public async Task A_finished_request_dropping_its_window_after_a_seek_keeps_the_seek_window_and_its_first_piece_goes_first()
+    {
+        var peer = await PeerAsync(1, bytesPerSecond: 2_000_000);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        object first = new(), seek = new();
+        // A player's first request: a window over pieces 0-31 fills the queue.
+        for (var piece = 0; piece < 32; piece++)
+            _scheduler.Picker.SetDeadline(piece, TimeSpan.FromMilliseconds(500 + 250 * piece), first);
+        _scheduler.ServeDeadlines([peer], _time.GetTimestamp());
+        _scheduler.FillRequests(peer);
+        Assert.That(peer.Outstanding.Select(r => r.Piece), Is.All.LessThan(32));
+        _time.Advance(TimeSpan.FromSeconds(1));
+
+        // Its next request seeks to piece 28 before the first request's reader has dropped its window (they overlap).
+        for (var piece = 28; piece < Pieces; piece++)
+            _scheduler.Picker.SetDeadline(piece, TimeSpan.FromMilliseconds(500 + 250 * (piece - 28)), seek);
+        _scheduler.ServeDeadlines([peer], _time.GetTimestamp());
+        // Then the first reader goes away, and the tick rearranges the queue.
+        for (var piece = 0; piece < 32; piece++)
+            _scheduler.Picker.ClearDeadline(piece, first);
+        _scheduler.ServeDeadlines([peer], _time.GetTimestamp());
+
+        var head = RequestScheduler.InFlightBlocks(peer);
+        var afterHead = peer.Outstanding.Skip(head).Select(r => r.Piece).ToList();
+        TestContext.Out.WriteLine($"queue after the head: pieces {string.Join(",", afterHead.Distinct())}");
+        Assert.That(afterHead.Take(4), Is.All.EqualTo(28), "the seek's first piece kept its deadline and goes right after the head");
+        Assert.That(afterHead, Is.All.GreaterThanOrEqualTo(28), "nothing of the dropped window is asked for ahead of the seek's");
+    }
 }

@@ -67,4 +67,40 @@ public class DeadlinePickerTests
         picker.ClearDeadline(1);
         Assert.That(picker.Count, Is.EqualTo(1));
     }
+
+    [Test]
+    public void Overlapping_windows_of_two_readers_each_keep_their_deadlines_and_a_piece_is_due_at_the_earlier()
+    {
+        var time = new ManualTimeProvider();
+        var swarm = new FakeSwarm(10);
+        var picker = new DeadlinePicker(time, new RecordingPicker());
+        object first = new(), seek = new();
+        // A player's first request has a window over pieces 0-6; its next request (a seek) sets one over 5-9 before the
+        // first request's reader has dropped its window.
+        for (var piece = 0; piece <= 6; piece++)
+            picker.SetDeadline(piece, TimeSpan.FromSeconds(1 + piece), first);
+        time.Advance(TimeSpan.FromSeconds(2));
+        for (var piece = 5; piece <= 9; piece++)
+            picker.SetDeadline(piece, TimeSpan.FromSeconds(0.5 + (piece - 5)), seek);
+        Assert.That(picker.TimeLeft(5), Is.EqualTo(TimeSpan.FromSeconds(0.5)), "due at the earlier of the two");
+        Assert.That(picker.TimeLeft(6), Is.EqualTo(TimeSpan.FromSeconds(1.5)));
+
+        // The first reader goes away: its window goes, the seek's stays whole (pieces 5 and 6 included).
+        for (var piece = 0; piece <= 6; piece++)
+            picker.ClearDeadline(piece, first);
+        Assert.That(picker.Count, Is.EqualTo(5));
+        Assert.That(Enumerable.Range(5, 5).Select(picker.HasDeadline), Is.All.True);
+        Assert.That(picker.TimeLeft(6), Is.EqualTo(TimeSpan.FromSeconds(1.5)));
+        Assert.That(swarm.Pick(picker, swarm.All()), Is.EqualTo(5), "the seek's first piece comes first");
+
+        // Setting again replaces only the same owner's deadline; clearing without an owner drops them all.
+        picker.SetDeadline(7, TimeSpan.FromSeconds(9), seek);
+        Assert.That(picker.TimeLeft(7), Is.EqualTo(TimeSpan.FromSeconds(9)));
+        picker.SetDeadline(7, TimeSpan.FromSeconds(1), first);
+        Assert.That(picker.TimeLeft(7), Is.EqualTo(TimeSpan.FromSeconds(1)));
+        picker.ClearDeadline(7);
+        Assert.That(picker.HasDeadline(7), Is.False);
+        picker.ClearDeadline(7, seek);
+        Assert.That(picker.Count, Is.EqualTo(4));
+    }
 }

@@ -39,7 +39,7 @@ public sealed partial class StreamingInteropTests
         var started = Stopwatch.StartNew();
         await using var stream = P2PShareClient.Start(work.Path, "stream",
             ["stream", torrent.TorrentPath, "-o", work.CreateSubdirectory("out"), "--bind", "127.0.0.1", "--peer-port", "0", "--port", "0",
-             "--peer", $"127.0.0.1:{seeder.Port}", "--give-up-after", "60", "--transport", "tcp"]);
+             "--peer", $"127.0.0.1:{seeder.Port}", "--give-up-after", "60", "--transport", "tcp", "--verbose"]);
         string? url = null;
         await Eventually.UntilAsync(() =>
         {
@@ -95,12 +95,13 @@ public sealed partial class StreamingInteropTests
         TestContext.Out.WriteLine($"seek: range at the middle served in {rangeTime.TotalSeconds:0.00} s (an in-order download reaches it after ~{inOrderToMiddle.TotalSeconds:0.0} s); "
             + $"the seeder had sent {uploadedAtSeek} bytes by then ({100.0 * uploadedAtSeek / size:0}% of the file)");
         TestContext.Out.WriteLine($"ffprobe {probeTime.TotalSeconds:0.00} s; ffmpeg decoded all in {decodeTime.TotalSeconds:0.00} s; total {started.Elapsed.TotalSeconds:0.0} s");
-        // The seek is served before the download would have finished by itself: less than 95% of the file had been
-        // sent when the middle arrived (the failure this guards against: the middle served only after the whole file).
-        // Usually it is 9-36%; one CI run in two at the end of 2026-11-30 took 6.5 s and 81%, slower than an in-order
-        // download, a known defect of deadline scheduling against a rate-capped libtorrent seeder (docs/streaming.md,
-        // "Open defect"). The bound goes back to 60% when that is fixed.
-        Assert.That((double)uploadedAtSeek / size, Is.LessThan(0.95), "the range in the middle arrives before 95% of the file is downloaded");
+        // The seek is served long before an in-order download would get there: less than 60% of the file had been sent
+        // when the middle arrived (usually 9-25%). When it fails, where the deadline blocks sat in the seeder's queue
+        // (the stream's Debug log) says why.
+        var sentShare = (double)uploadedAtSeek / size;
+        if (sentShare >= 0.6)
+            TestContext.Out.WriteLine(string.Join('\n', File.ReadLines(stream.LogFile).Where(l => l.Contains("Deadlines (") || l.Contains("Stream GET")).Take(40)));
+        Assert.That(sentShare, Is.LessThan(0.6), "the range in the middle arrives before an in-order download would reach it");
         Assert.That(probeTime, Is.LessThan(TimeSpan.FromSeconds(5)), "ffprobe reads the metadata within a few seconds");
     }
 
