@@ -65,5 +65,13 @@ public static class FuzzTargets
         new(FuzzParsers.WebSeedResponse, []),
 
         new(FuzzParsers.RpcBody, []),
+
+        new(FuzzParsers.DaemonSettings, []),
+
+        new(FuzzParsers.DaemonTorrents, []),
+
+        new(FuzzParsers.Resume, []),
+
+        new(FuzzParsers.DhtState, []),
     ];
 }
