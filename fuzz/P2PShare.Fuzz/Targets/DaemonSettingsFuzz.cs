@@ -45,11 +45,7 @@ internal static class DaemonSettingsFuzz
     }
 
     /// <summary>A file of this process (the JSON provider reads files differently from streams: it is read as the daemon reads it).</summary>
-    private static readonly Lazy<string> ScratchFile = new(() =>
-    {
-        var directory = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), $"p2pshare-fuzz-settings-{Environment.ProcessId}"));
-        return Path.Combine(directory.FullName, "settings.json");
-    });
+    private static readonly Lazy<string> ScratchFile = new(() => Path.Combine(ScratchDirectory.Create("settings"), "settings.json"));
 
     /// <summary>settings.json's bytes as the daemon reads them (no environment variables or options on top).</summary>
     public static DaemonSettings Read(byte[] bytes)

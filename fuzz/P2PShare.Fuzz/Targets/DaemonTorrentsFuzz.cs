@@ -13,8 +13,7 @@ namespace P2PShare.Fuzz.Targets;
 /// </summary>
 internal static class DaemonTorrentsFuzz
 {
-    private static readonly Lazy<TorrentCatalog> Catalog = new(() =>
-        new TorrentCatalog(Path.Combine(Path.GetTempPath(), $"p2pshare-fuzz-catalog-{Environment.ProcessId}")));
+    private static readonly Lazy<TorrentCatalog> Catalog = new(() => new TorrentCatalog(ScratchDirectory.Create("catalog")));
 
     private static readonly DaemonSettings Settings = new() { DownloadDir = "/fuzz/downloads" };
 

@@ -25,8 +25,7 @@ internal sealed class StateFileFixture
         ("d.bin", 0, 0, false),
     ];
 
-    private static readonly Lazy<StateFileFixture> Instance = new(() => new StateFileFixture(
-        Path.Combine(Path.GetTempPath(), $"p2pshare-fuzz-state-{Environment.ProcessId}")));
+    private static readonly Lazy<StateFileFixture> Instance = new(() => new StateFileFixture(ScratchDirectory.Create("state")));
 
     public static StateFileFixture Shared => Instance.Value;
 
