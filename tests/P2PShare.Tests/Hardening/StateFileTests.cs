@@ -53,7 +53,7 @@ public sealed class StateFileTests
         Assert.That(keys, Has.Some.EqualTo("RpcPasswordHash").And.Some.EqualTo("rpcusername").And.Some.EqualTo("Port"), "other keys are kept");
     }
 
-    /// <summary>Found by the daemon-settings target: an empty (or NUL-holding) directory setting threw ArgumentException from
+    /// <summary>Found reading DaemonSettings.From (next to the daemon-settings target): an empty (or NUL-holding) directory setting threw ArgumentException from
     /// Path.GetFullPath ("The value cannot be an empty string"), not the one-line settings error.</summary>
     [TestCase("DownloadDir", "")]
     [TestCase("DownloadDir", "/srv/a\\u0000b")]
