@@ -21,7 +21,7 @@ public sealed class ExitCodeAndParseErrorTests
     [TestCase(new[] { "download", "x.torrent", "--disk-queue-size", "lots" }, "--disk-queue-size 'lots': not a size")]
     [TestCase(new[] { "download", "x.torrent", "--disk-queue-size=-5M" }, "--disk-queue-size '-5M': not a size")]
     [TestCase(new[] { "seed", "x.torrent", "-d", ".", "--disk-queue-size", "16Q" }, "--disk-queue-size '16Q': unknown unit 'Q'")]
-    [TestCase(new[] { "download", "x.torrent", "--disk-queue-size", "" }, "--disk-queue-size '': not a size")]
+    [TestCase(new[] { "download", "x.torrent", "--disk-queue-size", "" }, "--disk-queue-size '': a size is needed")]
     public async Task Parse_errors_are_one_line_and_exit_2(string[] args, string expected)
     {
         await using var temp = new TempDirectory("p2pshare-parse-");
