@@ -122,10 +122,21 @@ internal static class FuzzParsers
     public static FuzzParser RpcBody { get; } = new("rpc-body", "the daemon's RPC requests: auth header and JSON body (Targets/RpcFuzz)", RpcFuzz.Run,
         error => error is JsonException or RpcError);
 
+    public static FuzzParser DaemonSettings { get; } = new("daemon-settings", "the daemon's settings.json, read at start and written back (Targets/DaemonSettingsFuzz)",
+        DaemonSettingsFuzz.Run, error => error is Cli.UserErrorException);
+
+    public static FuzzParser DaemonTorrents { get; } = new("daemon-torrents", "the daemon's torrents.json, restored at start (Targets/DaemonTorrentsFuzz)",
+        DaemonTorrentsFuzz.Run, error => error is InvalidDataException);
+
+    public static FuzzParser Resume { get; } = new("resume", "per-torrent resume files and the start-up decision (Targets/ResumeFuzz)", ResumeFuzz.Run, _ => false);
+
+    public static FuzzParser DhtState { get; } = new("dht-state", "the DHT's state file dht.dat (Targets/DhtStateFuzz)", DhtStateFuzz.Run, _ => false);
+
     public static IReadOnlyList<FuzzParser> All { get; } =
     [
         Bencode, Torrent, Magnet, WireMessages, Handshake, ExtensionHandshake, UtMetadata, UtPex, Krpc, TrackerHttp, TrackerUdp,
         UtpHeader, NativeJsonLines, Lsd, HashMessages, NatPmp, Pcp, Ssdp, IgdDescription, UpnpSoapAnswer, Mse, WebSeedResponse, RpcBody,
+        DaemonSettings, DaemonTorrents, Resume, DhtState,
     ];
 
     /// <summary>

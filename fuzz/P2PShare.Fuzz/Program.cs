@@ -23,6 +23,12 @@ internal static class Program
                 Console.WriteLine($"{parser.Name}\t{parser.Reads}");
             return 0;
         }
+        if (args.Length == 2 && args[0] == "--make-seeds")
+        {
+            // The state-file targets' seed corpora, written by the client's own writers (fuzz/corpus/<target>/).
+            Targets.StateFileSeeds.WriteAsync(args[1], CancellationToken.None).GetAwaiter().GetResult();
+            return 0;
+        }
         if (args.Length == 0 || args[0].StartsWith('-'))
             return Usage();
         var target = FuzzParsers.Find(args[0]);
@@ -54,7 +60,7 @@ internal static class Program
 
     private static int Usage()
     {
-        Console.Error.WriteLine("usage: P2PShare.Fuzz --list | TARGET | TARGET --run FILE_OR_DIR...");
+        Console.Error.WriteLine("usage: P2PShare.Fuzz --list | TARGET | TARGET --run FILE_OR_DIR... | --make-seeds DIR");
         return 2;
     }
 

@@ -58,8 +58,8 @@ internal static class DaemonConfiguration
     {
         if (!File.Exists(settingsPath))
             return;
-        var root = JsonNode.Parse(await File.ReadAllTextAsync(settingsPath, cancellationToken).ConfigureAwait(false)) as JsonObject;
-        if (root is null || !root.ContainsKey(PlainPasswordKey))
+        // Read as the configuration read it (comments allowed; the key in any case), or the plain password would stay.
+        if (!SettingsStore.HasKey(await File.ReadAllBytesAsync(settingsPath, cancellationToken).ConfigureAwait(false), PlainPasswordKey, settingsPath))
             return;
         await SettingsStore.WriteAsync(settingsPath, new Dictionary<string, JsonNode?> { [nameof(DaemonSettings.RpcPasswordHash)] = hash }, [PlainPasswordKey], cancellationToken)
             .ConfigureAwait(false);

@@ -89,8 +89,8 @@ internal sealed record DaemonSettings
             Port = Int(configuration, nameof(Port), defaults.Port, 0, IPEndPoint.MaxPort),
             NativePort = string.IsNullOrEmpty(configuration[nameof(NativePort)]) ? null : Int(configuration, nameof(NativePort), 0, 0, IPEndPoint.MaxPort),
             PeerBind = configuration[nameof(PeerBind)] ?? defaults.PeerBind,
-            DownloadDir = Path.GetFullPath(configuration[nameof(DownloadDir)] ?? defaults.DownloadDir),
-            WatchDir = NullIfEmpty(configuration[nameof(WatchDir)]) is { } watch ? Path.GetFullPath(watch) : null,
+            DownloadDir = FullPath(nameof(DownloadDir), configuration[nameof(DownloadDir)] ?? defaults.DownloadDir),
+            WatchDir = NullIfEmpty(configuration[nameof(WatchDir)]) is { } watch ? FullPath(nameof(WatchDir), watch) : null,
             WatchDirEnabled = Bool(configuration, nameof(WatchDirEnabled), NullIfEmpty(configuration[nameof(WatchDir)]) is not null),
             StartAddedTorrents = Bool(configuration, nameof(StartAddedTorrents), defaults.StartAddedTorrents),
             SpeedLimitDown = Int(configuration, nameof(SpeedLimitDown), (int)defaults.SpeedLimitDown, 0, int.MaxValue),
@@ -131,6 +131,12 @@ internal sealed record DaemonSettings
             return fallback;
         return bool.TryParse(text, out var value) ? value : throw new UserErrorException($"setting {key} = '{text}': must be true or false");
     }
+
+    /// <summary>A directory setting made absolute; an empty one or one with a NUL character is refused in one line.</summary>
+    private static string FullPath(string key, string text) =>
+        text.Length > 0 && !text.Contains('\0', StringComparison.Ordinal)
+            ? Path.GetFullPath(text)
+            : throw new UserErrorException($"setting {key} = '{P2PShare.Metainfo.DisplayText.OneLine(text)}': must be a directory path");
 
     private static double Double(string key, string text) =>
         double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value >= 0

@@ -40,25 +40,54 @@ internal sealed class SettingsStore(string settingsPath, DaemonSettings initial)
     /// <summary>Sets keys in a settings.json (created if missing), removing <paramref name="remove"/>; other keys are kept.</summary>
     public static async Task WriteAsync(string path, IReadOnlyDictionary<string, JsonNode?> values, IReadOnlyList<string> remove, CancellationToken cancellationToken)
     {
-        JsonObject root;
-        try
-        {
-            root = File.Exists(path) ? JsonNode.Parse(await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false)) as JsonObject ?? [] : [];
-        }
-        catch (JsonException error)
-        {
-            throw new InvalidDataException($"{path} is not a JSON object: {error.Message}", error);
-        }
-        foreach (var key in remove)
-            root.Remove(key);
-        foreach (var (key, value) in values)
-            root[key] = value?.DeepClone();
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(root, new JsonSerializerOptions { WriteIndented = true });
+        var existing = File.Exists(path) ? await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false) : null;
+        var bytes = Merge(existing, values, remove, path);
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         await AtomicFile.WriteAsync(path, bytes, cancellationToken).ConfigureAwait(false);
     }
 
-    private static Dictionary<string, JsonNode?> Persisted(DaemonSettings settings) => new()
+    /// <summary>
+    /// The new file's bytes: <paramref name="existing"/> (null: no file yet) with <paramref name="values"/> set and
+    /// <paramref name="remove"/> removed. Keys match without regard to case, as the configuration reads them; the file is
+    /// read as leniently as the configuration reads it (comments, trailing commas), so a file the daemon started with can
+    /// always be written back (its comments are not kept). Throws <see cref="InvalidDataException"/> naming the file otherwise.
+    /// </summary>
+    public static byte[] Merge(byte[]? existing, IReadOnlyDictionary<string, JsonNode?> values, IReadOnlyList<string> remove, string path)
+    {
+        var root = existing is null ? new JsonObject(CaseInsensitive) : ReadObject(existing, path);
+        foreach (var key in remove)
+            root.Remove(key);
+        foreach (var (key, value) in values)
+            root[key] = value?.DeepClone();
+        return JsonSerializer.SerializeToUtf8Bytes(root, new JsonSerializerOptions { WriteIndented = true });
+    }
+
+    /// <summary>Whether a settings file (its bytes) holds <paramref name="key"/> at the top level, in any case.</summary>
+    public static bool HasKey(byte[] existing, string key, string path) => ReadObject(existing, path).ContainsKey(key);
+
+    private static readonly JsonNodeOptions CaseInsensitive = new() { PropertyNameCaseInsensitive = true };
+
+    private static readonly JsonDocumentOptions AsConfigurationReadsIt = new() { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
+
+    private static JsonObject ReadObject(byte[] bytes, string path)
+    {
+        try
+        {
+            // As text, as the configuration reads the file: bytes that are not UTF-8 become U+FFFD instead of throwing later
+            // (JsonObject reads its names lazily). An empty file or a value that is not an object: the configuration
+            // refuses those, so there is nothing to keep.
+            var root = JsonNode.Parse(System.Text.Encoding.UTF8.GetString(bytes), CaseInsensitive, AsConfigurationReadsIt) as JsonObject ?? new JsonObject(CaseInsensitive);
+            _ = root.Count; // reads the names now: a duplicate is an error here, not in the caller
+            return root;
+        }
+        catch (Exception error) when (error is JsonException or ArgumentException or InvalidOperationException)
+        {
+            throw new InvalidDataException($"{path} is not a JSON object: {error.Message}", error);
+        }
+    }
+
+    /// <summary>The keys session-set writes into settings.json, with their values in <paramref name="settings"/>.</summary>
+    internal static Dictionary<string, JsonNode?> Persisted(DaemonSettings settings) => new()
     {
         [nameof(DaemonSettings.DownloadDir)] = settings.DownloadDir,
         [nameof(DaemonSettings.Port)] = settings.Port,

@@ -34,23 +34,42 @@ internal sealed class TorrentCatalog
     /// <summary>Where a magnet's run saves the metadata it fetched (the run's state directory is <see cref="ResumeDirectory"/>).</summary>
     public string FetchedMetadataPath(string infoHashHex) => Path.Combine(ResumeDirectory, infoHashHex + ".torrent");
 
-    public IReadOnlyList<CatalogEntry> Load()
+    /// <summary>A list larger than this is refused unread (a thousand torrents take ~500 KB).</summary>
+    public const long MaxListBytes = 64L * 1024 * 1024;
+
+    /// <summary>
+    /// The entries as written, in order; an entry may be null (a hand-edited or damaged file): <see cref="CatalogEntryRules"/>
+    /// says which can be restored. Throws <see cref="InvalidDataException"/> naming the file when it is not a list of entries.
+    /// </summary>
+    public IReadOnlyList<CatalogEntry?> Load()
     {
-        if (!File.Exists(ListPath))
+        var file = new FileInfo(ListPath);
+        if (!file.Exists)
             return [];
+        if (file.Length > MaxListBytes)
+            throw new InvalidDataException($"{ListPath} is damaged: {file.Length} bytes is too large for a torrent list");
+        return Parse(File.ReadAllBytes(ListPath), ListPath);
+    }
+
+    /// <summary>Reads torrents.json's bytes (see <see cref="Load"/>).</summary>
+    public static IReadOnlyList<CatalogEntry?> Parse(ReadOnlySpan<byte> bytes, string path)
+    {
         try
         {
-            return JsonSerializer.Deserialize<List<CatalogEntry>>(File.ReadAllBytes(ListPath), Json) ?? [];
+            return JsonSerializer.Deserialize<List<CatalogEntry?>>(bytes, Json) ?? [];
         }
         catch (JsonException error)
         {
-            throw new InvalidDataException($"{ListPath} is damaged: {error.Message}", error);
+            throw new InvalidDataException($"{path} is damaged: {error.Message}", error);
         }
     }
 
+    /// <summary>torrents.json's bytes for <paramref name="entries"/>.</summary>
+    public static byte[] Serialize(IReadOnlyList<CatalogEntry> entries) => JsonSerializer.SerializeToUtf8Bytes(entries, Json);
+
     public async Task SaveAsync(IReadOnlyList<CatalogEntry> entries, CancellationToken cancellationToken)
     {
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(entries, Json);
+        var bytes = Serialize(entries);
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {

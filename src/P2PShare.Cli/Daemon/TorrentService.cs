@@ -18,6 +18,7 @@ internal sealed partial class TorrentService(TorrentHost host, TorrentCatalog ca
     private volatile DaemonTorrent[] _torrents = [];
     private readonly Queue<int> _recentlyRemoved = new();
     private int _nextId = 1;
+    private volatile bool _listRead;
 
     public IReadOnlyList<DaemonTorrent> Torrents => _torrents;
 
@@ -43,7 +44,11 @@ internal sealed partial class TorrentService(TorrentHost host, TorrentCatalog ca
     public async Task RestoreAsync(CancellationToken cancellationToken)
     {
         var restored = new List<DaemonTorrent>();
-        foreach (var entry in catalog.Load())
+        var entries = CatalogEntryRules.Restorable(catalog.Load(), (index, reason) =>
+            _logger.LogWarning("Entry {Index} of {List} is left out (it is dropped from the list at the next save): {Reason}", index, catalog.ListPath, reason));
+        // From here on the list was read: saving it again cannot lose torrents that a damaged file still held.
+        _listRead = true;
+        foreach (var entry in entries)
         {
             try
             {
@@ -178,9 +183,10 @@ internal sealed partial class TorrentService(TorrentHost host, TorrentCatalog ca
     }
 
     /// <summary>What the torrent's runs are given: its directory, the shared resume directory, its limits.</summary>
-    private TorrentRunOptions RunOptions(CatalogEntry entry, MagnetLink? magnet)
+    private TorrentRunOptions RunOptions(CatalogEntry entry, MagnetLink? magnet) => RunOptions(entry, magnet, settings.Current, catalog);
+
+    internal static TorrentRunOptions RunOptions(CatalogEntry entry, MagnetLink? magnet, DaemonSettings current, TorrentCatalog catalog)
     {
-        var current = settings.Current;
         return new TorrentRunOptions
         {
             TorrentPath = magnet is null ? catalog.TorrentFilePath(entry.InfoHash) : entry.Magnet!,
@@ -208,6 +214,12 @@ internal sealed partial class TorrentService(TorrentHost host, TorrentCatalog ca
         var now = time.GetUtcNow();
         foreach (var torrent in _torrents)
             torrent.Observe(now);
+        if (!_listRead)
+        {
+            // torrents.json could not be read (damaged): writing the empty list over it would lose every torrent it names.
+            _logger.LogWarning("{List} was not read; it is left as it is", catalog.ListPath);
+            return;
+        }
         try
         {
             await catalog.SaveAsync([.. _torrents.Select(t => t.ToSaved())], CancellationToken.None).ConfigureAwait(false);

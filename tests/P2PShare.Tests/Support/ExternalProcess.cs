@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 
@@ -11,10 +10,8 @@ namespace P2PShare.Tests.Support;
 /// lines on stdout parsed, and the whole process tree killed by PID on dispose. Every live instance is
 /// also killed when the test host exits, as a safety net for a dispose that never ran.
 /// </summary>
-public sealed class ExternalProcess : IAsyncDisposable
+public sealed partial class ExternalProcess : IAsyncDisposable
 {
-    private const int SigTerm = 15;
-    private const int SigHup = 1;
     private static readonly ConcurrentDictionary<int, Process> Live = new();
 
     private readonly Process _process;
@@ -188,33 +185,6 @@ public sealed class ExternalProcess : IAsyncDisposable
         await _process.StandardInput.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Sends SIGTERM to the process (not its children).</summary>
-    public void Terminate() => Signal(SigTerm);
-
-    /// <summary>Sends SIGHUP to the process.</summary>
-    public void Hangup() => Signal(SigHup);
-
-    /// <summary>
-    /// The process ignores <paramref name="signal"/> (its SigIgn mask in /proc). POSIX keeps an ignored signal ignored
-    /// across exec, so a test host started by nohup (SIGHUP) or as a background job of a non-interactive shell (SIGINT)
-    /// passes that on to every process it starts, and a test of that signal cannot run there.
-    /// </summary>
-    public bool IgnoresSignal(int signal)
-    {
-        var line = File.ReadLines($"/proc/{Pid}/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
-        return line is not null && (ulong.Parse(line["SigIgn:".Length..].Trim(), System.Globalization.NumberStyles.HexNumber,
-            System.Globalization.CultureInfo.InvariantCulture) & (1UL << (signal - 1))) != 0;
-    }
-
-    /// <summary>Sends a POSIX signal to the process by PID.</summary>
-    public void Signal(int signal)
-    {
-        if (!HasExited && NativeKill(Pid, signal) != 0 && !HasExited)
-        {
-            throw new InvalidOperationException($"kill({Pid}, {signal}) failed: errno {Marshal.GetLastPInvokeError()}");
-        }
-    }
-
     /// <summary>
     /// Waits for exit and returns the exit code; throws <see cref="TimeoutException"/> (with the output tail)
     /// when it does not exit within <paramref name="timeout"/>.
@@ -363,12 +333,6 @@ public sealed class ExternalProcess : IAsyncDisposable
             // Not JSON after all: it stays in the text tail.
         }
     }
-
-    // Classic DllImport: int arguments are blittable, so no unsafe code is needed in the test project.
-    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-#pragma warning disable SYSLIB1054
-    private static extern int NativeKill(int pid, int signal);
-#pragma warning restore SYSLIB1054
 
     /// <summary>Keeps the last N lines only, so a chatty program cannot exhaust memory.</summary>
     private sealed class BoundedLog(int capacity)

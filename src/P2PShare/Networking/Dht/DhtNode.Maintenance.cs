@@ -72,7 +72,20 @@ internal sealed partial class DhtNode
     {
         if (_options.StateFilePath is not { } path)
             return;
-        DhtState state;
+        var state = SavedState();
+        try
+        {
+            await DhtStateFile.SaveAsync(path, state, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            _logger.LogWarning("DHT: could not save {Path}: {Error}", path, error.Message);
+        }
+    }
+
+    /// <summary>What <see cref="SaveStateAsync"/> writes: our id, the best nodes that are not bad, our external address.</summary>
+    internal DhtState SavedState()
+    {
         lock (_gate)
         {
             var now = _time.GetUtcNow();
@@ -83,15 +96,7 @@ internal sealed partial class DhtNode
                 .Take(_options.MaxSavedNodes)
                 .Select(e => e.Contact)
                 .ToList();
-            state = new DhtState(Id, nodes, ExternalAddress);
-        }
-        try
-        {
-            await DhtStateFile.SaveAsync(path, state, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
-        {
-            _logger.LogWarning("DHT: could not save {Path}: {Error}", path, error.Message);
+            return new DhtState(Id, nodes, ExternalAddress);
         }
     }
 

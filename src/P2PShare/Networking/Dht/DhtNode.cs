@@ -33,13 +33,18 @@ internal sealed partial class DhtNode : IDatagramHandler
     private long _dropped;
 
     public DhtNode(DhtOptions options, IDatagramSender sender, TimeProvider time, Random random, ILogger logger)
+        : this(options, sender, time, random, logger, options.StateFilePath is { } path ? DhtStateFile.TryLoad(path) : null)
+    {
+    }
+
+    /// <param name="saved">The state read back from <see cref="DhtOptions.StateFilePath"/> (null: none usable).</param>
+    internal DhtNode(DhtOptions options, IDatagramSender sender, TimeProvider time, Random random, ILogger logger, DhtState? saved)
     {
         _options = options;
         _sender = sender;
         _time = time;
         _random = random;
         _logger = logger;
-        var saved = options.StateFilePath is { } path ? DhtStateFile.TryLoad(path) : null;
         ExternalAddress = options.ExternalAddress ?? saved?.ExternalAddress;
         Id = options.NodeId ?? ChooseId(saved, ExternalAddress, random);
         _table = new RoutingTable(Id, options.BucketSize, options.NodeActiveWindow, options.MaxNodeFailures, time);

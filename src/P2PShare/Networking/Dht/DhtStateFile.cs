@@ -15,18 +15,10 @@ internal static class DhtStateFile
 
     public static async Task SaveAsync(string path, DhtState state, CancellationToken cancellationToken)
     {
-        var root = new BDictionary
-        {
-            ["id"] = new BString(state.NodeId.ToArray()),
-            ["nodes"] = new BString(CompactDhtEncoding.EncodeNodes(
-                state.Nodes.Where(n => n.EndPoint.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork).ToList())),
-        };
-        if (state.ExternalAddress is { AddressFamily: System.Net.Sockets.AddressFamily.InterNetwork } ip)
-            root["ip"] = new BString(ip.GetAddressBytes());
         var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
         Directory.CreateDirectory(directory);
         var temporary = path + ".tmp";
-        await File.WriteAllBytesAsync(temporary, BencodeEncoder.Encode(root), cancellationToken).ConfigureAwait(false);
+        await File.WriteAllBytesAsync(temporary, Encode(state), cancellationToken).ConfigureAwait(false);
         File.Move(temporary, path, overwrite: true);
     }
 
@@ -37,7 +29,36 @@ internal static class DhtStateFile
             var info = new FileInfo(path);
             if (!info.Exists || info.Length > MaxFileBytes)
                 return null;
-            if (BencodeDecoder.Decode(File.ReadAllBytes(path)) is not BDictionary root
+            return TryRead(File.ReadAllBytes(path));
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The file's bytes as <see cref="SaveAsync"/> writes them.</summary>
+    public static byte[] Encode(DhtState state)
+    {
+        var root = new BDictionary
+        {
+            ["id"] = new BString(state.NodeId.ToArray()),
+            ["nodes"] = new BString(CompactDhtEncoding.EncodeNodes(
+                state.Nodes.Where(n => n.EndPoint.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork).ToList())),
+        };
+        if (state.ExternalAddress is { AddressFamily: System.Net.Sockets.AddressFamily.InterNetwork } ip)
+            root["ip"] = new BString(ip.GetAddressBytes());
+        return BencodeEncoder.Encode(root);
+    }
+
+    /// <summary>Reads a state file's bytes; null for anything that is not one (never throws on bad bytes).</summary>
+    public static DhtState? TryRead(ReadOnlyMemory<byte> bytes)
+    {
+        if (bytes.Length > MaxFileBytes)
+            return null;
+        try
+        {
+            if (BencodeDecoder.Decode(bytes) is not BDictionary root
                 || !root.TryGet<BString>("id", out var id) || id.Bytes.Length != NodeId.Length
                 || !root.TryGet<BString>("nodes", out var nodes))
                 return null;
@@ -45,7 +66,7 @@ internal static class DhtStateFile
             var contacts = CompactDhtEncoding.DecodeNodes(nodes.Span, MaxFileBytes / CompactDhtEncoding.NodeLength);
             return new DhtState(new NodeId(id.Span), contacts, external);
         }
-        catch (Exception error) when (error is IOException or UnauthorizedAccessException or FormatException)
+        catch (FormatException)
         {
             return null;
         }

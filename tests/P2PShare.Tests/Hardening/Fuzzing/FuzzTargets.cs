@@ -5,9 +5,10 @@ using P2PShare.Tests.Metainfo;
 namespace P2PShare.Tests.Hardening.Fuzzing;
 
 /// <summary>
-/// The parsers of the in-process smoke (the first 13 of <see cref="FuzzParsers.All"/> and the scripted mse,
-/// webseed-response and rpc-body targets; scripts/fuzz runs them all under AFL++), with seeds made by our own encoders
-/// (valid inputs to mutate from; the scripted targets' seeds are their fuzz/corpus files, which the smoke adds).
+/// The parsers of the in-process smoke (the first 13 of <see cref="FuzzParsers.All"/>, the scripted mse,
+/// webseed-response and rpc-body targets, and the state-file targets daemon-settings, daemon-torrents, resume and dht-state;
+/// scripts/fuzz runs them all under AFL++), with seeds made by our own encoders (valid inputs to mutate from; the scripted
+/// and state-file targets' seeds are their fuzz/corpus files, which the smoke adds).
 /// </summary>
 public static class FuzzTargets
 {
@@ -65,5 +66,13 @@ public static class FuzzTargets
         new(FuzzParsers.WebSeedResponse, []),
 
         new(FuzzParsers.RpcBody, []),
+
+        new(FuzzParsers.DaemonSettings, []),
+
+        new(FuzzParsers.DaemonTorrents, []),
+
+        new(FuzzParsers.Resume, []),
+
+        new(FuzzParsers.DhtState, []),
     ];
 }
