@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Numerics;
 using P2PShare.Engine.Picking;
 using P2PShare.Protocol;
@@ -142,12 +143,22 @@ internal sealed partial class TorrentSession
             _wantedComplete = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
+    /// <summary>
+    /// Wanted pieces not had yet. Called once per verified piece, so it must not cost a pass over the bitfields when every
+    /// piece is wanted (65,536 pieces of 16 KiB made that pass quadratic over a download); a selection is counted 64 bits
+    /// at a time. Under the lock.
+    /// </summary>
     private int MissingWanted()
     {
+        if (_wanted.IsComplete)
+            return _have.Length - _have.CountSet;
         var wanted = _wanted.Bytes;
         var have = _have.Bytes;
         var missing = 0;
-        for (var i = 0; i < wanted.Length; i++)
+        var i = 0;
+        for (; i + sizeof(ulong) <= wanted.Length; i += sizeof(ulong))
+            missing += BitOperations.PopCount(BinaryPrimitives.ReadUInt64LittleEndian(wanted[i..]) & ~BinaryPrimitives.ReadUInt64LittleEndian(have[i..]));
+        for (; i < wanted.Length; i++)
             missing += BitOperations.PopCount((uint)(wanted[i] & ~have[i] & 0xFF));
         return missing;
     }
