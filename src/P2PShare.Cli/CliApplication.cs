@@ -24,7 +24,9 @@ internal static class CliApplication
             return ParseErrors.Report(parse, Console.Error);
         var invocation = new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(15) };
         using var hangup = HangupAsTerminate.Register();
-        return await parse.InvokeAsync(invocation).ConfigureAwait(false);
+        var code = await parse.InvokeAsync(invocation).ConfigureAwait(false);
+        RuntimeStats.ReportIfAsked(Console.Error);
+        return code;
     }
 
     public static RootCommand BuildRoot()

@@ -43,12 +43,9 @@ internal sealed class BadDataJudge(object gate, List<PeerSession> peers, PeerBan
         }
     }
 
-    /// <summary>Call under the lock when a piece verified, with its distinct senders.</summary>
-    public static void OnPieceVerified(IEnumerable<PeerSession> senders)
-    {
-        foreach (var sender in senders)
-            sender.Trust = Math.Min(sender.Trust + TrustPerVerifiedPiece, MaxTrust);
-    }
+    /// <summary>Call under the lock when a piece verified, once for each of its distinct senders.</summary>
+    public static void OnPieceVerified(PeerSession sender) =>
+        sender.Trust = Math.Min(sender.Trust + TrustPerVerifiedPiece, MaxTrust);
 
     /// <summary>A piece verified: if an earlier copy of it failed, bans the senders of the blocks that differ. Call off the lock, while the buffer is valid.</summary>
     public void FindCulpritsOfEarlierFailure(PieceDownload piece)

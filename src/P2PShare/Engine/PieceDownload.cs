@@ -37,6 +37,12 @@ internal sealed class PieceDownload
 
     public int ReceivedCount { get; private set; }
 
+    /// <summary>Kept by <see cref="RequestScheduler"/>: the piece is in its list of pieces that may have a block nobody was asked for.</summary>
+    public bool Listed { get; set; }
+
+    /// <summary>Kept by <see cref="RequestScheduler"/>: when the piece was started, relative to its other pieces.</summary>
+    public long StartOrder { get; init; }
+
     public bool IsComplete => ReceivedCount == BlockCount;
 
     public int BlockSize(int block) => block < BlockCount - 1 ? BlockLength : Size - block * BlockLength;

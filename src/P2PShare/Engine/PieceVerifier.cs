@@ -210,12 +210,22 @@ internal sealed partial class PieceVerifier
                     _verifiedBySource[(int)source.Source] += piece.BlockSize(b);
                 }
             }
-            var senders = piece.SenderOf.OfType<PeerSession>().Distinct().ToList();
-            foreach (var sender in senders)
-                _dialer.MarkUseful(sender);
-            BadDataJudge.OnPieceVerified(senders);
-            foreach (var source in piece.SenderOf.OfType<IPieceSender>().Distinct())
-                source.OnPieceVerified(piece.Index, piece.Size);
+            // Each distinct sender once, without allocating (this runs once per piece: 65,536 times for 1 GiB of 16 KiB pieces).
+            var senderOf = piece.SenderOf;
+            for (var b = 0; b < senderOf.Length; b++)
+            {
+                if (senderOf[b] is not { } sender || SentEarlierBlock(senderOf, b))
+                    continue;
+                if (sender is PeerSession peerSender)
+                {
+                    _dialer.MarkUseful(peerSender);
+                    BadDataJudge.OnPieceVerified(peerSender);
+                }
+                else if (sender is IPieceSender source)
+                {
+                    source.OnPieceVerified(piece.Index, piece.Size);
+                }
+            }
             foreach (var peer in _peers)
             {
                 peer.Enqueue(new OutgoingMessage(MessageId.Have, piece.Index));
@@ -230,6 +240,16 @@ internal sealed partial class PieceVerifier
             _logger.LogInformation("Download complete: all {Pieces} pieces verified", _torrent.PieceCount);
             _completed.TrySetResult();
         }
+    }
+
+    /// <summary>Whether the sender of block <paramref name="block"/> also sent an earlier block of the piece.</summary>
+    private static bool SentEarlierBlock(object?[] senderOf, int block)
+    {
+        var sender = senderOf[block];
+        for (var b = 0; b < block; b++)
+            if (ReferenceEquals(senderOf[b], sender))
+                return true;
+        return false;
     }
 
     /// <summary>Exact blame of bad blocks in failed v2 pieces (BEP 52 block hashes); null: v1, or not wanted.</summary>

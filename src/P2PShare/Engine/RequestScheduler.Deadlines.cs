@@ -113,7 +113,8 @@ internal sealed partial class RequestScheduler
         peer.Outstanding.RemoveAt(position);
         var begin = request.Block * PieceDownload.BlockLength;
         var length = _active.TryGetValue(request.Piece, out var piece) ? piece.BlockSize(request.Block) : _torrent.PieceSize(request.Piece) - begin;
-        piece?.MarkRequestDropped(request.Block);
+        if (piece is not null)
+            DropRequest(piece, request.Block);
         peer.Cancelled.Add(BlockRequest.Key(request.Piece, begin));
         peer.Enqueue(new OutgoingMessage(MessageId.Cancel, request.Piece, begin, Math.Min(length, PieceDownload.BlockLength)));
     }
@@ -188,10 +189,7 @@ internal sealed partial class RequestScheduler
         }
         if (_picker.PickDeadline(has, _have) is { } index)
         {
-            piece = new PieceDownload(index, _torrent.PieceSize(index));
-            _active.Add(index, piece);
-            _picker.SetBusy(index, true);
-            InEndgame = false;
+            piece = StartPiece(index);
             block = 0;
             return true;
         }

@@ -14,6 +14,12 @@ namespace P2PShare.Engine;
 internal sealed partial class RequestScheduler
 {
     private readonly Dictionary<int, PieceDownload> _active = [];
+    // Active pieces that may still have a block nobody was asked for, in the order they were started (so started pieces
+    // are finished oldest first): a piece is listed when it starts and again when one of its requests is dropped, and
+    // leaves when a search finds it fully requested or no longer active. So finding a block to ask for does not walk
+    // every active piece (with 16 KiB pieces there is one per request in flight).
+    private readonly List<PieceDownload> _open = [];
+    private long _started;
     private readonly Torrent _torrent;
     private readonly Bitfield _have;
     private readonly PiecePicker _picker;
@@ -127,7 +133,7 @@ internal sealed partial class RequestScheduler
         var request = peer.Outstanding[position];
         peer.Outstanding.RemoveAt(position);
         if (_active.TryGetValue(request.Piece, out var piece))
-            piece.MarkRequestDropped(request.Block);
+            DropRequest(piece, request.Block);
         return true;
     }
 
@@ -158,7 +164,7 @@ internal sealed partial class RequestScheduler
     {
         foreach (var request in peer.Outstanding)
             if (_active.TryGetValue(request.Piece, out var piece))
-                piece.MarkRequestDropped(request.Block);
+                DropRequest(piece, request.Block);
         peer.Outstanding.Clear();
     }
 
@@ -173,7 +179,7 @@ internal sealed partial class RequestScheduler
                 continue;
             if (_active.TryGetValue(request.Piece, out var piece))
             {
-                piece.MarkRequestDropped(request.Block);
+                DropRequest(piece, request.Block);
                 peer.Cancelled.Add(BlockRequest.Key(request.Piece, request.Block * PieceDownload.BlockLength));
                 peer.Enqueue(new OutgoingMessage(MessageId.Cancel, request.Piece, request.Block * PieceDownload.BlockLength, piece.BlockSize(request.Block)));
             }
@@ -203,6 +209,7 @@ internal sealed partial class RequestScheduler
         foreach (var piece in _active.Values)
             piece.Release();
         _active.Clear();
+        _open.Clear();
     }
 
     /// <param name="has">The pieces this peer may be asked for: all it has, or (choked) its allowed-fast ones.</param>
@@ -210,23 +217,25 @@ internal sealed partial class RequestScheduler
     {
         if (_picker.DeadlineCount > 0 && TryDeadlineBlock(has, out piece, out block))
             return true;
-        foreach (var candidate in _active.Values)
+        for (var i = 0; i < _open.Count; i++)
         {
+            var candidate = _open[i];
+            block = FirstUnrequested(candidate);
+            if (block < 0 || !_active.TryGetValue(candidate.Index, out var current) || !ReferenceEquals(current, candidate))
+            {
+                // Fully requested (a dropped request lists it again), completed or superseded.
+                candidate.Listed = false;
+                _open.RemoveAt(i--);
+                continue;
+            }
             if (!has[candidate.Index])
                 continue;
-            block = FirstUnrequested(candidate);
-            if (block >= 0)
-            {
-                piece = candidate;
-                return true;
-            }
+            piece = candidate;
+            return true;
         }
         if (_picker.PickNew(has, _have) is { } newIndex)
         {
-            piece = new PieceDownload(newIndex, _torrent.PieceSize(newIndex));
-            _active.Add(newIndex, piece);
-            _picker.SetBusy(newIndex, true);
-            InEndgame = false;
+            piece = StartPiece(newIndex);
             block = 0;
             return true;
         }
@@ -238,6 +247,38 @@ internal sealed partial class RequestScheduler
     {
         InEndgame = _active.Count > 0;
         return _endgame.TryPick(_active.Values, has, (index, b) => peer.Outstanding.Exists(r => r.Piece == index && r.Block == b), out piece, out block);
+    }
+
+    /// <summary>A new piece enters the active set, busy for the picker, with its first block to be requested by the caller.</summary>
+    private PieceDownload StartPiece(int index)
+    {
+        var piece = new PieceDownload(index, _torrent.PieceSize(index)) { StartOrder = ++_started };
+        _active.Add(index, piece);
+        _picker.SetBusy(index, true);
+        InEndgame = false;
+        if (piece.BlockCount > 1)
+            List(piece);
+        return piece;
+    }
+
+    /// <summary>A request for the block was dropped (reject, choke, timeout, cancel): the block may be asked for again.</summary>
+    private void DropRequest(PieceDownload piece, int block)
+    {
+        piece.MarkRequestDropped(block);
+        if (piece.RequestCount(block) == 0 && !piece.IsReceived(block))
+            List(piece);
+    }
+
+    private void List(PieceDownload piece)
+    {
+        if (piece.Listed)
+            return;
+        piece.Listed = true;
+        // New pieces go at the end; a piece listed again goes back to its place by start order.
+        var at = _open.Count;
+        while (at > 0 && _open[at - 1].StartOrder > piece.StartOrder)
+            at--;
+        _open.Insert(at, piece);
     }
 
     private static int FirstUnrequested(PieceDownload piece)

@@ -1,5 +1,6 @@
-using Microsoft.Extensions.Logging;
+using System.Buffers.Binary;
 using System.Numerics;
+using Microsoft.Extensions.Logging;
 using P2PShare.Engine.Picking;
 using P2PShare.Protocol;
 
@@ -167,13 +168,25 @@ internal sealed partial class TorrentSession
             _wantedComplete = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
-    private int MissingWanted()
+    private int MissingWanted() => CountMissing(_wanted, _have);
+
+    /// <summary>
+    /// Pieces set in <paramref name="wanted"/> and not in <paramref name="have"/>. Called once per verified piece, so it
+    /// must not cost a pass over the bitfields when every piece is wanted (with 65,536 pieces of 16 KiB that pass made a
+    /// download quadratic); a selection is counted 64 bits at a time.
+    /// </summary>
+    internal static int CountMissing(Bitfield wanted, Bitfield have)
     {
-        var wanted = _wanted.Bytes;
-        var have = _have.Bytes;
+        if (wanted.IsComplete)
+            return have.Length - have.CountSet;
+        var w = wanted.Bytes;
+        var h = have.Bytes;
         var missing = 0;
-        for (var i = 0; i < wanted.Length; i++)
-            missing += BitOperations.PopCount((uint)(wanted[i] & ~have[i] & 0xFF));
+        var i = 0;
+        for (; i + sizeof(ulong) <= w.Length; i += sizeof(ulong))
+            missing += BitOperations.PopCount(BinaryPrimitives.ReadUInt64LittleEndian(w[i..]) & ~BinaryPrimitives.ReadUInt64LittleEndian(h[i..]));
+        for (; i < w.Length; i++)
+            missing += BitOperations.PopCount((uint)(w[i] & ~h[i] & 0xFF));
         return missing;
     }
 

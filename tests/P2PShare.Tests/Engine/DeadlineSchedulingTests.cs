@@ -240,4 +240,27 @@ public class DeadlineSchedulingTests
         Assert.That(afterHead.Take(4), Is.All.EqualTo(28), "the seek's first piece kept its deadline and goes right after the head");
         Assert.That(afterHead, Is.All.GreaterThanOrEqualTo(28), "nothing of the dropped window is asked for ahead of the seek's");
     }
+
+    [Test, CancelAfter(10_000)]
+    public async Task A_rejected_block_of_a_fully_requested_piece_is_asked_for_again_before_new_pieces_are_started()
+    {
+        var peer = await PeerAsync(1, bytesPerSecond: 2_000_000);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        _scheduler.FillRequests(peer);
+        var first = peer.Outstanding[1];
+        var lastPiece = peer.Outstanding.Max(r => r.Piece);
+        Assert.That(peer.Outstanding.Count(r => r.Piece == first.Piece), Is.EqualTo(PieceLength / PieceDownload.BlockLength), "its piece is fully requested");
+
+        Assert.That(_scheduler.Reject(peer, first.Piece, first.Block * PieceDownload.BlockLength), Is.True);
+        Assert.That(peer.Outstanding.Exists(r => r.Piece == first.Piece && r.Block == first.Block), Is.False);
+        // Room for a few more requests: the rejected block comes first, then new pieces.
+        for (var i = 0; i < 4; i++)
+            Deliver(peer, peer.Outstanding[0].Piece, peer.Outstanding[0].Block, [peer]);
+        var before = peer.Outstanding.Count;
+        _scheduler.FillRequests(peer);
+        var added = peer.Outstanding.Skip(before).ToList();
+        Assert.That(added, Is.Not.Empty);
+        Assert.That((added[0].Piece, added[0].Block), Is.EqualTo((first.Piece, first.Block)), "the rejected block is asked for again first");
+        Assert.That(added.Skip(1).Select(r => r.Piece), Is.All.GreaterThanOrEqualTo(lastPiece), "then the rest of the last piece started, and new ones");
+    }
 }

@@ -85,6 +85,9 @@ internal sealed class DeadlinePicker(TimeProvider time, IPicker next) : IPicker
 
     public int Pick(PickContext context)
     {
+        // No deadlines (not streaming): no enumerator of the empty set on every pick.
+        if (_byDue.Count == 0)
+            return next.Pick(context);
         var found = -1;
         foreach (var entry in _byDue)
         {
