@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace P2PShare.Bencode;
 
 /// <summary>
@@ -43,11 +45,15 @@ internal static class BencodeDecoder
     {
         private readonly ReadOnlyMemory<byte> _input = input;
         private readonly BencodeOptions _options = options;
+        private readonly byte[][]? _deferred = options.DeferredPath is { Count: > 0 } path ? [.. path.Select(Encoding.UTF8.GetBytes)] : null;
         private int _tokens;
 
         public int Position { get; private set; }
 
-        public BValue ReadValue(int depth)
+        public BValue ReadValue(int depth) => ReadValue(depth, _deferred is null ? -1 : 0);
+
+        /// <param name="matched">How many keys of the deferred path lead here (-1: this value is off that path).</param>
+        private BValue ReadValue(int depth, int matched)
         {
             if (Position >= _input.Length)
                 throw new BencodeException("unexpected end of input, a value was expected", Position);
@@ -58,7 +64,7 @@ internal static class BencodeDecoder
             {
                 (byte)'i' => ReadInteger(),
                 (byte)'l' => ReadList(depth),
-                (byte)'d' => ReadDictionary(depth),
+                (byte)'d' => ReadDictionary(depth, matched),
                 >= (byte)'0' and <= (byte)'9' => ReadString(),
                 var other => throw new BencodeException($"unexpected byte 0x{other:x2}, a value was expected", Position),
             };
@@ -67,7 +73,9 @@ internal static class BencodeDecoder
             return value;
         }
 
-        private BInteger ReadInteger()
+        private BInteger ReadInteger() => new(ReadIntegerValue());
+
+        private long ReadIntegerValue()
         {
             var start = Position;
             Position++; // 'i'
@@ -75,10 +83,17 @@ internal static class BencodeDecoder
             var digits = _input.Span[Position..end];
             var value = ParseInteger(digits, start + 1, allowNegative: true);
             Position = end + 1;
-            return new BInteger(value);
+            return value;
         }
 
         private BString ReadString()
+        {
+            var (start, length) = ReadStringRange();
+            return new BString(_input.Slice(start, length));
+        }
+
+        /// <summary>Reads a string's header and steps over its bytes; where they are.</summary>
+        private (int Start, int Length) ReadStringRange()
         {
             var start = Position;
             var colon = IndexOf((byte)':', "string length is missing its ':'");
@@ -87,7 +102,7 @@ internal static class BencodeDecoder
             if (length > _input.Length - dataStart)
                 throw new BencodeException($"string length {length} runs past the end of input ({_input.Length - dataStart} byte(s) left)", start);
             Position = dataStart + (int)length;
-            return new BString(_input.Slice(dataStart, (int)length));
+            return (dataStart, (int)length);
         }
 
         private BList ReadList(int depth)
@@ -103,11 +118,11 @@ internal static class BencodeDecoder
                     Position++;
                     return list;
                 }
-                list.Add(ReadValue(depth + 1));
+                list.Add(ReadValue(depth + 1, -1));
             }
         }
 
-        private BDictionary ReadDictionary(int depth)
+        private BDictionary ReadDictionary(int depth, int matched)
         {
             EnterContainer(depth);
             var dictionary = new BDictionary();
@@ -131,10 +146,123 @@ internal static class BencodeDecoder
                 previousKey = key;
                 if (Position >= _input.Length)
                     throw new BencodeException($"dictionary key '{key}' has no value", Position);
-                if (!dictionary.TryAddDecoded(key, ReadValue(depth + 1)))
+                var onPath = matched >= 0 && matched < _deferred!.Length && key.Span.SequenceEqual(_deferred[matched]) ? matched + 1 : -1;
+                var value = onPath >= 0 && onPath == _deferred!.Length ? ReadDeferred(depth + 1) : ReadValue(depth + 1, onPath);
+                if (!dictionary.TryAddDecoded(key, value))
                     throw new BencodeException($"duplicate dictionary key '{key}'", keyOffset);
             }
         }
+
+        /// <summary>A value checked exactly as <see cref="ReadValue(int, int)"/> checks it, but not built.</summary>
+        private BDeferred ReadDeferred(int depth)
+        {
+            var start = Position;
+            SkipValue(depth);
+            return new BDeferred { Offset = start, Raw = _input[start..Position] };
+        }
+
+        private void SkipValue(int depth)
+        {
+            if (Position >= _input.Length)
+                throw new BencodeException("unexpected end of input, a value was expected", Position);
+            if (++_tokens > _options.MaxTokens)
+                throw new BencodeException($"more than {_options.MaxTokens} values", Position);
+            switch (_input.Span[Position])
+            {
+                case (byte)'i':
+                    ReadIntegerValue();
+                    break;
+                case (byte)'l':
+                    SkipList(depth);
+                    break;
+                case (byte)'d':
+                    SkipDictionary(depth);
+                    break;
+                case >= (byte)'0' and <= (byte)'9':
+                    ReadStringRange();
+                    break;
+                case var other:
+                    throw new BencodeException($"unexpected byte 0x{other:x2}, a value was expected", Position);
+            }
+        }
+
+        private void SkipList(int depth)
+        {
+            EnterContainer(depth);
+            while (true)
+            {
+                if (Position >= _input.Length)
+                    throw new BencodeException("list is missing its closing 'e'", Position);
+                if (_input.Span[Position] == (byte)'e')
+                {
+                    Position++;
+                    return;
+                }
+                SkipValue(depth + 1);
+            }
+        }
+
+        /// <summary>As <see cref="ReadDictionary"/>, with the same errors; duplicate keys are found without a dictionary
+        /// while there are few keys (a file entry has two or three), with a set of key ranges beyond.</summary>
+        private void SkipDictionary(int depth)
+        {
+            EnterContainer(depth);
+            Span<(int Start, int Length)> few = stackalloc (int, int)[FewKeys];
+            var count = 0;
+            HashSet<(int Start, int Length)>? many = null;
+            var previous = (Start: -1, Length: 0);
+            while (true)
+            {
+                if (Position >= _input.Length)
+                    throw new BencodeException("dictionary is missing its closing 'e'", Position);
+                var next = _input.Span[Position];
+                if (next == (byte)'e')
+                {
+                    Position++;
+                    return;
+                }
+                var keyOffset = Position;
+                if (next is < (byte)'0' or > (byte)'9')
+                    throw new BencodeException($"dictionary key must be a string, found byte 0x{next:x2}", keyOffset);
+                var key = ReadStringRange();
+                if (_options.RequireSortedKeys && previous.Start >= 0 && Bytes(previous).SequenceCompareTo(Bytes(key)) > 0)
+                    throw new BencodeException($"dictionary key '{Text(key)}' is out of order", keyOffset);
+                previous = key;
+                if (Position >= _input.Length)
+                    throw new BencodeException($"dictionary key '{Text(key)}' has no value", Position);
+                SkipValue(depth + 1);
+                bool added;
+                if (many is not null)
+                {
+                    added = many.Add(key);
+                }
+                else
+                {
+                    added = true;
+                    foreach (var seen in few[..count])
+                        added &= !Bytes(seen).SequenceEqual(Bytes(key));
+                    if (added && count < FewKeys)
+                    {
+                        few[count++] = key;
+                    }
+                    else if (added)
+                    {
+                        many = new HashSet<(int, int)>(new RangeComparer(_input));
+                        foreach (var seen in few)
+                            many.Add(seen);
+                        many.Add(key);
+                    }
+                }
+                if (!added)
+                    throw new BencodeException($"duplicate dictionary key '{Text(key)}'", keyOffset);
+            }
+        }
+
+        private const int FewKeys = 8;
+
+        private readonly ReadOnlySpan<byte> Bytes((int Start, int Length) range) => _input.Span.Slice(range.Start, range.Length);
+
+        private readonly string Text((int Start, int Length) range) => Encoding.UTF8.GetString(Bytes(range));
 
         private void EnterContainer(int depth)
         {
@@ -179,6 +307,20 @@ internal static class BencodeDecoder
             if (value == long.MinValue)
                 throw new BencodeException("number does not fit in 64 bits", offset);
             return -value;
+        }
+    }
+
+    /// <summary>Key ranges of one input compared by their bytes.</summary>
+    private sealed class RangeComparer(ReadOnlyMemory<byte> input) : IEqualityComparer<(int Start, int Length)>
+    {
+        public bool Equals((int Start, int Length) x, (int Start, int Length) y) =>
+            input.Span.Slice(x.Start, x.Length).SequenceEqual(input.Span.Slice(y.Start, y.Length));
+
+        public int GetHashCode((int Start, int Length) range)
+        {
+            var hash = new HashCode();
+            hash.AddBytes(input.Span.Slice(range.Start, range.Length));
+            return hash.ToHashCode();
         }
     }
 }

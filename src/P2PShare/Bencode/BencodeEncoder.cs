@@ -40,6 +40,10 @@ internal static class BencodeEncoder
                 }
                 WriteByte((byte)'e', writer);
                 break;
+            case BDeferred deferred:
+                // Bytes the decoder accepted and left unbuilt: written as they came.
+                writer.Write(deferred.Raw.Span);
+                break;
             default:
                 throw new ArgumentException($"unknown bencode value type {value.GetType().Name}", nameof(value));
         }

@@ -18,4 +18,11 @@ internal sealed record BencodeOptions
     /// so this bounds the memory a small input can make the decoder allocate (a 20 MB list of one-byte strings).
     /// </summary>
     public int MaxTokens { get; init; } = int.MaxValue;
+
+    /// <summary>
+    /// Dictionary keys from the top-level value down (["info", "files"]) to one value that is checked as strictly as any
+    /// other but not built: it decodes to a <see cref="BDeferred"/> holding its bytes, for a caller that reads them in
+    /// place (a torrent's file list: as a tree, 100,000 files are 700,000 objects). Null or empty: everything is built.
+    /// </summary>
+    public IReadOnlyList<string>? DeferredPath { get; init; }
 }

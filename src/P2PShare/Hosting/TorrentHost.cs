@@ -82,7 +82,7 @@ internal sealed partial class TorrentHost(ClientEngine engine, ILoggerFactory lo
         var store = torrent.Options.StateDirectory is null ? ResumeStore.ForDownloadDirectory(torrent.Options.DataDirectory) : new ResumeStore(torrent.Options.StateDirectory);
         store.Delete(metainfo.InfoHash);
         // Only the torrent's own files (ContentPaths keeps them inside the download directory), then empty folders.
-        var paths = new ContentPaths(metainfo, torrent.Options.DataDirectory);
+        var paths = ContentPaths.For(metainfo, torrent.Options.DataDirectory);
         for (var i = 0; i < metainfo.Files.Count; i++)
             if (paths[i] is { } file && File.Exists(file))
                 File.Delete(file);

@@ -27,6 +27,7 @@ internal sealed partial class TorrentRunner
     private volatile TorrentSession? _session;
     private volatile Torrent? _torrent;
     private DateTimeOffset _startedAt;
+    private readonly StartupTimer _startup = new();
 
     /// <summary>A run with an engine of its own (one torrent per process), listening on the options' port.</summary>
     public TorrentRunner(TorrentRunOptions options, IRunObserver observer, ILoggerFactory loggers, TimeProvider time)
@@ -97,6 +98,7 @@ internal sealed partial class TorrentRunner
             ? ClientEngine.Start(new EngineSettings { ListenAddress = options.ListenAddress, Port = options.Port }, time, loggers, random)
             : null;
         var engine = _sharedEngine ?? ownEngine!;
+        _startup.Mark("engine");
         try
         {
             var extraPeers = options.ExtraPeers;
@@ -134,6 +136,7 @@ internal sealed partial class TorrentRunner
             }
             _torrent = torrent;
             InfoHash = torrent.InfoHash;
+            _startup.Mark(options.Magnet is null ? "metainfo" : "metadata");
             if (options.MetadataOnly)
             {
                 // --list-files: the metadata is saved in the state directory; the data phase is for a later run.
@@ -160,6 +163,7 @@ internal sealed partial class TorrentRunner
         try
         {
             (have, knownPeers, previous) = await StartupCheckAsync(torrent, resumeStore, cancellationToken).ConfigureAwait(false);
+            _startup.Mark("piece check");
         }
         catch
         {
@@ -172,11 +176,13 @@ internal sealed partial class TorrentRunner
 
         await using var storage = new TorrentStorage(torrent, options.DataDirectory, sharedHandles: _files);
         var priorities = await ApplyStartSelectionAsync(torrent, storage, resumeStore, have, cancellationToken).ConfigureAwait(false);
+        _startup.Mark("storage and selection");
         // Room for resume data while the disk still has some: on a full disk the saves use it (ResumeStore.Reserve).
         if (!options.SeedOnly)
             resumeStore.TryReserve(torrent.InfoHash, 2L * (torrent.PieceCount / 8 + 512L * torrent.Files.Count + 4096));
         if (!options.SeedOnly)
             storage.CreateEmptyFiles();
+        _startup.Mark("resume reserve and empty files");
         var port = engine.Port;
         var peerId = engine.PeerId;
         await using var session = new TorrentSession(torrent, storage, have, peerId, options.Engine with { AdvertisedPort = port }, time, random,
@@ -195,6 +201,8 @@ internal sealed partial class TorrentRunner
             engine.Register(v2Alias, session);
         session.AddPeers(extraPeers);
         session.AddPeers(knownPeers, PeerSource.Resume);
+        _startup.Mark("session");
+        _startup.Log(_logger, torrent.Name, torrent.Files.Count);
         observer.Message($"{torrent.Name}: {have.CountSet}/{torrent.PieceCount} pieces, listening on port {port}");
         _logger.LogInformation("Torrent {Name} ({InfoHash}): {Have}/{Pieces} pieces, listening on port {Port}, {Adopted} connections from the metadata phase",
             torrent.Name, torrent.InfoHash, have.CountSet, torrent.PieceCount, port, adopted.Count);
@@ -298,7 +306,7 @@ internal sealed partial class TorrentRunner
                 State = TorrentState.Seeding;
                 seedingSince = time.GetUtcNow();
                 observer.Message($"Download complete and verified: {torrent.Name}");
-                observer.DownloadCompleted(new DownloadCompletion(torrent.Name, torrent.InfoHash, new ContentPaths(torrent, options.DataDirectory).Root,
+                observer.DownloadCompleted(new DownloadCompletion(torrent.Name, torrent.InfoHash, ContentPaths.For(torrent, options.DataDirectory).Root,
                     torrent.TotalLength, time.GetUtcNow() - _startedAt, progress.DownloadedPayload, progress.UploadedPayload, session.DownloadedBySource()));
                 await trackers.AnnounceCompletedAsync(cancellationToken).ConfigureAwait(false);
             }
@@ -335,6 +343,7 @@ internal sealed partial class TorrentRunner
         var progress = new SynchronousProgress<PieceCheckProgress>(p => observer.Checking(reason, p.Fraction));
         var startup = await StartupCheck.RunAsync(torrent, options.DataDirectory, store, progress, cancellationToken, decision =>
         {
+            _startup.Mark("resume load and decision");
             if (!options.Recheck)
                 reason = decision.Summary;
             if (decision.NeedsCheck)

@@ -38,4 +38,10 @@ internal static class MetainfoLimits
 
     /// <summary>The decoder options that apply these bounds while decoding.</summary>
     public static BencodeOptions DecodeOptions { get; } = new() { MaxTokens = MaxTokens, MaxDepth = MaxDepth };
+
+    /// <summary><see cref="DecodeOptions"/> for a whole .torrent: its 'files' list is checked but not built (TorrentParser reads it in place).</summary>
+    public static BencodeOptions TorrentDecodeOptions { get; } = DecodeOptions with { DeferredPath = ["info", "files"] };
+
+    /// <summary>The same for a bare info dictionary (BEP 9 metadata).</summary>
+    public static BencodeOptions InfoDecodeOptions { get; } = DecodeOptions with { DeferredPath = ["files"] };
 }

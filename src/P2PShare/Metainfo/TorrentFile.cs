@@ -6,8 +6,23 @@ namespace P2PShare.Metainfo;
 /// <param name="PiecesRoot">BEP 52: the SHA-256 merkle root of the file (v2 and hybrid torrents; null for v1 and empty files).</param>
 public sealed record TorrentFile(IReadOnlyList<string> PathSegments, long Length, long Offset, bool IsPadding = false, byte[]? PiecesRoot = null)
 {
-    /// <summary>The path with '/' separators, for display and comparisons.</summary>
-    public string DisplayPath => string.Join('/', PathSegments);
+    /// <summary>The components below the torrent's root; setting them also sets <see cref="DisplayPath"/>.</summary>
+    public IReadOnlyList<string> PathSegments
+    {
+        get;
+        init
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            field = value;
+            DisplayPath = string.Join('/', value);
+        }
+    } = PathSegments;
+
+    /// <summary>
+    /// The path with '/' separators, for display and comparisons. Joined once, when the segments are set: start-up,
+    /// resume checks and saves ask for it of every file (100,000 of them in a large torrent).
+    /// </summary>
+    public string DisplayPath { get; private init; } = string.Join('/', PathSegments);
 
     public long EndOffset => Offset + Length;
 }

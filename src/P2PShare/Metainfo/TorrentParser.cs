@@ -36,7 +36,7 @@ internal static partial class TorrentParser
         {
             if (bytes.Length > MaxTorrentFileSize)
                 throw new MetainfoException($"{bytes.Length} bytes is too large for a torrent file (the limit is {MaxTorrentFileSize / (1024 * 1024)} MiB)");
-            root = BencodeDecoder.DecodePrefix(bytes, out var consumed, MetainfoLimits.DecodeOptions);
+            root = BencodeDecoder.DecodePrefix(bytes, out var consumed, MetainfoLimits.TorrentDecodeOptions);
             trailing = bytes.Length - consumed;
             // libtorrent, transmission-show and aria2 accept whitespace after the dictionary (an editor's newline);
             // anything else after it is still refused.
@@ -83,7 +83,7 @@ internal static partial class TorrentParser
         BValue value;
         try
         {
-            value = BencodeDecoder.Decode(infoBytes, MetainfoLimits.DecodeOptions);
+            value = BencodeDecoder.Decode(infoBytes, MetainfoLimits.InfoDecodeOptions);
         }
         catch (BencodeException error)
         {
@@ -155,37 +155,119 @@ internal static partial class TorrentParser
 
     private static List<TorrentFile> ReadFiles(BDictionary info)
     {
-        if (info["files"] is not BList list)
-            throw new MetainfoException("'files' is not a list");
-        if (list.Count > MetainfoLimits.MaxFiles)
-            throw new MetainfoException($"torrent lists {list.Count} files; the limit is {MetainfoLimits.MaxFiles}");
-        var files = new List<TorrentFile>(list.Count);
-        var seenPaths = new HashSet<string>(StringComparer.Ordinal);
-        var directories = new HashSet<string>(StringComparer.Ordinal);
-        long offset = 0;
-        foreach (var item in list)
+        // The decoder checks 'files' but builds nothing of it (TorrentDecodeOptions): it is read here in place, straight
+        // into TorrentFile records. A torrent of 100,000 files must start within 2 s (issue #20); as a tree its list
+        // was 700,000 objects. A tree built elsewhere (ParseInfo of a constructed dictionary) is read the same way.
+        var value = info["files"];
+        var raw = value switch
         {
-            if (item is not BDictionary entry)
-                throw new MetainfoException($"entry {files.Count} of 'files' is not a dictionary");
-            var length = entry.Get<BInteger>("length")?.Value ?? throw new MetainfoException($"file {files.Count} has no 'length'");
+            BDeferred deferred => deferred.Raw,
+            BList list => list.Raw.IsEmpty ? BencodeEncoder.Encode(list) : list.Raw,
+            _ => throw new MetainfoException("'files' is not a list"),
+        };
+        try
+        {
+            return ReadFileList(raw.Span);
+        }
+        catch (BencodeException error)
+        {
+            throw new MetainfoException($"'files' is not valid bencode ({error.Message})", error);
+        }
+    }
+
+    private static List<TorrentFile> ReadFileList(ReadOnlySpan<byte> raw)
+    {
+        var reader = new BencodeSpanReader(raw);
+        if (reader.Peek() != 'l')
+            throw new MetainfoException("'files' is not a list");
+        var count = CountItems(raw);
+        if (count > MetainfoLimits.MaxFiles)
+            throw new MetainfoException($"torrent lists {count} files; the limit is {MetainfoLimits.MaxFiles}");
+        var files = new List<TorrentFile>(count);
+        var seenPaths = new HashSet<string>(count, StringComparer.Ordinal);
+        var directories = new HashSet<string>(StringComparer.Ordinal);
+        var directoryLookup = directories.GetAlternateLookup<ReadOnlySpan<char>>();
+        string[]? previous = null;
+        long offset = 0;
+        reader.Enter();
+        while (!reader.TryReadEnd())
+        {
+            var index = files.Count;
+            if (reader.Peek() != 'd')
+                throw new MetainfoException($"entry {index} of 'files' is not a dictionary");
+            var entry = FileEntry.Read(ref reader);
+            var length = entry.Length ?? throw new MetainfoException($"file {index} has no 'length'");
             if (length < 0)
-                throw new MetainfoException($"file {files.Count} has a negative length {length}");
-            var segments = PathSanitizer.ReadPath(entry, files.Count);
-            var path = string.Join('/', segments);
+                throw new MetainfoException($"file {index} has a negative length {length}");
+            var pathStart = entry.PathUtf8 >= 0 ? entry.PathUtf8 : entry.Path;
+            if (pathStart < 0)
+                throw new MetainfoException($"file {index} has no 'path' list");
+            var segments = PathSanitizer.ReadPath(raw[pathStart..], index, previous);
+            var file = new TorrentFile(segments, length, offset, entry.IsPadding);
+            var path = file.DisplayPath;
             if (!seenPaths.Add(path))
                 throw new MetainfoException($"file path '{path}' appears twice");
-            for (var i = 1; i < segments.Count; i++)
-                directories.Add(string.Join('/', segments.Take(i)));
-            var isPadding = entry.Get<BString>("attr")?.Text.Contains('p') == true;
+            // Each directory above the file is a prefix of its path ending before a '/' (components hold none).
+            for (var end = path.IndexOf('/'); end >= 0; end = path.IndexOf('/', end + 1))
+                if (!directoryLookup.Contains(path.AsSpan(0, end)))
+                    directories.Add(path[..end]);
             if (offset > long.MaxValue - length)
                 throw new MetainfoException("total length overflows");
-            files.Add(new TorrentFile(segments, length, offset, isPadding));
+            files.Add(file);
+            previous = segments;
             offset += length;
         }
-        var clash = files.FirstOrDefault(f => directories.Contains(f.DisplayPath));
-        if (clash is not null)
-            throw new MetainfoException($"'{clash.DisplayPath}' is both a file and a directory");
+        foreach (var file in files)
+            if (directories.Contains(file.DisplayPath))
+                throw new MetainfoException($"'{file.DisplayPath}' is both a file and a directory");
         return files;
+    }
+
+    private static int CountItems(ReadOnlySpan<byte> list)
+    {
+        var reader = new BencodeSpanReader(list);
+        reader.Enter();
+        var count = 0;
+        while (!reader.TryReadEnd())
+        {
+            reader.Skip();
+            count++;
+        }
+        return count;
+    }
+
+    /// <summary>What a file entry of 'files' says; a key whose value has another type counts as absent, as in a tree lookup.</summary>
+    private readonly record struct FileEntry(long? Length, int Path, int PathUtf8, bool IsPadding)
+    {
+        public static FileEntry Read(ref BencodeSpanReader reader)
+        {
+            long? length = null;
+            int path = -1, pathUtf8 = -1;
+            var padding = false;
+            reader.Enter();
+            while (!reader.TryReadEnd())
+            {
+                var key = reader.ReadString();
+                var kind = reader.Peek();
+                if (kind == 'i' && key.SequenceEqual("length"u8))
+                {
+                    length = reader.ReadInteger();
+                    continue;
+                }
+                if (kind == 's' && key.SequenceEqual("attr"u8))
+                {
+                    // 'p' in the UTF-8 bytes is 'p' in the text: no multi-byte sequence holds an ASCII byte.
+                    padding = reader.ReadString().Contains((byte)'p');
+                    continue;
+                }
+                if (kind == 'l' && key.SequenceEqual("path"u8))
+                    path = reader.Position;
+                else if (kind == 'l' && key.SequenceEqual("path.utf-8"u8))
+                    pathUtf8 = reader.Position;
+                reader.Skip();
+            }
+            return new FileEntry(length, path, pathUtf8, padding);
+        }
     }
 
     private static List<IReadOnlyList<string>> ReadAnnounceTiers(BDictionary top)

@@ -29,7 +29,7 @@ internal static class PieceChecker
         ArgumentNullException.ThrowIfNull(torrent);
         if (only is not null && only.Length != torrent.PieceCount)
             throw new ArgumentException($"the piece set has {only.Length} bits, the torrent {torrent.PieceCount} pieces", nameof(only));
-        var paths = new ContentPaths(torrent, directory);
+        var paths = ContentPaths.For(torrent, directory);
         var matches = new bool[torrent.PieceCount];
         if (torrent.V2 is not null && only is null)
         {

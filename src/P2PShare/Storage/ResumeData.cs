@@ -36,11 +36,11 @@ internal sealed record ResumeData(
         ArgumentNullException.ThrowIfNull(verifiedPieces);
         if (verifiedPieces.Length != torrent.PieceCount)
             throw new ArgumentException($"bitfield of {verifiedPieces.Length} bits for {torrent.PieceCount} pieces", nameof(verifiedPieces));
-        var paths = new ContentPaths(torrent, directory);
-        var files = new List<ResumeFileState>();
-        for (var i = 0; i < torrent.Files.Count; i++)
-            if (!torrent.Files[i].IsPadding)
-                files.Add(ResumeFileState.Of(torrent.Files[i].DisplayPath, paths[i]!));
+        var states = ResumeValidator.CurrentStates(torrent, ContentPaths.For(torrent, directory));
+        var files = new List<ResumeFileState>(states.Length);
+        foreach (var state in states)
+            if (state is not null)
+                files.Add(state);
         return new ResumeData(torrent.InfoHash, verifiedPieces.Clone(), files, [.. peers ?? []], bytesDownloaded, bytesUploaded);
     }
 }

@@ -8,6 +8,9 @@ internal sealed record ResumeFileState(string Path, long Length, long LastWriteT
 {
     public bool Existed => Length >= 0;
 
+    /// <summary>A file that is not on disk.</summary>
+    public static ResumeFileState Missing(string displayPath) => new(displayPath, -1, 0);
+
     /// <summary>Reads the state of a file on disk now.</summary>
     public static ResumeFileState Of(string displayPath, string fullPath)
     {

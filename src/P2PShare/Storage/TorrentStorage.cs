@@ -31,7 +31,7 @@ internal sealed partial class TorrentStorage : IPieceStore
         ArgumentNullException.ThrowIfNull(torrent);
         _torrent = torrent;
         _layout = new FileLayout(torrent);
-        _paths = new ContentPaths(torrent, directory);
+        _paths = ContentPaths.For(torrent, directory);
         _sharesHandles = sharedHandles is not null;
         _handles = sharedHandles ?? new FileHandleCache((options ?? TorrentStorageOptions.Default).MaxOpenFiles);
         // In a shared cache the key names the storage as well as the file.
