@@ -1,3 +1,5 @@
+using P2PShare.Networking;
+
 namespace P2PShare.Fuzz.Targets;
 
 /// <summary>
@@ -5,23 +7,13 @@ namespace P2PShare.Fuzz.Targets;
 /// <see cref="ChunkSize"/> at a time (so a parser sees its input cut anywhere), then end of stream; writes are counted
 /// and dropped. Never waits, so a handshake driven over it finishes (or fails) at once instead of on a timeout.
 /// </summary>
-internal sealed class ScriptedStream(ReadOnlyMemory<byte> script, int chunkSize = int.MaxValue) : Stream
+internal sealed class ScriptedStream(ReadOnlyMemory<byte> script, int chunkSize = int.MaxValue) : DuplexStream
 {
     private ReadOnlyMemory<byte> _remaining = script;
 
     public int ChunkSize { get; } = Math.Max(1, chunkSize);
 
     public long Written { get; private set; }
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => true;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
@@ -61,7 +53,4 @@ internal sealed class ScriptedStream(ReadOnlyMemory<byte> script, int chunkSize 
 
     public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 }

@@ -1,20 +1,16 @@
+using P2PShare.Networking;
+
 namespace P2PShare.Tests.Encryption;
 
 /// <summary>
 /// Wraps one end of a test connection: counts what is read, and on the write side can flip bits of the byte
 /// at one offset, or stop after some bytes and close (a peer that vanishes mid-handshake).
 /// </summary>
-internal sealed class TamperingStream(Stream inner, long truncateAfter = long.MaxValue, long flipOffset = -1, byte flipMask = 0) : Stream
+internal sealed class TamperingStream(Stream inner, long truncateAfter = long.MaxValue, long flipOffset = -1, byte flipMask = 0) : DuplexStream
 {
     private long _written;
 
     public long BytesRead { get; private set; }
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => true;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -52,10 +48,6 @@ internal sealed class TamperingStream(Stream inner, long truncateAfter = long.Ma
     public override void Flush() => inner.Flush();
 
     public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

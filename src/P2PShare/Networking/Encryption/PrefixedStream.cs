@@ -5,7 +5,7 @@ namespace P2PShare.Networking.Encryption;
 /// incoming-connection check, or read ahead by a handshake), then reads from it. Writes go straight through.
 /// Disposing it disposes the inner stream.
 /// </summary>
-internal sealed class PrefixedStream(Stream inner, ReadOnlyMemory<byte> prefix) : Stream
+internal sealed class PrefixedStream(Stream inner, ReadOnlyMemory<byte> prefix) : DuplexStream
 {
     private ReadOnlyMemory<byte> _prefix = prefix;
 
@@ -13,12 +13,6 @@ internal sealed class PrefixedStream(Stream inner, ReadOnlyMemory<byte> prefix) 
 
     /// <summary>Bytes of the prefix not read yet.</summary>
     public int PendingPrefix => _prefix.Length;
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => true;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
@@ -52,10 +46,6 @@ internal sealed class PrefixedStream(Stream inner, ReadOnlyMemory<byte> prefix) 
     public override void Flush() => inner.Flush();
 
     public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

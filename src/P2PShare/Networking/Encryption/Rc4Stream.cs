@@ -9,16 +9,10 @@ namespace P2PShare.Networking.Encryption;
 /// read or write: a read that completes at once needs no state machine, one that waits uses a pooled one. One reader and one writer may run at the same time (each direction has its own cipher).
 /// Disposing it disposes the inner stream.
 /// </summary>
-internal sealed class Rc4Stream(Stream inner, Rc4 encryptor, Rc4 decryptor) : Stream
+internal sealed class Rc4Stream(Stream inner, Rc4 encryptor, Rc4 decryptor) : DuplexStream
 {
     /// <summary>Largest chunk encrypted per inner write.</summary>
     private const int ChunkSize = 64 * 1024;
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => true;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
@@ -99,10 +93,6 @@ internal sealed class Rc4Stream(Stream inner, Rc4 encryptor, Rc4 decryptor) : St
     public override void Flush() => inner.Flush();
 
     public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
