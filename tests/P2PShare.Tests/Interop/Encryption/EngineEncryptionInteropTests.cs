@@ -6,7 +6,7 @@ namespace P2PShare.Tests.Interop.Encryption;
 
 /// <summary>
 /// Our CLI (the whole engine) with real clients that require encryption, RC4 only: it downloads from a libtorrent
-/// seeder and a transmission seeder, and seeds to a libtorrent leecher that dials it. The policies: Require refuses a
+/// seeder and a transmission seeder, and seeds to a libtorrent leecher that dials it and to a transmission leecher it dials. The policies: Require refuses a
 /// plaintext-only libtorrent peer both ways; Disable cannot reach a forced one and says why. Logs (--verbose) name
 /// the transport of each connection.
 /// </summary>
@@ -86,6 +86,27 @@ public sealed class EngineEncryptionInteropTests
 
         Assert.That(TestData.Sha256File(Path.Combine(output, Path.GetFileName(source))), Is.EqualTo(TestData.Sha256File(source)), seeder.Describe());
         Assert.That(seeder.ReadLog(), Does.Match(@"Incoming connection from 127\.0\.0\.1:\d+ over ""?tcp\+rc4"), seeder.Describe());
+    }
+
+    [Test]
+    public async Task Seeds_to_a_transmission_leecher_that_requires_encryption(CancellationToken ct)
+    {
+        RequiredTool.Ensure("transmission-daemon");
+        var (temp, source, torrent) = await CreateAsync("tr-leech", 2 * 1024 * 1024 + 41, 64, ct);
+        await using var _t = temp;
+        await using var daemon = await TransmissionDaemon.StartAsync(temp.CreateSubdirectory("transmission"), cancellationToken: ct, encryption: "required");
+        var output = temp.CreateSubdirectory("tr-out");
+        await daemon.AddTorrentAsync(torrent.TorrentPath, output, ct);
+
+        // Transmission never dials loopback peers: our seeder dials it, under Require.
+        await using var seeder = P2PShareClient.StartSeed(temp.Path, torrent.TorrentPath, temp.Combine("seed"),
+            "--peer", $"127.0.0.1:{daemon.PeerPort}", "--encryption", "require", "--verbose");
+        await daemon.WaitForStatusAsync(torrent.InfoHash, s => s.IsComplete, TimeSpan.FromSeconds(60), "transmission to download everything from our seeder", ct);
+
+        Assert.That(TestData.Sha256File(Path.Combine(output, Path.GetFileName(source))), Is.EqualTo(TestData.Sha256File(source)), seeder.Describe());
+        var log = seeder.ReadLog();
+        Assert.That(CountMatches(log, $@"Connected to 127\.0\.0\.1:{daemon.PeerPort} over ""?tcp\+rc4"), Is.GreaterThanOrEqualTo(1), seeder.Describe());
+        Assert.That(CountMatches(log, @"over ""?tcp""?\s*$"), Is.Zero, "no plain connection under require");
     }
 
     [Test]
