@@ -36,7 +36,7 @@ MIB = 1 << 20
 def create_torrent(cli, content, torrent, piece_kib, logs):
     """p2pshare create (fast: hashing on every core); returns the seconds it took."""
     t0 = time.monotonic()
-    argv = ["dotnet", cli, "create", content, "-o", torrent, "--piece-size", str(piece_kib), "--no-date",
+    argv = [*bs.p2pshare_command(cli), "create", content, "-o", torrent, "--piece-size", str(piece_kib), "--no-date",
             "--log-file", os.path.join(logs, "create.serilog")]
     with open(os.path.join(logs, "create.log"), "a") as out:
         rc = bs.subprocess.call(argv, stdout=out, stderr=bs.subprocess.STDOUT)
@@ -315,7 +315,7 @@ SCENARIOS = {"small-pieces": small_pieces, "many-files": many_files, "large": la
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--cli", required=True, help="p2pshare.dll (run with dotnet)")
+    ap.add_argument("--cli", required=True, help="the p2pshare executable scripts/build prints (a p2pshare.dll runs with dotnet)")
     ap.add_argument("--scenario", required=True, choices=sorted(SCENARIOS))
     ap.add_argument("--work", required=True, help="scratch directory (data, downloads, logs); emptied first")
     ap.add_argument("--size-mib", type=int, default=256, help="data size (small-pieces, large, leechers20)")

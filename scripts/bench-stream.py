@@ -25,6 +25,8 @@ import time
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "swarm"))
+from loopkit import p2pshare_command  # noqa: E402
 LT_PEER = os.path.join(HERE, "swarm", "lt_peer.py")
 SEEK_LENGTH = 64 * 1024
 procs = []
@@ -110,7 +112,7 @@ def stream_round(args, work, tag, torrent, seeder, original):
     out = os.path.join(work, tag)
     before = seeder_uploaded(seeder)
     started = time.monotonic()
-    proc = Proc(["dotnet", args.cli, "stream", torrent, "-o", out, "--peer", f"127.0.0.1:{seeder.port}", "--port", "0",
+    proc = Proc([*p2pshare_command(args.cli), "stream", torrent, "-o", out, "--peer", f"127.0.0.1:{seeder.port}", "--port", "0",
                  "--peer-port", "0", "--bind", "127.0.0.1", "--no-dht", "--transport", "tcp", "--give-up-after", "120",
                  "--log-file", os.path.join(work, tag + ".serilog")], os.path.join(work, tag + ".log"))
     try:
@@ -139,7 +141,7 @@ def sequential_round(args, work, tag, torrent, seeder, original, name):
     path = os.path.join(out, name)
     middle = len(original) // 2
     started = time.monotonic()
-    proc = Proc(["dotnet", args.cli, "download", torrent, "-o", out, "--peer", f"127.0.0.1:{seeder.port}", "--sequential",
+    proc = Proc([*p2pshare_command(args.cli), "download", torrent, "-o", out, "--peer", f"127.0.0.1:{seeder.port}", "--sequential",
                  "--no-seed", "--bind", "127.0.0.1", "--port", "0", "--no-dht", "--transport", "tcp", "--give-up-after", "120",
                  "--log-file", os.path.join(work, tag + ".serilog")], os.path.join(work, tag + ".log"))
     first_byte = reached_middle = None
@@ -165,7 +167,7 @@ def sequential_round(args, work, tag, torrent, seeder, original, name):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--cli", required=True, help="p2pshare.dll (scripts/build prints it)")
+    ap.add_argument("--cli", required=True, help="the p2pshare executable (scripts/build prints it; a p2pshare.dll runs with dotnet)")
     ap.add_argument("--size-mib", type=int, default=32)
     ap.add_argument("--rate", type=int, default=4_000_000, help="seeder upload cap, bytes/s")
     ap.add_argument("--rounds", type=int, default=3)
@@ -180,7 +182,7 @@ def main():
     with open(data_path, "wb") as f:
         f.write(original)
     torrent = os.path.join(work, "stream.torrent")
-    subprocess.run(["dotnet", args.cli, "create", data_path, "-o", torrent, "--piece-size", str(args.piece_kib), "--no-date",
+    subprocess.run([*p2pshare_command(args.cli), "create", data_path, "-o", torrent, "--piece-size", str(args.piece_kib), "--no-date",
                     "--log-file", os.path.join(work, "create.serilog")], check=True, stdout=subprocess.DEVNULL)
     seeder = Proc(["/usr/bin/python3", LT_PEER, "--torrent", torrent, "--save-dir", os.path.join(work, "seed"), "--mode", "seed",
                    "--no-trackers", "--upload-limit", str(args.rate), "--status-interval", "0.25"], os.path.join(work, "seeder.log"))

@@ -37,6 +37,9 @@ import sys
 import threading
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "swarm"))
+from loopkit import p2pshare_command  # noqa: E402
+
 # p2pshare runs stay on this machine: no port mapping, no LSD multicast, no DHT routers (docs/port-mapping.md).
 os.environ["P2PSHARE_LOCAL_ONLY"] = "1"
 
@@ -279,7 +282,7 @@ class Bench:
         os.makedirs(self.logs, exist_ok=True)
         self.size = sum(os.path.getsize(os.path.join(self.seed_dir, n)) for n in os.listdir(self.seed_dir)
                         if os.path.isfile(os.path.join(self.seed_dir, n)))
-        self.p2p = ["dotnet", os.path.abspath(args.cli)]
+        self.p2p = p2pshare_command(os.path.abspath(args.cli))
         self.p2p_extra = []  # options added to every p2pshare leecher (bench-scenarios.py --p2p-arg)
         self.tracker = Tracker()
 
@@ -491,7 +494,7 @@ def report(rows, rounds):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--cli", required=True, help="p2pshare.dll (run with dotnet)")
+    ap.add_argument("--cli", required=True, help="the p2pshare executable scripts/build prints (a p2pshare.dll runs with dotnet)")
     ap.add_argument("--torrent", required=True)
     ap.add_argument("--seed-dir", required=True, help="directory holding the torrent's content")
     ap.add_argument("--work", required=True, help="scratch directory (downloads, logs)")

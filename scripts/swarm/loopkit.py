@@ -40,8 +40,9 @@ def default_dll():
     raise SystemExit("p2pshare.dll not found: build first (dotnet build P2PShare.sln -c Release) or pass --dll")
 
 
-def p2pshare_command(dll):
-    return ["dotnet", dll]
+def p2pshare_command(path):
+    """The argv that runs p2pshare: the executable scripts/build makes (Native AOT) directly, a .dll with dotnet."""
+    return ["dotnet", path] if path.endswith(".dll") else [path]
 
 
 def free_port():

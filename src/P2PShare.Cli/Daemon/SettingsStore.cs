@@ -59,7 +59,11 @@ internal sealed class SettingsStore(string settingsPath, DaemonSettings initial)
             root.Remove(key);
         foreach (var (key, value) in values)
             root[key] = value?.DeepClone();
-        return JsonSerializer.SerializeToUtf8Bytes(root, new JsonSerializerOptions { WriteIndented = true });
+        // JsonNode writes itself: no reflection-based serializer (the shipped build is Native AOT).
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+            root.WriteTo(writer);
+        return buffer.WrittenSpan.ToArray();
     }
 
     /// <summary>Whether a settings file (its bytes) holds <paramref name="key"/> at the top level, in any case.</summary>

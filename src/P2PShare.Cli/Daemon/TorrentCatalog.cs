@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using P2PShare.Storage;
 
 namespace P2PShare.Cli.Daemon;
@@ -10,7 +9,6 @@ namespace P2PShare.Cli.Daemon;
 /// </summary>
 internal sealed class TorrentCatalog
 {
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
     private readonly SemaphoreSlim _gate = new(1, 1);
 
     public TorrentCatalog(string configDirectory)
@@ -56,7 +54,7 @@ internal sealed class TorrentCatalog
     {
         try
         {
-            return JsonSerializer.Deserialize<List<CatalogEntry?>>(bytes, Json) ?? [];
+            return JsonSerializer.Deserialize(bytes, CatalogJsonContext.Default.ListCatalogEntry) ?? [];
         }
         catch (JsonException error)
         {
@@ -65,7 +63,7 @@ internal sealed class TorrentCatalog
     }
 
     /// <summary>torrents.json's bytes for <paramref name="entries"/>.</summary>
-    public static byte[] Serialize(IReadOnlyList<CatalogEntry> entries) => JsonSerializer.SerializeToUtf8Bytes(entries, Json);
+    public static byte[] Serialize(IReadOnlyList<CatalogEntry> entries) => JsonSerializer.SerializeToUtf8Bytes(entries, CatalogJsonContext.Default.IReadOnlyListCatalogEntry);
 
     public async Task SaveAsync(IReadOnlyList<CatalogEntry> entries, CancellationToken cancellationToken)
     {

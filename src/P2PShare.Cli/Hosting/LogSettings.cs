@@ -78,7 +78,12 @@ internal sealed record LogSettings(bool Verbose, string File, bool Json, IConfig
         {
             try
             {
-                configuration.ReadFrom.Configuration(Configuration);
+                // The sink assemblies named here rather than found through the dependency manifest, which a Native
+                // AOT build does not have; the project keeps their members for the reader's reflection (TrimmerRootAssembly).
+                configuration.ReadFrom.Configuration(Configuration, new Serilog.Settings.Configuration.ConfigurationReaderOptions(
+                    typeof(Serilog.FileLoggerConfigurationExtensions).Assembly,
+                    typeof(Serilog.ConsoleLoggerConfigurationExtensions).Assembly,
+                    typeof(RenderedCompactJsonFormatter).Assembly));
             }
             catch (Exception error) when (error is InvalidOperationException or FormatException or ArgumentException or InvalidCastException)
             {

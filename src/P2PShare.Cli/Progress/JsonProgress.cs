@@ -86,7 +86,7 @@ internal sealed class JsonProgress(TextWriter output, TimeProvider time, string 
         var list = new JsonArray();
         foreach (var p in peers)
         {
-            list.Add(new JsonObject
+            list.Add((JsonNode)new JsonObject
             {
                 ["address"] = p.Address,
                 ["client"] = p.Client,

@@ -18,13 +18,15 @@ internal static class SessionIdEndpoint
     public static void Map(WebApplication app)
     {
         var sessionId = app.Services.GetRequiredService<RpcSessionId>();
-        app.MapGet(Path, (HttpContext context) =>
+        // A RequestDelegate, not a lambda with bound parameters: that needs no generated binding code (Native AOT).
+        app.MapGet(Path, context =>
         {
             context.Response.Headers.CacheControl = "no-store";
             context.Response.Headers[RpcSessionId.Header] = sessionId.Value;
-            return Results.Json(new SessionIdReply(sessionId.Value));
+            return context.Response.WriteAsJsonAsync(new SessionIdReply(sessionId.Value), WebUiJsonContext.Default.SessionIdReply,
+                cancellationToken: context.RequestAborted);
         });
     }
 
-    private sealed record SessionIdReply(string SessionId);
+    internal sealed record SessionIdReply(string SessionId);
 }

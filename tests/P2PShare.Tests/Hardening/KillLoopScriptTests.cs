@@ -44,7 +44,7 @@ public sealed class KillLoopScriptTests
             "--rate", SeederRate.ToString(CultureInfo.InvariantCulture),
             "--piece-kib", (PieceBytes / 1024).ToString(CultureInfo.InvariantCulture),
             "--seed", seed.ToString(CultureInfo.InvariantCulture),
-            "--dll", P2PShareClient.DllPath, "--work", work.Combine("loop")];
+            "--dll", P2PShareClient.CliPath, "--work", work.Combine("loop")];
         TestContext.Out.WriteLine($"kill-loop seed {seed}");
 
         await using var loop = ExternalProcess.Start(python, args, name: "kill-loop");

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.RegularExpressions;
+using P2PShare.Tests.Support;
 
 namespace P2PShare.Tests.Native;
 
@@ -38,21 +39,14 @@ internal sealed partial class NativeProcess : IDisposable
         }
     }
 
-    /// <summary>The p2pshare.dll built next to the test assembly (the CLI project is referenced by the tests).</summary>
-    public static string P2PShareDll
-    {
-        get
-        {
-            var path = Path.Combine(AppContext.BaseDirectory, "p2pshare.dll");
-            if (!File.Exists(path))
-                Assert.Fail($"built CLI not found at {path}");
-            return path;
-        }
-    }
-
     public static NativeProcess StartP2PShare(string logFile, params string[] arguments)
     {
-        var start = new ProcessStartInfo("dotnet") { ArgumentList = { P2PShareDll, "--log-file", logFile } };
+        var command = P2PShareClient.CliCommand;
+        var start = new ProcessStartInfo(command[0]);
+        foreach (var part in command.Skip(1))
+            start.ArgumentList.Add(part);
+        start.ArgumentList.Add("--log-file");
+        start.ArgumentList.Add(logFile);
         foreach (var argument in arguments)
             start.ArgumentList.Add(argument);
         return new NativeProcess(start);

@@ -8,7 +8,7 @@ namespace P2PShare.Tests.Support;
 public sealed record P2PShareTorrent(string TorrentPath, string InfoHash);
 
 /// <summary>
-/// Our own client as a separate program: the built p2pshare.dll run with 'dotnet', as an
+/// Our own client as a separate program (<see cref="CliCommand"/>: the Native AOT build, or the test build's dll run with 'dotnet'), as an
 /// <see cref="ExternalProcess"/> killed by PID on dispose. Every run listens on 127.0.0.1 only
 /// (--bind 127.0.0.1, --port 0 unless the caller gives one) and logs (--log-file) into the
 /// test's directory, so failures can show the client's own log.
@@ -39,20 +39,31 @@ public sealed partial class P2PShareClient : IAsyncDisposable
     /// </summary>
     public static string DllPath => LocatedDll.Value;
 
+    /// <summary>
+    /// The p2pshare under test: the executable P2PSHARE_CLI names (scripts/test sets it to the Native AOT build that
+    /// scripts/build makes, what users run), else <see cref="DllPath"/>. Scripts taking --dll accept either.
+    /// </summary>
+    public static string CliPath => Environment.GetEnvironmentVariable(CliVariable) is { Length: > 0 } cli ? cli : DllPath;
+
+    public const string CliVariable = "P2PSHARE_CLI";
+
+    /// <summary>The program and leading arguments that run <see cref="CliPath"/>: itself, or 'dotnet' and the dll.</summary>
+    public static IReadOnlyList<string> CliCommand =>
+        CliPath.EndsWith(".dll", StringComparison.OrdinalIgnoreCase) ? [DotnetHost(), CliPath] : [CliPath];
+
     /// <summary>Starts 'p2pshare ARGS --log-file LOG' (global options are added here; do not pass --log-file).</summary>
     /// <param name="environment">Extra variables (null value: removed): P2PSHARE__ settings, or P2PSHARE_LOCAL_ONLY=null inside a test's own network namespace.</param>
     /// <param name="defaultLogFile">Pass no --log-file: the run logs where the program puts its log by default
     /// (WORK/xdg-state/p2pshare/logs/p2pshare-PID.log), and <see cref="LogFile"/> is that file.</param>
-    /// <param name="launcher">Program and arguments put before 'dotnet p2pshare.dll' (e.g. ip netns exec NS).</param>
+    /// <param name="launcher">Program and arguments put before the p2pshare command (e.g. ip netns exec NS).</param>
     public static P2PShareClient Start(string workDirectory, string name, IEnumerable<string> arguments,
         IReadOnlyDictionary<string, string?>? environment = null, bool defaultLogFile = false, IReadOnlyList<string>? launcher = null)
     {
         var run = Interlocked.Increment(ref _runCounter);
         var logFile = Path.Combine(workDirectory, $"p2pshare-{name}-{run.ToString(CultureInfo.InvariantCulture)}.log");
-        var args = new List<string> { DllPath };
-        args.AddRange(arguments);
+        var args = new List<string>(arguments);
         // Tests stay on loopback: the DHT would bootstrap from the public routers unless a test names its own nodes.
-        if (args.Count > 1 && args[1] is "download" or "seed" or "stream" && !args.Contains("--dht-bootstrap") && !args.Contains("--no-dht"))
+        if (args.Count > 0 && args[0] is "download" or "seed" or "stream" && !args.Contains("--dht-bootstrap") && !args.Contains("--no-dht"))
             args.Add("--no-dht");
         if (!defaultLogFile)
         {
@@ -73,13 +84,13 @@ public sealed partial class P2PShareClient : IAsyncDisposable
         {
             variables[key] = value;
         }
-        var program = launcher is { Count: > 0 } ? launcher[0] : DotnetHost();
-        if (launcher is { Count: > 0 })
-            args.InsertRange(0, [.. launcher.Skip(1), DotnetHost()]);
+        var command = launcher is { Count: > 0 } ? [.. launcher, .. CliCommand] : CliCommand;
+        var program = command[0];
+        args.InsertRange(0, command.Skip(1));
         var process = ExternalProcess.Start(program, args, variables, workDirectory, name: $"p2pshare {name}");
         if (defaultLogFile)
         {
-            // 'dotnet p2pshare.dll' runs the program in the host process: its pid is the program's.
+            // Both the native executable and 'dotnet p2pshare.dll' (the program in the host process) have the program's pid.
             logFile = Path.Combine(workDirectory, "xdg-state", "p2pshare", "logs", $"p2pshare-{process.Pid.ToString(CultureInfo.InvariantCulture)}.log");
         }
         return new P2PShareClient(process, logFile);

@@ -35,7 +35,7 @@ public sealed class UtpLinkBenchmarkTests
         {
             await using var bench = ExternalProcess.Start(python,
                 [script, "--transport", "utp", "--size-mib", SizeMib.ToString(CultureInfo.InvariantCulture), "--rounds", "1",
-                 "--dll", P2PShareClient.DllPath, "--json", json, "--netns-prefix", prefix,
+                 "--dll", P2PShareClient.CliPath, "--json", json, "--netns-prefix", prefix,
                  "--timeout", PerTransferTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)],
                 environment: new Dictionary<string, string?> { ["TMPDIR"] = temp.Path }, name: "bench-link");
             int code;
