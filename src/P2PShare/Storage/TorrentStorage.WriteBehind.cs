@@ -2,9 +2,9 @@ namespace P2PShare.Storage;
 
 internal sealed partial class TorrentStorage
 {
-    /// <summary>Flushes each file in the background every <see cref="TorrentStorageOptions.WriteBehindBytes"/> written (<see cref="Storage.WriteBehind"/>).</summary>
-    private readonly WriteBehind _writeBehind;
+    /// <summary>Starts each file's writeback every few MiB written, so a later fsync waits for little (<see cref="Storage.WriteBehind"/>).</summary>
+    private readonly WriteBehind _writeBehind = new(WriteBehind.DefaultThresholdBytes);
 
-    /// <summary>For tests and diagnostics: the background flushes.</summary>
+    /// <summary>For tests and diagnostics: the writebacks started early.</summary>
     internal WriteBehind WriteBehind => _writeBehind;
 }

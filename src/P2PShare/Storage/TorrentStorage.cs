@@ -34,7 +34,6 @@ internal sealed partial class TorrentStorage : IPieceStore
         _paths = ContentPaths.For(torrent, directory);
         _sharesHandles = sharedHandles is not null;
         _handles = sharedHandles ?? new FileHandleCache((options ?? TorrentStorageOptions.Default).MaxOpenFiles);
-        _writeBehind = new WriteBehind((options ?? TorrentStorageOptions.Default).WriteBehindBytes);
         // In a shared cache the key names the storage as well as the file.
         _keyBase = Interlocked.Increment(ref s_nextStorageId) << 32;
     }

@@ -6,7 +6,4 @@ internal sealed record TorrentStorageOptions
 
     /// <summary>Most file handles kept open at once; torrents with more files reopen them as needed.</summary>
     public int MaxOpenFiles { get; init; } = 64;
-
-    /// <summary>Bytes written to a file between background flushes of it (<see cref="WriteBehind"/>); 0: none.</summary>
-    public long WriteBehindBytes { get; init; } = WriteBehind.DefaultThresholdBytes;
 }
