@@ -88,7 +88,6 @@ internal sealed partial class TorrentStorage : IPieceStore
             }
             // Marked after the write completed: a FlushAsync started after this method returns is sure to see it.
             _unflushedFiles.TryAdd(segment.FileIndex, 0);
-            _writeBehind.OnWritten(segment.FileIndex, lease.Handle, segment.Length);
         }
     }
 
