@@ -162,9 +162,8 @@ internal sealed class PeerSession
     /// <summary>Interested when the peer has a piece we lack; says so only on a change.</summary>
     public void UpdateInterest(Bitfield have)
     {
-        var wants = false;
-        for (var i = 0; i < Has.Length && !wants; i++)
-            wants = Has[i] && !have[i];
+        // Spare trailing bits are never set, so a byte-wise test is exact (this runs after every verified piece the peer has).
+        var wants = Has.HasAnyNotIn(have);
         if (wants != AmInterested)
             SetInterested(wants);
     }

@@ -59,7 +59,7 @@ internal sealed partial class PieceVerifier
             {
                 // The layer came in while the piece was being hashed: verify it again at once (a fresh claim).
                 _checking.Remove(piece.Index);
-                _track(QueueAsync(piece));
+                Queue(piece);
                 return true;
             }
             if (_awaitingLayer.ContainsKey(piece.Index))
@@ -84,6 +84,6 @@ internal sealed partial class PieceVerifier
     {
         _awaitingLayer.Remove(piece.Index);
         _awaitingLayerBytes -= piece.Size;
-        _track(QueueAsync(piece));
+        Queue(piece);
     }
 }

@@ -81,24 +81,7 @@ internal sealed partial class PieceVerifier
     /// Verifies and stores a piece whose last block arrived; returns at once (it may be called under the lock). The piece
     /// waits for room in the disk queue if the queue is over budget; its buffer is released when done.
     /// </summary>
-    public void Start(PieceDownload piece) => _track(QueueAsync(piece));
-
-    private async Task QueueAsync(PieceDownload piece)
-    {
-        var job = new DiskJob(piece.Size, token => VerifyAndStoreAsync(piece, token), _lifetime);
-        try
-        {
-            await _queue.EnqueueAsync(job, _lifetime).ConfigureAwait(false);
-        }
-        catch (Exception error) when (error is OperationCanceledException or ObjectDisposedException)
-        {
-            // Stopped before the piece got into the queue: it never runs, so its buffer is released here.
-            piece.Release();
-            return;
-        }
-        // The job reports its own outcome (Failed, Completed); waiting here lets the session wait for it when it stops.
-        await job.Completion.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-    }
+    public void Start(PieceDownload piece) => Queue(piece);
 
     private async ValueTask VerifyAndStoreAsync(PieceDownload piece, CancellationToken cancellationToken)
     {
@@ -120,7 +103,9 @@ internal sealed partial class PieceVerifier
                 OnHashFailed(piece, SmartBan.Collect(piece), Blocks is null ? null : BadBlockFinder.Collect(_torrent, piece));
                 return;
             }
-            await _store.WritePieceAsync(piece.Index, data, cancellationToken).ConfigureAwait(false);
+            // On the disk worker's thread when the store can (no hop per piece); else the store's asynchronous write.
+            if (_store is not IDirectPieceWriter direct || !direct.TryWritePiece(piece.Index, data.Span, cancellationToken))
+                await _store.WritePieceAsync(piece.Index, data, cancellationToken).ConfigureAwait(false);
             OnPieceStored(piece);
             _judge.FindCulpritsOfEarlierFailure(piece);
         }

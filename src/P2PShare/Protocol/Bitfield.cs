@@ -29,6 +29,20 @@ internal sealed class Bitfield
 
     public static int ByteLengthFor(int bits) => (bits + 7) / 8;
 
+    /// <summary>Whether any bit set here is clear in <paramref name="other"/> (a bitfield of the same length), a byte at a time.</summary>
+    public bool HasAnyNotIn(Bitfield other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        if (other.Length != Length)
+            throw new ArgumentException($"bitfields of {Length} and {other.Length} bits", nameof(other));
+        var mine = _bytes;
+        var theirs = other._bytes;
+        for (var i = 0; i < mine.Length; i++)
+            if ((mine[i] & ~theirs[i]) != 0)
+                return true;
+        return false;
+    }
+
     public bool this[int index]
     {
         get => (_bytes[index >> 3] & (0x80 >> (index & 7))) != 0;

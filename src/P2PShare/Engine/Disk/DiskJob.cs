@@ -7,7 +7,10 @@ namespace P2PShare.Engine.Disk;
 /// </summary>
 internal sealed class DiskJob
 {
-    private readonly Func<CancellationToken, ValueTask> _work;
+    private readonly Func<CancellationToken, ValueTask>? _work;
+    private readonly Func<object?, CancellationToken, ValueTask>? _stateWork;
+    private readonly object? _state;
+    private readonly Action<object?>? _finished;
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Exception? _pending;
 
@@ -23,6 +26,20 @@ internal sealed class DiskJob
         CancellationToken = cancellationToken;
     }
 
+    /// <summary>A job whose work takes a state object: one cached delegate serves every job (no closure per piece).</summary>
+    /// <param name="finished">Called with <paramref name="state"/> once the job has run and its bytes are released (like <see cref="Completion"/>, without a continuation).</param>
+    public DiskJob(int bytes, Func<object?, CancellationToken, ValueTask> work, object? state, CancellationToken cancellationToken = default,
+        Action<object?>? finished = null)
+    {
+        _finished = finished;
+        ArgumentOutOfRangeException.ThrowIfNegative(bytes);
+        ArgumentNullException.ThrowIfNull(work);
+        Bytes = bytes;
+        _stateWork = work;
+        _state = state;
+        CancellationToken = cancellationToken;
+    }
+
     public int Bytes { get; }
 
     public CancellationToken CancellationToken { get; }
@@ -35,7 +52,7 @@ internal sealed class DiskJob
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(CancellationToken, stopping);
         try
         {
-            await _work(linked.Token).ConfigureAwait(false);
+            await (_work is not null ? _work(linked.Token) : _stateWork!(_state, linked.Token)).ConfigureAwait(false);
             _pending = null;
         }
         catch (OperationCanceledException) when (linked.IsCancellationRequested)
@@ -63,5 +80,6 @@ internal sealed class DiskJob
                 _completion.TrySetException(_pending);
                 break;
         }
+        _finished?.Invoke(_state);
     }
 }
