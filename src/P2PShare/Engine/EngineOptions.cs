@@ -22,7 +22,7 @@ public sealed record EngineOptions
 
     public int MinRequestQueue { get; init; } = 16;
 
-    public int MaxRequestQueue { get; init; } = 500;
+    public int MaxRequestQueue { get; init; } = 250;
 
     /// <summary>In endgame, at most this many peers are asked for the same block.</summary>
     public int EndgameDuplicates { get; init; } = 2;
