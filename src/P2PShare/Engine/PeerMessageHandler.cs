@@ -241,6 +241,7 @@ internal sealed class PeerMessageHandler(
         peer.LastReceivedDataAt = time.GetTimestamp();
         peer.IsSnubbed = false;
         peer.DownloadRate.Add(message.Length);
+        peer.RequestRamp?.OnBlock(message.Length);
         downloadRate.Add(message.Length);
         if (completed is not null)
             verifier.Start(completed);

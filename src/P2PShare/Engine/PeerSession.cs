@@ -103,6 +103,9 @@ internal sealed class PeerSession
 
     public RateEstimator UploadRate { get; }
 
+    /// <summary>The slow start of our request queue to this peer; made by the scheduler at its first fill.</summary>
+    public RequestRamp? RequestRamp { get; set; }
+
     public long ConnectedAt { get; }
 
     public long LastReceivedDataAt { get; set; }

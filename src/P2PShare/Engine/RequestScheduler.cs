@@ -46,10 +46,17 @@ internal sealed partial class RequestScheduler
 
     public bool InEndgame { get; private set; }
 
+    /// <summary>
+    /// How many requests to keep with the peer: its rate times <see cref="EngineOptions.RequestQueueSeconds"/> in blocks,
+    /// within the bounds; while the peer's <see cref="RequestRamp"/> runs (a new or newly unchoking peer, whose rate
+    /// estimate lags), the ramp's size is a floor.
+    /// </summary>
     public int QueueTarget(PeerSession peer)
     {
         var byRate = (int)(peer.DownloadRate.BytesPerSecond * _options.RequestQueueSeconds / PieceDownload.BlockLength);
-        return Math.Clamp(byRate, _options.MinRequestQueue, _options.MaxRequestQueue);
+        var target = Math.Clamp(byRate, _options.MinRequestQueue, _options.MaxRequestQueue);
+        var ramp = peer.RequestRamp ??= new RequestRamp(_options.MinRequestQueue, _options.MaxRequestQueue, _time);
+        return ramp.Active ? Math.Max(target, ramp.Blocks) : target;
     }
 
     public void FillRequests(PeerSession peer) => Fill(peer, QueueTarget(peer));
@@ -162,6 +169,8 @@ internal sealed partial class RequestScheduler
     /// <summary>The peer choked us or left: its blocks go back to the pool.</summary>
     public void DropRequests(PeerSession peer)
     {
+        // After a choke the queue ramps up again from the minimum (as TCP restarts its slow start after a pause).
+        peer.RequestRamp = null;
         foreach (var request in peer.Outstanding)
             if (_active.TryGetValue(request.Piece, out var piece))
                 DropRequest(piece, request.Block);
@@ -185,6 +194,7 @@ internal sealed partial class RequestScheduler
             }
             peer.Outstanding.RemoveAt(i);
             peer.RequestTimeouts++;
+            peer.RequestRamp?.Stop();
             expired = true;
         }
         return expired;
