@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using P2PShare.Engine;
 using P2PShare.Metainfo;
+using P2PShare.Protocol;
 using P2PShare.Storage;
 
 namespace P2PShare.Hosting;
@@ -8,7 +9,10 @@ namespace P2PShare.Hosting;
 /// <summary>
 /// Saves resume data every few seconds and on shutdown. Order matters for crash safety: take the
 /// verified pieces, make the files durable, then write the resume file atomically, so the file never
-/// claims a piece whose data could still be lost.
+/// claims a piece whose data could still be lost. The save on the way out may skip the fsync (waiting for a whole
+/// download to reach the disk made exit seconds slower): it records which pieces were not synced and the boot they were
+/// saved in, and a start after another boot hashes those again (<see cref="ResumeValidator"/>). Without a boot identity
+/// it fsyncs like the others.
 /// </summary>
 /// <param name="decorate">Adds what the caller keeps beside the pieces (the file selection, the part file's pieces).</param>
 internal sealed class ResumeSaver(Torrent torrent, string directory, ResumeStore store, IPieceStore storage, TorrentSession session, long[] baseline, ILogger logger, TimeProvider time,
@@ -17,9 +21,20 @@ internal sealed class ResumeSaver(Torrent torrent, string directory, ResumeStore
     private readonly SemaphoreSlim _gate = new(1, 1);
     private int _lastSavedCount = -1;
     private long _lastSavedUpload = -1;
+    // The pieces the last fsync covered: what a save without one need not mark unsynced.
+    private Bitfield? _durable;
+    private int _changes;
 
-    /// <summary>Something the resume data records changed (a file selection): the next save writes even if no piece arrived.</summary>
-    public void MarkChanged() => _lastSavedCount = -1;
+    /// <summary>
+    /// Something the resume data records changed (a file selection): the next save writes even if no piece arrived.
+    /// Moving pieces between the part file and the files rewrites them, so none counts as synced any more.
+    /// </summary>
+    public void MarkChanged()
+    {
+        _lastSavedCount = -1;
+        Interlocked.Increment(ref _changes);
+        _durable = null;
+    }
 
     public async Task RunAsync(TimeSpan interval, CancellationToken cancellationToken)
     {
@@ -34,7 +49,10 @@ internal sealed class ResumeSaver(Torrent torrent, string directory, ResumeStore
         }
     }
 
-    public async Task SaveAsync(CancellationToken cancellationToken)
+    /// <param name="sync">
+    /// False for the save on the way out: record the pieces not yet on disk (and the boot) instead of waiting for them.
+    /// </param>
+    public async Task SaveAsync(CancellationToken cancellationToken, bool sync = true)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -43,12 +61,19 @@ internal sealed class ResumeSaver(Torrent torrent, string directory, ResumeStore
             var progress = session.Progress();
             if (have.CountSet == _lastSavedCount && progress.UploadedPayload == _lastSavedUpload)
                 return;
-            await storage.FlushAsync(cancellationToken).ConfigureAwait(false);
+            var changes = Volatile.Read(ref _changes);
+            var boot = sync ? null : BootIdentity.Current;
+            if (boot is null)
+                await storage.FlushAsync(cancellationToken).ConfigureAwait(false);
             var peers = session.UsefulPeers().Select(p => p.ToString());
             var data = ResumeData.Capture(torrent, directory, have, peers, baseline[0] + progress.DownloadedPayload, baseline[1] + progress.UploadedPayload);
+            if (boot is not null)
+                data = data with { UnsyncedPieces = Unsynced(have), BootId = boot };
             if (decorate is not null)
                 data = decorate(data);
             await store.SaveAsync(data, cancellationToken).ConfigureAwait(false);
+            if (boot is null && Volatile.Read(ref _changes) == changes)
+                _durable = have;
             _lastSavedCount = have.CountSet;
             _lastSavedUpload = progress.UploadedPayload;
         }
@@ -61,5 +86,14 @@ internal sealed class ResumeSaver(Torrent torrent, string directory, ResumeStore
         {
             _gate.Release();
         }
+    }
+
+    private Bitfield Unsynced(Bitfield have)
+    {
+        var unsynced = have.Clone();
+        if (_durable is { } durable)
+            foreach (var piece in durable.SetIndices())
+                unsynced[piece] = false;
+        return unsynced;
     }
 }

@@ -176,6 +176,9 @@ internal sealed partial class TorrentRunner
 
         await using var storage = new TorrentStorage(torrent, options.DataDirectory, sharedHandles: _files);
         var priorities = await ApplyStartSelectionAsync(torrent, storage, resumeStore, have, cancellationToken).ConfigureAwait(false);
+        // Trusted pieces the last run saved without an fsync (same boot): the first save that fsyncs covers them too.
+        if (_startupResume?.UnsyncedPieces is { IsEmpty: false } unsynced)
+            storage.MarkUnflushed(unsynced);
         _startup.Mark("storage and selection");
         // Room for resume data while the disk still has some: on a full disk the saves use it (ResumeStore.Reserve).
         if (!options.SeedOnly)
@@ -252,7 +255,8 @@ internal sealed partial class TorrentRunner
         await stop.CancelAsync().ConfigureAwait(false);
         await Task.WhenAll(tasks).WaitAsync(TimeSpan.FromSeconds(10), CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await session.DisposeAsync().ConfigureAwait(false);
-        await saver.SaveAsync(CancellationToken.None).ConfigureAwait(false);
+        // On the way out the data need not be waited for: the save records what is not on disk yet (ResumeSaver).
+        await saver.SaveAsync(CancellationToken.None, sync: false).ConfigureAwait(false);
         await trackers.AnnounceStoppedAsync(CancellationToken.None).ConfigureAwait(false);
         if (failure is not null)
             throw failure;

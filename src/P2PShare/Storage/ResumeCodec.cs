@@ -38,6 +38,11 @@ internal static class ResumeCodec
     {
         var writer = new ArrayBufferWriter<byte>(4096 + data.Files.Count * 64);
         PutByte(writer, (byte)'d');
+        if (data.BootId is { } bootId)
+        {
+            PutKey(writer, "boot-id");
+            PutText(writer, bootId);
+        }
         PutKey(writer, "downloaded");
         PutInteger(writer, data.BytesDownloaded);
         if (data.FilePriorities is { } priorities)
@@ -78,6 +83,11 @@ internal static class ResumeCodec
         PutInteger(writer, data.VerifiedPieces.Length);
         PutKey(writer, "pieces");
         PutBytes(writer, data.VerifiedPieces.Bytes);
+        if (data.UnsyncedPieces is { } unsynced)
+        {
+            PutKey(writer, "unsynced");
+            PutBytes(writer, unsynced.Bytes);
+        }
         PutKey(writer, "uploaded");
         PutInteger(writer, data.BytesUploaded);
         PutKey(writer, "version");
@@ -195,7 +205,16 @@ internal static class ResumeCodec
         Bitfield? parts = null;
         if (payload.Get<BString>("part-pieces") is { } partBytes && !Bitfield.TryFromBytes(partBytes.Span, (int)pieceCount, out parts))
             throw new InvalidDataException("part-file bitfield does not match the piece count");
-        return new ResumeData(infoHash, pieces, files, peers, Integer(payload, "downloaded"), Integer(payload, "uploaded"), priorities, parts);
+        Bitfield? unsynced = null;
+        string? bootId = null;
+        if (payload.Get<BString>("unsynced") is { } unsyncedBytes)
+        {
+            if (!Bitfield.TryFromBytes(unsyncedBytes.Span, (int)pieceCount, out unsynced))
+                throw new InvalidDataException("unsynced bitfield does not match the piece count");
+            // Unsynced pieces without the boot they were saved in could never be trusted safely.
+            bootId = payload.Get<BString>("boot-id")?.Text ?? throw new InvalidDataException("unsynced pieces without a boot id");
+        }
+        return new ResumeData(infoHash, pieces, files, peers, Integer(payload, "downloaded"), Integer(payload, "uploaded"), priorities, parts, unsynced, bootId);
     }
 
     private static long Integer(BDictionary dictionary, string key) =>

@@ -11,6 +11,12 @@ namespace P2PShare.Storage;
 /// <param name="Peers">Peers worth reconnecting to, as "host:port".</param>
 /// <param name="FilePriorities">The file selection (one level per torrent file, 0 = skip .. 3 = high); null: none made.</param>
 /// <param name="PartPieces">Verified pieces whose bytes of skipped files are in the part file; null: none.</param>
+/// <param name="UnsyncedPieces">
+/// Verified pieces whose data was not fsynced before this save (a save on the way out skips the wait for the disk):
+/// trusted while <paramref name="BootId"/> is the running system's boot, hashed again after another boot. Null: every
+/// verified piece was made durable first.
+/// </param>
+/// <param name="BootId">The boot the unsynced pieces were saved in (<see cref="BootIdentity"/>).</param>
 internal sealed record ResumeData(
     InfoHash InfoHash,
     Bitfield VerifiedPieces,
@@ -19,7 +25,9 @@ internal sealed record ResumeData(
     long BytesDownloaded,
     long BytesUploaded,
     IReadOnlyList<byte>? FilePriorities = null,
-    Bitfield? PartPieces = null)
+    Bitfield? PartPieces = null,
+    Bitfield? UnsyncedPieces = null,
+    string? BootId = null)
 {
     public const int CurrentFormatVersion = 1;
 

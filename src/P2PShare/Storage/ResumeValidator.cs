@@ -12,7 +12,11 @@ namespace P2PShare.Storage;
 /// </summary>
 internal static class ResumeValidator
 {
-    public static ResumeDecision Decide(Torrent torrent, string directory, ResumeLoadResult loaded)
+    public static ResumeDecision Decide(Torrent torrent, string directory, ResumeLoadResult loaded) =>
+        Decide(torrent, directory, loaded, BootIdentity.Current);
+
+    /// <param name="currentBoot">The running system's boot (<see cref="BootIdentity.Current"/>; tests pass another).</param>
+    public static ResumeDecision Decide(Torrent torrent, string directory, ResumeLoadResult loaded, string? currentBoot)
     {
         ArgumentNullException.ThrowIfNull(torrent);
         ArgumentNullException.ThrowIfNull(loaded);
@@ -46,6 +50,23 @@ internal static class ResumeValidator
                 affected[piece] = true;
                 trusted[piece] = false;
             }
+        }
+
+        // Pieces saved before their data reached the disk, and the machine has restarted since: the page cache that held
+        // them is gone, so they may be lost or partly written. Hash them again (kept if intact, fetched again if not).
+        if (data.UnsyncedPieces is { IsEmpty: false } unsynced && !string.Equals(data.BootId, currentBoot, StringComparison.Ordinal))
+        {
+            var count = 0;
+            foreach (var piece in unsynced.SetIndices())
+            {
+                if (!trusted[piece])
+                    continue;
+                trusted[piece] = false;
+                affected[piece] = true;
+                count++;
+            }
+            if (count > 0)
+                reasons.Add($"{count} piece(s) were saved before they reached the disk and the system has restarted since");
         }
 
         // A claimed piece over data that is not there cannot be right, whatever the resume data says.

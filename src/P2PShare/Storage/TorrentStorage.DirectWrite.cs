@@ -5,9 +5,6 @@ namespace P2PShare.Storage;
 /// <summary>The disk workers' write path: a verified piece written on the calling thread (see <see cref="IDirectPieceWriter"/>).</summary>
 internal sealed partial class TorrentStorage : IDirectPieceWriter
 {
-    /// <summary>Bytes written since the kernel was last asked to start writing them out (<see cref="EarlyWriteback"/>).</summary>
-    private long _bytesSinceWriteback;
-
     /// <inheritdoc />
     public bool TryWritePiece(int pieceIndex, ReadOnlySpan<byte> data, CancellationToken cancellationToken)
     {
@@ -34,11 +31,6 @@ internal sealed partial class TorrentStorage : IDirectPieceWriter
             }
             // Marked after the write completed: a FlushAsync started after this method returns is sure to see it.
             _unflushedFiles.TryAdd(segment.FileIndex, 0);
-            if (Interlocked.Add(ref _bytesSinceWriteback, segment.Length) >= EarlyWriteback.Every)
-            {
-                Interlocked.Exchange(ref _bytesSinceWriteback, 0);
-                EarlyWriteback.Start(lease.Handle);
-            }
         }
         return true;
     }

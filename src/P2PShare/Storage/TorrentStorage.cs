@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.Win32.SafeHandles;
 using P2PShare.Engine;
 using P2PShare.Metainfo;
+using P2PShare.Protocol;
 
 namespace P2PShare.Storage;
 
@@ -46,6 +47,9 @@ internal sealed partial class TorrentStorage : IPieceStore
 
     /// <summary>Handles currently open (for tests and diagnostics).</summary>
     public int OpenFileCount => _handles.OpenCount;
+
+    /// <summary>Files written (or marked) since the last <see cref="FlushAsync"/> (diagnostics and tests).</summary>
+    public int UnflushedFileCount => _unflushedFiles.Count;
 
     public async ValueTask WritePieceAsync(int pieceIndex, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
@@ -139,6 +143,24 @@ internal sealed partial class TorrentStorage : IPieceStore
     }
 
     /// <summary>Creates the torrent's zero-length files (no piece ever writes to them). Done on the first write.</summary>
+    /// <summary>
+    /// Pieces an earlier process wrote and saved without an fsync (<see cref="ResumeData.UnsyncedPieces"/>): the next
+    /// <see cref="FlushAsync"/> fsyncs their files too, before a save calls them durable.
+    /// </summary>
+    public void MarkUnflushed(Bitfield pieces)
+    {
+        ArgumentNullException.ThrowIfNull(pieces);
+        var parts = PartPieces();
+        foreach (var piece in pieces.SetIndices())
+        {
+            if (parts[piece])
+                Volatile.Write(ref _partFileDirty, 1);
+            foreach (var segment in _layout.MapPiece(piece))
+                if (!segment.IsPadding && !_unflushedFiles.ContainsKey(segment.FileIndex) && File.Exists(_paths[segment.FileIndex]))
+                    _unflushedFiles.TryAdd(segment.FileIndex, 0);
+        }
+    }
+
     public void CreateEmptyFiles()
     {
         for (var i = 0; i < _torrent.Files.Count; i++)

@@ -62,21 +62,4 @@ public sealed class DirectWriteTests
         await storage.ApplySelectionAsync(wanted, Path.Combine(_temp.Path, "selected.parts"), new P2PShare.Protocol.Bitfield(torrent.PieceCount), null, CancellationToken.None);
         Assert.That(storage.TryWritePiece(1, data.AsSpan((int)torrent.PieceOffset(1), torrent.PieceSize(1)), CancellationToken.None), Is.False);
     }
-
-    [Test]
-    public async Task Every_few_MiB_written_the_kernel_is_asked_to_start_writing_them_out()
-    {
-        // 12 MiB in 1 MiB pieces: one kick after 8 MiB. Started counts process-wide, so other tests can only add.
-        var content = TestTorrents.RandomBytes(31, 12 * 1024 * 1024);
-        var (torrent, data) = TestTorrents.Single("kick.bin", 1024 * 1024, content);
-        await using var storage = new TorrentStorage(torrent, _temp.Path);
-        await storage.WritePieceAsync(0, data.AsMemory(0, torrent.PieceSize(0)), CancellationToken.None);
-        var before = EarlyWriteback.Started;
-        for (var piece = 1; piece < torrent.PieceCount; piece++)
-            Assert.That(storage.TryWritePiece(piece, data.AsSpan((int)torrent.PieceOffset(piece), torrent.PieceSize(piece)), CancellationToken.None), Is.True);
-        TestContext.Out.WriteLine($"write-outs started: {EarlyWriteback.Started - before}");
-        Assert.That(EarlyWriteback.Started - before, Is.GreaterThanOrEqualTo(1), "11 MiB written in place without asking the kernel to write them out");
-        await storage.FlushAsync(CancellationToken.None);
-        Assert.That(File.ReadAllBytes(Path.Combine(_temp.Path, "kick.bin")), SameBytes.As(content));
-    }
 }

@@ -23,7 +23,8 @@ public sealed class ResumeCodecTests
             new("b/c", long.MaxValue, 0),
         };
         var data = new ResumeData(new InfoHash(SHA1.HashData("x"u8)), pieces, files, ["127.0.0.1:6881", "[::1]:51413"], 123_456_789_012, 42,
-            withSelection ? [0, 1, 3] : null, withSelection ? parts : null);
+            withSelection ? [0, 1, 3] : null, withSelection ? parts : null,
+            withSelection ? parts : null, withSelection ? "6f1c0c4e-1d2b-4f5a-9b8e-0a1b2c3d4e5f" : null);
 
         var encoded = ResumeCodec.Encode(data);
 
@@ -31,6 +32,21 @@ public sealed class ResumeCodecTests
         var loaded = ResumeCodec.Decode(encoded, data.InfoHash);
         Assert.That(loaded.Status, Is.EqualTo(ResumeLoadStatus.Loaded), loaded.Reason);
         Assert.That(loaded.Data!.Files, Is.EqualTo(files));
+        Assert.That(loaded.Data.BootId, Is.EqualTo(data.BootId));
+        Assert.That(loaded.Data.UnsyncedPieces?.SetIndices(), Is.EqualTo(data.UnsyncedPieces?.SetIndices()));
+    }
+
+    [Test]
+    public void Unsynced_pieces_without_the_boot_they_were_saved_in_are_damaged_resume_data()
+    {
+        var pieces = new Bitfield(8);
+        pieces[1] = true;
+        var data = new ResumeData(new InfoHash(SHA1.HashData("y"u8)), pieces, [], [], 0, 0, UnsyncedPieces: pieces);
+
+        var loaded = ResumeCodec.Decode(ResumeCodec.Encode(data), data.InfoHash);
+
+        Assert.That(loaded.Status, Is.EqualTo(ResumeLoadStatus.Damaged));
+        Assert.That(loaded.Reason, Does.Contain("unsynced pieces without a boot id"));
     }
 
     /// <summary>The resume file as a bencode tree (how it was written before it was streamed), canonically encoded.</summary>
@@ -54,6 +70,10 @@ public sealed class ResumeCodecTests
             payload["file-priority"] = new BList(priorities.Select(p => (BValue)new BInteger(p)));
         if (data.PartPieces is { } parts)
             payload["part-pieces"] = new BString(parts.Bytes.ToArray());
+        if (data.UnsyncedPieces is { } unsynced)
+            payload["unsynced"] = new BString(unsynced.Bytes.ToArray());
+        if (data.BootId is { } boot)
+            payload["boot-id"] = new BString(boot);
         var payloadBytes = BencodeEncoder.Encode(payload);
         return BencodeEncoder.Encode(new BDictionary
         {
