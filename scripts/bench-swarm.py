@@ -19,6 +19,12 @@ CPU user/sys (wait4 rusage), its peak private memory (RssAnon of its process tre
 peak RSS; the seeder's CPU spent during the transfer (/proc/PID/stat delta) and its peak RssAnon during the
 transfer. libtorrent reads and writes through memory maps, so its RSS counts file pages: compare RssAnon.
 
+Before each transfer (outside its timing) a scratch file as large as the download is written and deleted, so every
+leecher starts with the same memory state. Why: on this virtual machine, memory the guest left free for a few seconds
+goes back to the host, and the next GiB written into the page cache costs ~1.3 s more kernel time (dd of 1 GiB: 1.6 s
+of sys time after a pause, 0.33 s right after another such write). Without the warm-up that cost fell on whichever
+leecher came first after a pause (the first of each round), whatever the client; --no-warm-up turns it off.
+
 Prints per-round lines and Markdown tables of medians; writes the raw figures as JSON (--json).
 Every process started here is killed by PID on exit (also on SIGTERM/SIGINT).
 """
@@ -295,6 +301,17 @@ class Bench:
                     while f.readinto(buf):
                         pass
 
+    def warm_up_memory(self, directory):
+        """Writes and deletes a file as large as the download (see the module's docstring)."""
+        if self.a.no_warm_up:
+            return
+        path = os.path.join(directory, ".warm-up")
+        block = bytes(1 << 20)
+        with open(path, "wb", buffering=0) as f:
+            for _ in range((self.size + len(block) - 1) // len(block)):
+                f.write(block)
+        os.unlink(path)
+
     def start_lt_seeder(self):
         proc = Proc("libtorrent seeder", ["/usr/bin/python3", LT_PEER, "--torrent", self.torrent,
                                           "--save-dir", self.seed_dir, "--mode", "seed", "--no-trackers",
@@ -356,6 +373,7 @@ class Bench:
         out_dir = os.path.join(self.work, "dl", tag)
         shutil.rmtree(out_dir, ignore_errors=True)
         os.makedirs(out_dir)
+        self.warm_up_memory(os.path.join(self.work, "dl"))
         seed_cpu0 = cpu_ticks(seeder.pid)
         leech = self.leecher(leecher_kind, seeder.port, out_dir, tag)
         sampler = MemorySampler({"leecher": leech.pid, "seeder": seeder.pid})
@@ -503,6 +521,8 @@ def main():
     ap.add_argument("--json", help="write the per-transfer figures here")
     ap.add_argument("--encryption-only", action="store_true",
                     help="only p2pshare downloads from libtorrent, plain (--encryption disable) against RC4 (require)")
+    ap.add_argument("--no-warm-up", action="store_true",
+                    help="do not write and delete a scratch file before each transfer (see the module's docstring)")
     ap.add_argument("--pairs", help="only these transfers, as SEEDER:LEECHER[,...] (e.g. p2pshare:p2pshare)")
     args = ap.parse_args()
 
