@@ -303,7 +303,7 @@ class Bench:
 
     def warm_up_memory(self, directory):
         """Writes and deletes a file as large as the download (see the module's docstring)."""
-        if self.a.no_warm_up:
+        if getattr(self.a, "no_warm_up", False):
             return
         path = os.path.join(directory, ".warm-up")
         block = bytes(1 << 20)
