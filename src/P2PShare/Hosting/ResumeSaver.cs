@@ -26,6 +26,12 @@ internal sealed class ResumeSaver(Torrent torrent, string directory, ResumeStore
     private int _changes;
 
     /// <summary>
+    /// The pieces on disk for sure at start (trusted from resume data saved after an fsync): an exit save before the
+    /// first periodic one need not call them unsynced, which would cost a re-check after the next boot.
+    /// </summary>
+    public void AssumeDurable(Bitfield pieces) => _durable = pieces;
+
+    /// <summary>
     /// Something the resume data records changed (a file selection): the next save writes even if no piece arrived.
     /// Moving pieces between the part file and the files rewrites them, so none counts as synced any more.
     /// </summary>

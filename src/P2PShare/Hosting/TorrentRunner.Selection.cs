@@ -14,6 +14,7 @@ internal sealed partial class TorrentRunner
     private volatile TorrentStorage? _storage;
     private volatile ResumeSaver? _saver;
     private ResumeData? _startupResume;
+    private Bitfield? _startupNotDurable;
     private IReadOnlyList<FilePriority>? _pendingPriorities;
 
     /// <summary>The storage of the data phase (to read verified pieces, e.g. to stream them); null before it.</summary>

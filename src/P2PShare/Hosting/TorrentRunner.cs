@@ -176,9 +176,14 @@ internal sealed partial class TorrentRunner
 
         await using var storage = new TorrentStorage(torrent, options.DataDirectory, sharedHandles: _files);
         var priorities = await ApplyStartSelectionAsync(torrent, storage, resumeStore, have, cancellationToken).ConfigureAwait(false);
-        // Trusted pieces the last run saved without an fsync (same boot): the first save that fsyncs covers them too.
-        if (_startupResume?.UnsyncedPieces is { IsEmpty: false } unsynced)
-            storage.MarkUnflushed(unsynced);
+        // Pieces the last run saved without an fsync, or found by hashing: the first save that fsyncs covers their files.
+        var durable = have.Clone();
+        if (_startupNotDurable is { IsEmpty: false } notDurable)
+        {
+            storage.MarkUnflushed(notDurable);
+            foreach (var piece in notDurable.SetIndices())
+                durable[piece] = false;
+        }
         _startup.Mark("storage and selection");
         // Room for resume data while the disk still has some: on a full disk the saves use it (ResumeStore.Reserve).
         if (!options.SeedOnly)
@@ -215,6 +220,7 @@ internal sealed partial class TorrentRunner
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var baseline = previous;
         var saver = new ResumeSaver(torrent, options.DataDirectory, resumeStore, storage, session, baseline, _logger, time, data => WithSelection(data, session, storage));
+        saver.AssumeDurable(durable);
         _saver = saver;
         var tasks = new List<Task>
         {
@@ -355,6 +361,7 @@ internal sealed partial class TorrentRunner
         }).ConfigureAwait(false);
         var have = startup.Verified;
         _startupResume = startup.Resume;
+        _startupNotDurable = startup.NotKnownDurable();
         if (startup.Decision.NeedsCheck)
             observer.Message($"Check done: {have.CountSet}/{torrent.PieceCount} pieces verified");
         else if (startup.Resume is not null)

@@ -5,7 +5,23 @@ namespace P2PShare.Storage;
 
 /// <summary>The pieces a torrent starts with, and how that was decided.</summary>
 /// <param name="Resume">The resume data loaded (peers, totals), or null when there was none usable.</param>
-internal sealed record StartupResult(Bitfield Verified, ResumeDecision Decision, ResumeData? Resume);
+internal sealed record StartupResult(Bitfield Verified, ResumeDecision Decision, ResumeData? Resume)
+{
+    /// <summary>
+    /// Verified pieces whose data is not known to be on disk: those the last run saved unsynced (trusted in the same
+    /// boot), and those found by hashing (a run that died may have written them without an fsync). The first save that
+    /// calls them durable must fsync their files first (<see cref="TorrentStorage.MarkUnflushed"/>).
+    /// </summary>
+    public Bitfield NotKnownDurable()
+    {
+        var pieces = Verified.Clone();
+        var unsynced = Resume?.UnsyncedPieces;
+        foreach (var piece in Decision.Trusted.SetIndices())
+            if (unsynced is null || !unsynced[piece])
+                pieces[piece] = false;
+        return pieces;
+    }
+}
 
 /// <summary>
 /// The whole start-up sequence for one torrent: load resume data, decide what to trust, hash only what must be

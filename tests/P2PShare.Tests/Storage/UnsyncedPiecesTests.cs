@@ -56,6 +56,25 @@ public sealed class UnsyncedPiecesTests
     }
 
     [Test]
+    public void Pieces_saved_unsynced_or_found_by_hashing_are_not_known_to_be_on_disk()
+    {
+        static Bitfield Of(params int[] pieces)
+        {
+            var bits = new Bitfield(8);
+            foreach (var piece in pieces)
+                bits[piece] = true;
+            return bits;
+        }
+        // Resume data claimed 0-3 (2 saved unsynced, same boot: trusted); 5 and 6 were found by hashing.
+        var resume = new ResumeData(new P2PShare.Metainfo.InfoHash(new byte[20]), Of(0, 1, 2, 3), [], [], 0, 0, UnsyncedPieces: Of(2), BootId: "b");
+        var result = new StartupResult(Of(0, 1, 2, 3, 5, 6), new ResumeDecision(Of(0, 1, 2, 3), Of(5, 6, 7), []), resume);
+
+        Assert.That(result.NotKnownDurable().SetIndices(), Is.EqualTo(new[] { 2, 5, 6 }));
+        Assert.That(new StartupResult(Of(4), new ResumeDecision(Of(), Of(4), []), null).NotKnownDurable().SetIndices(), Is.EqualTo(new[] { 4 }),
+            "without resume data every piece found is only known to hash right");
+    }
+
+    [Test]
     public void This_machine_names_its_boot()
     {
         if (!OperatingSystem.IsLinux())
