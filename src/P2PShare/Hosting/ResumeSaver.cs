@@ -74,7 +74,7 @@ internal sealed class ResumeSaver(Torrent torrent, string directory, ResumeStore
             var peers = session.UsefulPeers().Select(p => p.ToString());
             var data = ResumeData.Capture(torrent, directory, have, peers, baseline[0] + progress.DownloadedPayload, baseline[1] + progress.UploadedPayload);
             if (boot is not null)
-                data = data with { UnsyncedPieces = Unsynced(have), BootId = boot };
+                data = data with { UnsyncedPieces = _durable is { } durable ? have.Except(durable) : have.Clone(), BootId = boot };
             if (decorate is not null)
                 data = decorate(data);
             await store.SaveAsync(data, cancellationToken).ConfigureAwait(false);
@@ -92,14 +92,5 @@ internal sealed class ResumeSaver(Torrent torrent, string directory, ResumeStore
         {
             _gate.Release();
         }
-    }
-
-    private Bitfield Unsynced(Bitfield have)
-    {
-        var unsynced = have.Clone();
-        if (_durable is { } durable)
-            foreach (var piece in durable.SetIndices())
-                unsynced[piece] = false;
-        return unsynced;
     }
 }

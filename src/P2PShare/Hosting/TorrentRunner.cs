@@ -177,13 +177,9 @@ internal sealed partial class TorrentRunner
         await using var storage = new TorrentStorage(torrent, options.DataDirectory, sharedHandles: _files);
         var priorities = await ApplyStartSelectionAsync(torrent, storage, resumeStore, have, cancellationToken).ConfigureAwait(false);
         // Pieces the last run saved without an fsync, or found by hashing: the first save that fsyncs covers their files.
-        var durable = have.Clone();
-        if (_startupNotDurable is { IsEmpty: false } notDurable)
-        {
-            storage.MarkUnflushed(notDurable);
-            foreach (var piece in notDurable.SetIndices())
-                durable[piece] = false;
-        }
+        var notDurable = _startupNotDurable ?? new Bitfield(torrent.PieceCount);
+        storage.MarkUnflushed(notDurable);
+        var durable = have.Except(notDurable);
         _startup.Mark("storage and selection");
         // Room for resume data while the disk still has some: on a full disk the saves use it (ResumeStore.Reserve).
         if (!options.SeedOnly)

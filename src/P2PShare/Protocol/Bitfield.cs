@@ -43,6 +43,21 @@ internal sealed class Bitfield
         return false;
     }
 
+    /// <summary>A copy of this with every bit that is set in <paramref name="other"/> cleared (same length), a byte at a time.</summary>
+    public Bitfield Except(Bitfield other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        if (other.Length != Length)
+            throw new ArgumentException($"bitfields of {Length} and {other.Length} bits", nameof(other));
+        var result = new Bitfield(Length);
+        for (var i = 0; i < _bytes.Length; i++)
+        {
+            result._bytes[i] = (byte)(_bytes[i] & ~other._bytes[i]);
+            result.CountSet += BitOperations.PopCount(result._bytes[i]);
+        }
+        return result;
+    }
+
     public bool this[int index]
     {
         get => (_bytes[index >> 3] & (0x80 >> (index & 7))) != 0;

@@ -12,15 +12,8 @@ internal sealed record StartupResult(Bitfield Verified, ResumeDecision Decision,
     /// boot), and those found by hashing (a run that died may have written them without an fsync). The first save that
     /// calls them durable must fsync their files first (<see cref="TorrentStorage.MarkUnflushed"/>).
     /// </summary>
-    public Bitfield NotKnownDurable()
-    {
-        var pieces = Verified.Clone();
-        var unsynced = Resume?.UnsyncedPieces;
-        foreach (var piece in Decision.Trusted.SetIndices())
-            if (unsynced is null || !unsynced[piece])
-                pieces[piece] = false;
-        return pieces;
-    }
+    public Bitfield NotKnownDurable() =>
+        Verified.Except(Resume?.UnsyncedPieces is { } unsynced ? Decision.Trusted.Except(unsynced) : Decision.Trusted);
 }
 
 /// <summary>

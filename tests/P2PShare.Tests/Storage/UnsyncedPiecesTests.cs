@@ -75,6 +75,23 @@ public sealed class UnsyncedPiecesTests
     }
 
     [Test]
+    public void Except_clears_the_other_bitfields_bits_and_keeps_the_count()
+    {
+        var random = new Random(5);
+        foreach (var length in new[] { 1, 7, 8, 9, 77 })
+        {
+            var a = new Bitfield(length);
+            var b = new Bitfield(length);
+            for (var i = 0; i < length; i++)
+                (a[i], b[i]) = (random.Next(2) == 0, random.Next(2) == 0);
+            var difference = a.Except(b);
+            Assert.That(difference.SetIndices(), Is.EqualTo(Enumerable.Range(0, length).Where(i => a[i] && !b[i])));
+            Assert.That(difference.CountSet, Is.EqualTo(difference.SetIndices().Count()));
+        }
+        Assert.Throws<ArgumentException>(() => new Bitfield(8).Except(new Bitfield(9)));
+    }
+
+    [Test]
     public void This_machine_names_its_boot()
     {
         if (!OperatingSystem.IsLinux())
