@@ -13,4 +13,10 @@ internal interface IDirectPieceWriter
     /// this way now (e.g. a file selection places it): nothing was written, use <see cref="IPieceStore.WritePieceAsync"/>.
     /// </summary>
     bool TryWritePiece(int pieceIndex, ReadOnlySpan<byte> data, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Writes consecutive verified pieces, <paramref name="pieces"/>[k] being piece <paramref name="firstPiece"/> + k,
+    /// with one vectored write per file they touch; otherwise as <see cref="TryWritePiece"/> (false: nothing written).
+    /// </summary>
+    bool TryWritePieces(int firstPiece, IReadOnlyList<ReadOnlyMemory<byte>> pieces, CancellationToken cancellationToken);
 }

@@ -35,8 +35,10 @@ internal sealed partial class PieceVerifier
     /// <param name="track">Keeps a verification task so the session can wait for it when it stops.</param>
     /// <param name="lifetime">Cancelled when the session stops: a write in progress is abandoned.</param>
     /// <param name="diskQueue">The engine's disk queue; null: the process-wide <see cref="DiskQueue.Shared"/>.</param>
+    /// <param name="time">The clock of the small pieces' write deadline (<see cref="CombineDeadline"/>).</param>
     public PieceVerifier(object gate, Torrent torrent, IPieceStore store, Bitfield have, List<PeerSession> peers, RequestScheduler scheduler,
-        PeerDialer dialer, BadDataJudge judge, Action<Task> track, CancellationToken lifetime, ILogger logger, DiskQueue? diskQueue = null)
+        PeerDialer dialer, BadDataJudge judge, Action<Task> track, CancellationToken lifetime, ILogger logger, DiskQueue? diskQueue = null,
+        TimeProvider? time = null)
     {
         _queue = diskQueue ?? DiskQueue.Shared;
         _gate = gate;
@@ -53,6 +55,7 @@ internal sealed partial class PieceVerifier
         VerifiedBytes = have.SetIndices().Sum(i => (long)torrent.PieceSize(i));
         if (have.IsComplete)
             _completed.TrySetResult();
+        SetUpCombining(time ?? TimeProvider.System);
     }
 
     /// <summary>Completes when every piece is verified and stored.</summary>
@@ -101,6 +104,14 @@ internal sealed partial class PieceVerifier
             if (!good.Value)
             {
                 OnHashFailed(piece, SmartBan.Collect(piece), Blocks is null ? null : BadBlockFinder.Collect(_torrent, piece));
+                return;
+            }
+            if (_combiner is not null)
+            {
+                var ready = Hold(piece);
+                held = true; // The combiner owns the piece now: it is stored and released once its window is written.
+                foreach (var window in ready)
+                    await WriteWindowAsync(window).ConfigureAwait(false);
                 return;
             }
             // On the disk worker's thread when the store can (no hop per piece); else the store's asynchronous write.

@@ -69,7 +69,7 @@ internal sealed partial class TorrentSession : ITorrentPeerSink, IAsyncDisposabl
         // Redial jitter draws from the shared generator, not the injected one, so the picker's and choker's sequences stay as they were.
         _dialer = new PeerDialer(_gate, OurHandshake, options, _bans, time, Random.Shared, logger, Track, StartPeer, _shared);
         var judge = new BadDataJudge(_gate, _peers, _bans, _dialer, logger);
-        _verifier = new PieceVerifier(_gate, torrent, store, have, _peers, _scheduler, _dialer, judge, Track, _lifetime.Token, logger, _shared.Disk);
+        _verifier = new PieceVerifier(_gate, torrent, store, have, _peers, _scheduler, _dialer, judge, Track, _lifetime.Token, logger, _shared.Disk, _time);
         _pex = new PeerExchange(torrent, _peers, _dialer, time, logger);
         _webSeeds = new WebSeeds.WebSeedSet(_gate, torrent, have, _peers, _scheduler, _verifier, _downloadLimit, _downloadRate, options.WebSeeds,
             Networking.WebSeeds.WebSeedHttp.Shared, time, logger, _lifetime.Token);

@@ -18,7 +18,7 @@ namespace P2PShare.Tests.Engine;
 /// The verifier and the judge on their own: pieces assembled by hand from blocks of peers that are real
 /// loopback connections (nothing is sent over them), verified, stored or blamed.
 /// </summary>
-public class PieceVerifierTests
+public partial class PieceVerifierTests
 {
     private const int PieceLength = 4 * PieceDownload.BlockLength;
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
@@ -40,7 +40,7 @@ public class PieceVerifierTests
     {
         private readonly List<Task> _work = [];
 
-        public Swarm(byte[] data, int seed = 1, Func<Torrent, IPieceStore>? store = null, DiskQueue? queue = null)
+        public Swarm(byte[] data, int seed = 1, Func<Torrent, IPieceStore>? store = null, DiskQueue? queue = null, CancellationToken lifetime = default)
         {
             Data = data;
             var hashes = new List<byte>();
@@ -58,7 +58,7 @@ public class PieceVerifierTests
             Dialer = new PeerDialer(Gate, new Handshake(0, Torrent.InfoHash, PeerId.CreateOurs(new Random(seed))), options, Bans, Time, new Random(seed),
                 NullLogger.Instance, Track, (_, _) => { });
             var judge = new BadDataJudge(Gate, Peers, Bans, Dialer, NullLogger.Instance);
-            Verifier = new PieceVerifier(Gate, Torrent, used, Have, Peers, Scheduler, Dialer, judge, Track, CancellationToken.None, NullLogger.Instance, queue);
+            Verifier = new PieceVerifier(Gate, Torrent, used, Have, Peers, Scheduler, Dialer, judge, Track, lifetime, NullLogger.Instance, queue, Time);
             Verifier.PieceVerified += index =>
             {
                 lock (Verified)

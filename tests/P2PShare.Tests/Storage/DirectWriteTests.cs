@@ -51,6 +51,31 @@ public sealed class DirectWriteTests
     }
 
     [Test]
+    public async Task Consecutive_pieces_written_together_land_in_the_right_files_around_padding_and_empty_files()
+    {
+        var files = Files();
+        var (torrent, data) = TestTorrents.Build("together", 1024, files);
+        await using (var storage = new TorrentStorage(torrent, _temp.Path))
+        {
+            Assert.That(storage.TryWritePieces(0, [data.AsMemory(0, torrent.PieceSize(0))], CancellationToken.None), Is.False,
+                "the first write creates the empty files: the asynchronous way");
+            await storage.WritePieceAsync(0, data.AsMemory(0, torrent.PieceSize(0)), CancellationToken.None);
+            // Two runs, the second first: pieces 9 to the end, then 1 to 8 (every file boundary and the padding inside them).
+            ReadOnlyMemory<byte> Piece(int i) => data.AsMemory((int)torrent.PieceOffset(i), torrent.PieceSize(i));
+            var last = torrent.PieceCount - 1;
+            Assert.That(storage.TryWritePieces(9, [.. Enumerable.Range(9, last - 8).Select(Piece)], CancellationToken.None), Is.True);
+            Assert.That(storage.TryWritePieces(1, [.. Enumerable.Range(1, 8).Select(Piece)], CancellationToken.None), Is.True);
+            Assert.Throws<ArgumentException>(() => storage.TryWritePieces(1, [data.AsMemory(0, 10)], CancellationToken.None));
+            Assert.Throws<ArgumentOutOfRangeException>(() => storage.TryWritePieces(last, [Piece(last), Piece(last)], CancellationToken.None));
+            Assert.That(storage.UnflushedFileCount, Is.GreaterThan(0));
+        }
+        var root = Path.Combine(_temp.Path, "together");
+        foreach (var file in files.Where(f => !f.IsPadding))
+            Assert.That(File.ReadAllBytes(Path.Combine([root, .. file.Path.Split('/')])), SameBytes.As(file.Content), file.Path);
+        Assert.That(Directory.Exists(Path.Combine(root, ".pad")), Is.False, "padding never touches disk");
+    }
+
+    [Test]
     public async Task A_wrong_size_is_refused_and_a_file_selection_keeps_the_asynchronous_path()
     {
         var (torrent, data) = TestTorrents.Build("selected", 1024, Files());
