@@ -4,7 +4,8 @@ namespace P2PShare.Engine;
 /// Small pieces are written together: a verified piece of 256 KiB or less waits in a <see cref="WriteCombiner{T}"/>
 /// for the rest of its 1 MiB window, and the window goes to disk in one vectored write per file. Until then the piece
 /// is not ours yet (no HAVE, not served, not in the resume data) and it stays claimed, so a second copy is dropped.
-/// Each held piece counts as a job in flight, so a stopping session waits for it; stopping writes what is held.
+/// Each held piece counts as a job in flight, so a stopping session waits for it, and its bytes stay counted in the disk
+/// queue's memory budget; stopping writes what is held.
 /// </summary>
 internal sealed partial class PieceVerifier
 {
@@ -42,6 +43,8 @@ internal sealed partial class PieceVerifier
     private IReadOnlyList<IReadOnlyList<(int Index, PieceDownload Piece)>> Hold(PieceDownload piece)
     {
         BeginJob();
+        // Still counted against the disk queue's budget once this job ends: the engine's memory bound holds.
+        _queue.Retain(piece.Size);
         IReadOnlyList<IReadOnlyList<(int Index, PieceDownload Piece)>> ready;
         try
         {
@@ -49,6 +52,7 @@ internal sealed partial class PieceVerifier
         }
         catch
         {
+            _queue.ReleaseRetained(piece.Size);
             EndJob();
             throw;
         }
@@ -136,7 +140,9 @@ internal sealed partial class PieceVerifier
             }
             foreach (var (_, piece) in window)
             {
+                var size = piece.Size;
                 piece.Release();
+                _queue.ReleaseRetained(size);
                 EndJob();
             }
         }

@@ -68,13 +68,15 @@ public partial class PieceVerifierTests
     public async Task A_piece_whose_window_stays_incomplete_is_stored_at_the_deadline_and_not_before()
     {
         DirectStore? store = null;
-        var swarm = new Swarm(RandomData(32 * PieceLength, seed: 22), store: t => store = new DirectStore(t));
+        await using var queue = new P2PShare.Engine.Disk.DiskQueue(new P2PShare.Engine.Disk.DiskQueueOptions());
+        var swarm = new Swarm(RandomData(32 * PieceLength, seed: 22), store: t => store = new DirectStore(t), queue: queue);
         var peer = await ConnectPeerAsync(swarm, seed: 1);
 
         swarm.Start(3, [peer, peer, peer, peer]);
-        await Eventually.UntilAsync(() => swarm.Verifier.PiecesAwaitingWrite == 1, Bound, "piece 3 to be verified");
+        await Eventually.UntilAsync(() => swarm.Verifier.PiecesAwaitingWrite == 1 && swarm.Verifier.JobsInFlight == 1, Bound, "piece 3 to be verified");
         lock (swarm.Gate)
             Assert.That(swarm.Have[3], Is.False, "not ours (no HAVE, not served) before it is written");
+        Assert.That(queue.BytesHeld, Is.EqualTo(PieceLength), "a waiting piece still counts against the disk queue's budget");
         swarm.Time.Advance(PieceVerifier.CombineDeadline - TimeSpan.FromMilliseconds(1));
         Assert.That(store!.Writes, Is.Empty);
 
@@ -82,7 +84,7 @@ public partial class PieceVerifierTests
         await Eventually.UntilAsync(() => { lock (swarm.Gate) return swarm.Have[3]; }, Bound, "piece 3 to be stored");
         Assert.That(store.Writes, Is.EqualTo(new[] { (3, 1) }));
         Assert.That(swarm.Verified, Is.EqualTo(new[] { 3 }));
-        await Eventually.UntilAsync(() => swarm.Verifier.JobsInFlight == 0, Bound, "the job to end");
+        await Eventually.UntilAsync(() => swarm.Verifier.JobsInFlight == 0 && queue.BytesHeld == 0, Bound, "the job to end and its bytes to be released");
     }
 
     [Test, CancelAfter(30_000)]

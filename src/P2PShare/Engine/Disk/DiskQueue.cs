@@ -135,6 +135,28 @@ internal sealed class DiskQueue : IAsyncDisposable
         return new ValueTask(admission.Waiter.Task);
     }
 
+    /// <summary>
+    /// Counts bytes that outlive their job against the budget (verified pieces waiting to be written together), as
+    /// admitted jobs are, until <see cref="ReleaseRetained"/>: memory stays within one engine-wide bound.
+    /// </summary>
+    public void Retain(int bytes)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(bytes);
+        lock (_lock)
+        {
+            _held += bytes;
+            _highWater = Math.Max(_highWater, _held);
+        }
+    }
+
+    /// <summary>Frees bytes counted by <see cref="Retain"/>, letting waiting producers in.</summary>
+    public void ReleaseRetained(int bytes)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(bytes);
+        lock (_lock)
+            ReleaseLocked(bytes);
+    }
+
     /// <summary>Completes when a receive loop may read more: no producer is waiting and one more piece would fit (see <see cref="HasRoom"/>).</summary>
     public ValueTask WaitForRoomAsync(CancellationToken cancellationToken = default)
     {

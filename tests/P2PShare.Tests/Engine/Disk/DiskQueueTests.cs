@@ -87,6 +87,25 @@ public class DiskQueueTests
     }
 
     [Test, CancelAfter(30_000)]
+    public async Task Bytes_retained_after_their_job_count_against_the_budget_until_released()
+    {
+        await using var queue = new DiskQueue(new DiskQueueOptions { MemoryBudgetBytes = 2 * Piece, Workers = 1 });
+        queue.Retain(Piece);
+        queue.Retain(Piece);
+        Assert.That(queue.BytesHeld, Is.EqualTo(2 * Piece));
+
+        var disk = new GatedDisk();
+        var admitted = queue.EnqueueAsync(disk.Job(1)).AsTask();
+        Assert.That(admitted.IsCompleted, Is.False, "the retained bytes fill the budget");
+        queue.ReleaseRetained(Piece);
+        await admitted.WaitAsync(Bound);
+        disk.Release();
+        queue.ReleaseRetained(Piece);
+        await Eventually(() => queue.BytesHeld == 0);
+        Assert.That(queue.HighWaterBytes, Is.EqualTo(2 * Piece));
+    }
+
+    [Test, CancelAfter(30_000)]
     public async Task With_one_worker_jobs_run_in_the_order_they_were_queued_and_each_completes()
     {
         await using var queue = new DiskQueue(new DiskQueueOptions { MemoryBudgetBytes = 3 * Piece, Workers = 1 });
