@@ -113,13 +113,21 @@ internal sealed partial class PieceVerifier
                 buffers.Clear();
                 for (var k = start; k < end; k++)
                     buffers.Add(window[k].Piece.Buffer.AsMemory(0, window[k].Piece.Size));
-                if (!_direct!.TryWritePieces(window[start].Index, buffers, CancellationToken.None))
+                bool together;
+                try
                 {
-                    for (var k = start; k < end; k++)
-                        await _store.WritePieceAsync(window[k].Index, buffers[k - start], CancellationToken.None).ConfigureAwait(false);
+                    together = _direct!.TryWritePieces(window[start].Index, buffers, CancellationToken.None);
+                }
+                catch (Exception) when (end - start > 1)
+                {
+                    // A full disk stops a vectored write midway, with some of the run on disk: piece by piece below,
+                    // every piece that fits is stored and the first that does not fails the download.
+                    together = false;
                 }
                 for (var k = start; k < end; k++)
                 {
+                    if (!together)
+                        await _store.WritePieceAsync(window[k].Index, buffers[k - start], CancellationToken.None).ConfigureAwait(false);
                     OnPieceStored(window[k].Piece);
                     _judge.FindCulpritsOfEarlierFailure(window[k].Piece);
                 }

@@ -19,24 +19,49 @@ public partial class PieceVerifierTests
 
         public List<(int First, int Count)> Writes { get; } = [];
 
-        public bool Fail { get; set; }
+        /// <summary>Pieces the disk has room for (null: no limit); a write past it fails as a full disk does, midway.</summary>
+        public int? Room { get; set; }
+
+        private readonly HashSet<int> _stored = [];
+
+        private void Take(int pieceIndex)
+        {
+            lock (_stored)
+            {
+                if (!_stored.Contains(pieceIndex) && _stored.Count >= Room)
+                    throw new IOException("No space left on device");
+                _stored.Add(pieceIndex);
+            }
+        }
+
+        /// <summary>False: as storage with a file selection, in-place writes are declined and the asynchronous path is used.</summary>
+        public bool InPlace { get; set; } = true;
+
+        public int AsynchronousWrites;
 
         public bool TryWritePiece(int pieceIndex, ReadOnlySpan<byte> data, CancellationToken cancellationToken) =>
             throw new AssertionException("small pieces are written together");
 
         public bool TryWritePieces(int firstPiece, IReadOnlyList<ReadOnlyMemory<byte>> pieces, CancellationToken cancellationToken)
         {
-            if (Fail)
-                throw new IOException("No space left on device");
+            if (!InPlace)
+                return false;
             lock (Writes)
                 Writes.Add((firstPiece, pieces.Count));
             for (var k = 0; k < pieces.Count; k++)
+            {
+                Take(firstPiece + k);
                 _inner.WritePieceAsync(firstPiece + k, pieces[k], cancellationToken).AsTask().GetAwaiter().GetResult();
+            }
             return true;
         }
 
-        public ValueTask WritePieceAsync(int pieceIndex, ReadOnlyMemory<byte> data, CancellationToken cancellationToken) =>
-            _inner.WritePieceAsync(pieceIndex, data, cancellationToken);
+        public ValueTask WritePieceAsync(int pieceIndex, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref AsynchronousWrites);
+            Take(pieceIndex);
+            return _inner.WritePieceAsync(pieceIndex, data, cancellationToken);
+        }
 
         public ValueTask ReadAsync(int pieceIndex, int offset, Memory<byte> destination, CancellationToken cancellationToken) =>
             _inner.ReadAsync(pieceIndex, offset, destination, cancellationToken);
@@ -106,10 +131,10 @@ public partial class PieceVerifierTests
     }
 
     [Test, CancelAfter(30_000)]
-    public async Task A_failed_combined_write_fails_the_download_and_releases_every_piece()
+    public async Task A_disk_that_fills_midway_through_a_window_keeps_the_pieces_that_fit_and_fails_the_download()
     {
         DirectStore? store = null;
-        var swarm = new Swarm(RandomData(16 * PieceLength, seed: 24), store: t => store = new DirectStore(t) { Fail = true });
+        var swarm = new Swarm(RandomData(16 * PieceLength, seed: 24), store: t => store = new DirectStore(t) { Room = 10 });
         var peer = await ConnectPeerAsync(swarm, seed: 1);
         for (var index = 0; index < 16; index++)
             swarm.Start(index, [peer, peer, peer, peer]);
@@ -117,7 +142,25 @@ public partial class PieceVerifierTests
         Assert.That(async () => await swarm.Verifier.Failed.WaitAsync(Bound), Throws.InstanceOf<IOException>());
         await Eventually.UntilAsync(() => swarm.Verifier.JobsInFlight == 0, Bound, "every piece to be released");
         Assert.That(swarm.Verifier.PiecesAwaitingWrite, Is.Zero);
+        // The vectored write stopped at piece 10 with 0-9 on disk: those are ours (and so in the resume data).
         lock (swarm.Gate)
-            Assert.That(swarm.Have.CountSet, Is.Zero);
+            Assert.That(swarm.Have.SetIndices(), Is.EqualTo(Enumerable.Range(0, 10)));
+        Assert.That(store!.Content.AsSpan(0, 10 * PieceLength).ToArray(), SameBytes.As(swarm.Data.AsSpan(0, 10 * PieceLength).ToArray()));
+    }
+
+    [Test, CancelAfter(30_000)]
+    public async Task A_window_the_store_declines_to_write_in_place_is_written_piece_by_piece_the_asynchronous_way()
+    {
+        DirectStore? store = null;
+        var swarm = new Swarm(RandomData(16 * PieceLength, seed: 25), store: t => store = new DirectStore(t) { InPlace = false });
+        var peer = await ConnectPeerAsync(swarm, seed: 1);
+        for (var index = 0; index < 16; index++)
+            swarm.Start(index, [peer, peer, peer, peer]);
+
+        await swarm.Verifier.Completed.WaitAsync(Bound);
+        Assert.That(store!.Writes, Is.Empty);
+        Assert.That(store.AsynchronousWrites, Is.EqualTo(16));
+        Assert.That(store.Content, SameBytes.As(swarm.Data));
+        await Eventually.UntilAsync(() => swarm.Verifier.JobsInFlight == 0, Bound, "the jobs to end");
     }
 }
