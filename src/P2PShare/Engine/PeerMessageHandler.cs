@@ -217,7 +217,7 @@ internal sealed class PeerMessageHandler(
     private void LogReject(PeerSession peer, int index, int begin)
     {
         var block = begin / PieceDownload.BlockLength;
-        var taker = peers.FirstOrDefault(p => !ReferenceEquals(p, peer) && p.Outstanding.Exists(r => r.Piece == index && r.Block == block));
+        var taker = peers.FirstOrDefault(p => !ReferenceEquals(p, peer) && p.Outstanding.Contains(index, block));
         if (taker is not null)
             logger.LogDebug("Peer {Peer} rejected block {Piece}:{Begin} (reject {Count}); requested from {Other} at once", peer.Name, index, begin, peer.RejectsReceived, taker.Name);
         else

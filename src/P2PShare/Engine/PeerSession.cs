@@ -76,7 +76,7 @@ internal sealed class PeerSession
 
     public bool IsSnubbed { get; set; }
 
-    public List<BlockRequest> Outstanding { get; } = [];
+    public RequestQueue Outstanding { get; } = new();
 
     /// <summary>Blocks we cancelled in endgame: if they still arrive, that is not a protocol violation.</summary>
     public HashSet<long> Cancelled { get; } = [];

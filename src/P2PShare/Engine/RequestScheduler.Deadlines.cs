@@ -155,7 +155,7 @@ internal sealed partial class RequestScheduler
         foreach (var other in ready)
         {
             if (ReferenceEquals(other, slow) || !other.Has[request.Piece] || other.Outstanding.Count >= _options.MaxRequestQueue
-                || other.Outstanding.Exists(r => r.Piece == request.Piece && r.Block == request.Block))
+                || other.Outstanding.Contains(request.Piece, request.Block))
                 continue;
             var wait = ExpectedWait(other);
             if (wait < bestWait)

@@ -95,7 +95,7 @@ internal sealed partial class RequestScheduler
         completed = null;
         var key = BlockRequest.Key(message.Index, message.Begin);
         var (index, begin) = (message.Index, message.Begin);
-        var position = peer.Outstanding.FindIndex(r => r.Piece == index && r.Block * PieceDownload.BlockLength == begin);
+        var position = PositionOf(peer, index, begin);
         if (position >= 0)
             peer.Outstanding.RemoveAt(position);
         else if (!peer.Cancelled.Remove(key))
@@ -110,6 +110,10 @@ internal sealed partial class RequestScheduler
         completed = piece;
         return BlockOutcome.Accepted;
     }
+
+    /// <summary>Where the peer's queue holds the request for the block at <paramref name="begin"/>; -1 when it does not (or begin is off a block boundary).</summary>
+    private static int PositionOf(PeerSession peer, int index, int begin) =>
+        begin >= 0 && begin % PieceDownload.BlockLength == 0 ? peer.Outstanding.IndexOf(index, begin / PieceDownload.BlockLength) : -1;
 
     /// <summary>The pieces the peer has, allows while choking, and we lack; null when there are none.</summary>
     private Bitfield? AllowedWhileChoked(PeerSession peer)
@@ -134,7 +138,7 @@ internal sealed partial class RequestScheduler
         // A peer answers in order: a reject for a block we cancelled and asked for again answers the cancel.
         if (peer.Cancelled.Remove(BlockRequest.Key(index, begin)))
             return true;
-        var position = peer.Outstanding.FindIndex(r => r.Piece == index && r.Block * PieceDownload.BlockLength == begin);
+        var position = PositionOf(peer, index, begin);
         if (position < 0)
             return false;
         var request = peer.Outstanding[position];
@@ -256,7 +260,7 @@ internal sealed partial class RequestScheduler
     private bool TryEndgameBlock(PeerSession peer, Bitfield has, out PieceDownload piece, out int block)
     {
         InEndgame = _active.Count > 0;
-        return _endgame.TryPick(_active.Values, has, (index, b) => peer.Outstanding.Exists(r => r.Piece == index && r.Block == b), out piece, out block);
+        return _endgame.TryPick(_active.Values, has, peer.Outstanding.Contains, out piece, out block);
     }
 
     /// <summary>A new piece enters the active set, busy for the picker, with its first block to be requested by the caller.</summary>
@@ -308,7 +312,7 @@ internal sealed partial class RequestScheduler
         {
             if (ReferenceEquals(other, receiver))
                 continue;
-            var position = other.Outstanding.FindIndex(r => r.Piece == piece.Index && r.Block == block);
+            var position = other.Outstanding.IndexOf(piece.Index, block);
             if (position < 0)
                 continue;
             other.Outstanding.RemoveAt(position);
