@@ -1,10 +1,10 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using P2PShare.Networking;
 using P2PShare.Networking.Peers;
 using P2PShare.Protocol.Wire;
 using Polly;
-using Polly.Retry;
 
 namespace P2PShare.Engine;
 
@@ -27,6 +27,9 @@ internal sealed partial class PeerDialer
     private readonly Action<PeerConnection, KnownPeer> _connected;
     private readonly AddressBook<IPEndPoint, KnownPeer> _known;
     private readonly ResiliencePipeline _pipeline;
+
+    // A dial retried after longer than this is better left to the redial back-off, which frees the half-open slot.
+    private static readonly TimeSpan MaxDialRetryDelay = TimeSpan.FromSeconds(30);
     private readonly SharedResources _shared;
     private readonly DialSlots _halfOpen;
 
@@ -50,14 +53,8 @@ internal sealed partial class PeerDialer
         _halfOpen = new DialSlots(_shared.Connections, options.MaxHalfOpen);
         // Polly rejects a retry strategy of zero attempts: no retries is no strategy.
         _pipeline = options.DialRetries <= 0 ? ResiliencePipeline.Empty : new ResiliencePipelineBuilder { TimeProvider = time }
-            .AddRetry(new RetryStrategyOptions
-            {
-                ShouldHandle = new PredicateBuilder().Handle<SocketException>().Handle<TimeoutException>().Handle<IOException>(),
-                MaxRetryAttempts = options.DialRetries,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = options.DialRetryDelay,
-            })
+            .AddRetry(ExponentialBackoff.Retry(options.DialRetryDelay, MaxDialRetryDelay, options.DialRetries, ExponentialBackoff.Randomizer(random),
+                new PredicateBuilder().Handle<SocketException>().Handle<TimeoutException>().Handle<IOException>()))
             .Build();
     }
 
