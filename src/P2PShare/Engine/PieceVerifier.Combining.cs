@@ -39,12 +39,17 @@ internal sealed partial class PieceVerifier
         _lifetime.Register(static state => ((PieceVerifier)state!).OnStopping(), this);
     }
 
-    /// <summary>Hands a verified piece to the combiner, which owns it from here; returns the windows to write now.</summary>
-    private IReadOnlyList<IReadOnlyList<(int Index, PieceDownload Piece)>> Hold(PieceDownload piece)
+    /// <summary>
+    /// Hands a verified piece to the combiner, which owns it from here; returns the windows to write now. An urgent piece
+    /// (one a streaming read waits for) is a window of its own, written at once: its neighbours may be minutes away.
+    /// </summary>
+    private IReadOnlyList<IReadOnlyList<(int Index, PieceDownload Piece)>> Hold(PieceDownload piece, bool urgent)
     {
         BeginJob();
         // Still counted against the disk queue's budget once this job ends: the engine's memory bound holds.
         _queue.Retain(piece.Size);
+        if (urgent)
+            return [[(piece.Index, piece)]];
         IReadOnlyList<IReadOnlyList<(int Index, PieceDownload Piece)>> ready;
         try
         {

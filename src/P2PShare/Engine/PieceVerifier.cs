@@ -88,7 +88,7 @@ internal sealed partial class PieceVerifier
 
     private async ValueTask VerifyAndStoreAsync(PieceDownload piece, CancellationToken cancellationToken)
     {
-        if (!TryClaim(piece))
+        if (!TryClaim(piece, out var urgent))
             return;
         var held = false;
         try
@@ -108,7 +108,7 @@ internal sealed partial class PieceVerifier
             }
             if (_combiner is not null)
             {
-                var ready = Hold(piece);
+                var ready = Hold(piece, urgent);
                 held = true; // The combiner owns the piece now: it is stored and released once its window is written.
                 foreach (var window in ready)
                     await WriteWindowAsync(window).ConfigureAwait(false);
@@ -145,10 +145,12 @@ internal sealed partial class PieceVerifier
     /// was stored (endgame: a native peer and a BitTorrent peer both fetched it), is dropped unchecked, and its
     /// whole-piece senders are told so.
     /// </summary>
-    private bool TryClaim(PieceDownload piece)
+    /// <param name="urgent">The piece has a deadline (a streaming read waits for it).</param>
+    private bool TryClaim(PieceDownload piece, out bool urgent)
     {
         lock (_gate)
         {
+            urgent = _scheduler.Picker.HasDeadline(piece.Index);
             if (!_have[piece.Index] && _checking.Add(piece.Index))
                 return true;
             foreach (var source in piece.SenderOf.OfType<IPieceSender>().Distinct())

@@ -113,6 +113,25 @@ public partial class PieceVerifierTests
     }
 
     [Test, CancelAfter(30_000)]
+    public async Task A_piece_a_streaming_read_waits_for_is_stored_at_once_not_held_for_its_window()
+    {
+        DirectStore? store = null;
+        var swarm = new Swarm(RandomData(32 * PieceLength, seed: 24), store: t => store = new DirectStore(t));
+        var peer = await ConnectPeerAsync(swarm, seed: 1);
+        lock (swarm.Gate)
+            swarm.Scheduler.Picker.SetDeadline(3, TimeSpan.FromSeconds(5));
+
+        swarm.Start(3, [peer, peer, peer, peer]);
+        swarm.Start(6, [peer, peer, peer, peer]);
+        // The clock stands still: only piece 3, which has a deadline, may reach the store.
+        await Eventually.UntilAsync(() => { lock (swarm.Gate) return swarm.Have[3]; }, Bound, "piece 3 to be stored");
+        await Eventually.UntilAsync(() => swarm.Verifier.PiecesAwaitingWrite == 1, Bound, "piece 6 to be verified");
+        Assert.That(store!.Writes, Is.EqualTo(new[] { (3, 1) }));
+        lock (swarm.Gate)
+            Assert.That(swarm.Have[6], Is.False, "piece 6, without a deadline, waits for its window");
+    }
+
+    [Test, CancelAfter(30_000)]
     public async Task Stopping_writes_the_verified_pieces_that_wait_for_their_window()
     {
         DirectStore? store = null;
