@@ -62,21 +62,8 @@ internal sealed partial class NativeNode
         if (_download.Pieces is { CountSet: > 0 } pieces)
             connection.Send(new NativeBitfield([.. pieces.SetIndices()]));
         if (!connection.Dialled)
-            ExchangePeersLocked(session);
+            NativePeerExchange.Introduce(connection, _sessions.Values.Select(s => s.Connection), _options.Limits.MaxPeersPerMessage);
         return session;
-    }
-
-    /// <summary>As the accepting side: tell the newcomer about the others, and the others about the newcomer.</summary>
-    private void ExchangePeersLocked(NativePeerSession newcomer)
-    {
-        var others = _sessions.Values.Where(s => !ReferenceEquals(s, newcomer) && s.Port > 0).ToList();
-        if (others.Count > 0)
-            newcomer.Connection.Send(new NativePeers([.. others.Take(_options.Limits.MaxPeersPerMessage).Select(s => new NativePeerInfo(s.Id, s.Host, s.Port))]));
-        if (newcomer.Port <= 0)
-            return;
-        var announcement = new NativePeers([new NativePeerInfo(newcomer.Id, newcomer.Host, newcomer.Port)]);
-        foreach (var other in others)
-            other.Connection.Send(announcement);
     }
 
     private async ValueTask HandleMessageAsync(NativePeerSession session, NativeMessage message)

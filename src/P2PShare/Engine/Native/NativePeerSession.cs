@@ -9,12 +9,6 @@ internal sealed class NativePeerSession(NativeConnection connection, Cancellatio
 
     public string Id => Connection.RemoteHandshake.Id;
 
-    /// <summary>The socket's remote address, as peer exchange reports it (often IPv4-mapped).</summary>
-    public string Host => Connection.RemoteEndPoint.Address.ToString();
-
-    /// <summary>The listening port the peer advertised.</summary>
-    public int Port => Connection.RemoteHandshake.Port;
-
     public bool UnderstandsExtensions => Connection.RemoteHandshake.Extensions >= 1;
 
     public HashSet<int> Pieces { get; } = [];

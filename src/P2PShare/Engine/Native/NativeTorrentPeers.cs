@@ -157,6 +157,9 @@ internal sealed partial class NativeTorrentPeers
                     peer.SentHave[index] = true;
                 if (ours.Count > 0)
                     connection.Send(new NativeBitfield(ours));
+                // The protocol's peer exchange: after the bitfield, as the side that accepted.
+                if (!connection.Dialled)
+                    NativePeerExchange.Introduce(connection, _peers.Select(p => p.Connection), NativeCodecLimits.Default.MaxPeersPerMessage);
             }
         }
         if (peer is null)
