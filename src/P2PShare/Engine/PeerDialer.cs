@@ -27,11 +27,11 @@ internal sealed partial class PeerDialer
     private readonly Action<PeerConnection, KnownPeer> _connected;
     private readonly AddressBook<IPEndPoint, KnownPeer> _known;
     private readonly ResiliencePipeline _pipeline;
-
-    // A dial retried after longer than this is better left to the redial back-off, which frees the half-open slot.
-    private static readonly TimeSpan MaxDialRetryDelay = TimeSpan.FromSeconds(30);
     private readonly SharedResources _shared;
     private readonly DialSlots _halfOpen;
+
+    // The default (3 retries from 2 s) never reaches it; a larger retry count should not wait minutes on one address.
+    private static readonly TimeSpan MaxDialRetryDelay = TimeSpan.FromSeconds(30);
 
     /// <param name="gate">The torrent session's lock.</param>
     /// <param name="track">Keeps a dial task so the session can wait for it when it stops.</param>
