@@ -58,12 +58,25 @@ public sealed class KrpcProperties
             return true;
         });
 
+    // The decoder keeps at most KrpcLimits.MaxErrorText (256) bytes of a remote error's text: 85 characters of up to
+    // 3 UTF-8 bytes each always fit, so they must come back whole; longer texts are cut (below).
     [Test]
     public void ErrorsRoundTrip() => PropertyCheck.ForAll(
-        Generators.Zip(TransactionId, Gen.Choose(200, 299), Generators.Text(100)), fields =>
+        Generators.Zip(TransactionId, Gen.Choose(200, 299), Generators.Text(KrpcLimits.MaxErrorText / 3)), fields =>
         {
             var (transaction, code, message) = fields;
             var decoded = (KrpcError)KrpcCodec.Decode(KrpcCodec.Encode(new KrpcError(transaction, code, message)));
             return decoded.Code == code && decoded.Message == message && decoded.TransactionId.AsSpan().SequenceEqual(transaction);
+        });
+
+    [Test]
+    public void A_long_error_text_is_cut_to_the_limit() => PropertyCheck.ForAll(
+        Generators.Text(400).Where(text => System.Text.Encoding.UTF8.GetByteCount(text) > KrpcLimits.MaxErrorText), message =>
+        {
+            var decoded = (KrpcError)KrpcCodec.Decode(KrpcCodec.Encode(new KrpcError([1], 201, message)));
+            // At most the limit's bytes, each kept character a prefix of the original (a character cut in two may become U+FFFD).
+            var kept = decoded.Message.TrimEnd('\uFFFD');
+            return decoded.Message.Length <= KrpcLimits.MaxErrorText && message.StartsWith(kept, StringComparison.Ordinal)
+                && System.Text.Encoding.UTF8.GetByteCount(kept) <= KrpcLimits.MaxErrorText;
         });
 }
