@@ -125,7 +125,18 @@ internal sealed partial class TorrentSession
                 _logger.LogDebug("Peer {Peer} speaks the Fast extension", peer.Name);
             if (known is not null)
                 peer.AddKnownAddress(known);
-            prepare?.Invoke(peer);
+            try
+            {
+                prepare?.Invoke(peer);
+            }
+            catch (PeerProtocolException error)
+            {
+                // What a magnet's metadata phase kept could not be checked then (the piece count was unknown): a HAVE
+                // past the end or a bitfield of the wrong length only shows now. It ends this peer, not the torrent;
+                // the peer's loop starts cancelled and does the usual clean-up.
+                peer.CloseReason = $"protocol violation: {error.Message}";
+                peer.Lifetime.Cancel();
+            }
         }
         Track(RunPeerAsync(peer));
     }

@@ -28,9 +28,9 @@ public sealed class MisbehavingSeeder : IAsyncDisposable
     private readonly List<Task> _handlers = [];
     private Task? _acceptLoop;
 
-    private MisbehavingSeeder(SeederMisbehaviour behaviour, IPAddress address, ReadOnlySpan<byte> infoHash, string dataFile, int pieceLength, long totalLength, int metadataSize)
+    private MisbehavingSeeder(SeederMisbehaviour behaviour, IPAddress address, ReadOnlySpan<byte> infoHash, string dataFile, int pieceLength, long totalLength, byte[] infoBytes)
     {
-        MetadataSize = metadataSize;
+        InfoBytes = infoBytes;
         Behaviour = behaviour;
         InfoHash = infoHash.ToArray();
         DataFile = dataFile;
@@ -66,8 +66,11 @@ public sealed class MisbehavingSeeder : IAsyncDisposable
     /// <summary>Runs on each accepted connection before the BitTorrent handshake (null: plain BitTorrent).</summary>
     internal Func<Stream, CancellationToken, Task<Stream>>? Transport { get; private set; }
 
+    /// <summary>The torrent's info dictionary (what an honest ut_metadata peer serves).</summary>
+    internal byte[] InfoBytes { get; }
+
     /// <summary>The real size of the torrent's info dictionary (what an honest ut_metadata peer announces).</summary>
-    internal int MetadataSize { get; }
+    internal int MetadataSize => InfoBytes.Length;
 
     /// <summary>
     /// Starts a seeder for the single-file torrent at <paramref name="torrentPath"/> whose complete content is
@@ -91,7 +94,7 @@ public sealed class MisbehavingSeeder : IAsyncDisposable
         {
             throw new ArgumentException($"{dataFile} is not the torrent's content ({torrent.TotalLength} bytes)", nameof(dataFile));
         }
-        var seeder = new MisbehavingSeeder(behaviour, address ?? IPAddress.Loopback, torrent.InfoHash.Span, dataFile, torrent.PieceLength, torrent.TotalLength, torrent.InfoBytes.Length);
+        var seeder = new MisbehavingSeeder(behaviour, address ?? IPAddress.Loopback, torrent.InfoHash.Span, dataFile, torrent.PieceLength, torrent.TotalLength, torrent.InfoBytes.ToArray());
         seeder.Transport = transport;
         seeder._listener.Start();
         seeder._acceptLoop = seeder.AcceptLoopAsync();

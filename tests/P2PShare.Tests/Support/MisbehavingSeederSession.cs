@@ -88,7 +88,7 @@ internal sealed class MisbehavingSeederSession(MisbehavingSeeder seeder, int num
         {
             return problem;
         }
-        var offersMetadata = Behaviour is SeederMisbehaviour.WrongMetadata or SeederMisbehaviour.AbsurdMetadataSize;
+        var offersMetadata = Behaviour is SeederMisbehaviour.WrongMetadata or SeederMisbehaviour.AbsurdMetadataSize or SeederMisbehaviour.OutOfRangeHaveBeforeMetadata;
         await stream.WriteAsync(RawPeerWire.Handshake(seeder.InfoHash, seeder.PeerId, extensionProtocol: offersMetadata), token).ConfigureAwait(false);
         if (offersMetadata && RawPeerWire.HasExtensionProtocol(handshake))
         {
@@ -103,6 +103,8 @@ internal sealed class MisbehavingSeederSession(MisbehavingSeeder seeder, int num
             bitfield[i / 8] |= (byte)(0x80 >> (i % 8));
         }
         await stream.WriteAsync(RawPeerWire.Message(RawPeerWire.Bitfield, bitfield), token).ConfigureAwait(false);
+        if (Behaviour == SeederMisbehaviour.OutOfRangeHaveBeforeMetadata)
+            await stream.WriteAsync(RawPeerWire.IndexMessage(RawPeerWire.Have, int.MaxValue), token).ConfigureAwait(false);
         if (Behaviour != SeederMisbehaviour.NeverUnchoke)
             await stream.WriteAsync(RawPeerWire.Message(RawPeerWire.Unchoke, []), token).ConfigureAwait(false);
 
@@ -164,7 +166,7 @@ internal sealed class MisbehavingSeederSession(MisbehavingSeeder seeder, int num
         }
     }
 
-    /// <summary>Learns the client's ut_metadata id from its extended handshake; answers metadata requests with random bytes of the right size.</summary>
+    /// <summary>Learns the client's ut_metadata id from its extended handshake; answers metadata requests (with random bytes of the right size when the metadata is to be wrong).</summary>
     private async Task OnExtendedAsync(Stream stream, byte extendedId, byte[] body, CancellationToken token)
     {
         if (extendedId == 0)
@@ -177,13 +179,15 @@ internal sealed class MisbehavingSeederSession(MisbehavingSeeder seeder, int num
             return;
         }
         Interlocked.Increment(ref _metadataRequests);
-        if (Behaviour != SeederMisbehaviour.WrongMetadata || _clientMetadataId is not { } clientId || piece < 0 || piece * 16384L >= seeder.MetadataSize)
+        if (Behaviour is not (SeederMisbehaviour.WrongMetadata or SeederMisbehaviour.OutOfRangeHaveBeforeMetadata)
+            || _clientMetadataId is not { } clientId || piece < 0 || piece * 16384L >= seeder.MetadataSize)
         {
             return;
         }
-        var junk = new byte[(int)Math.Min(16384, seeder.MetadataSize - piece * 16384L)];
-        Random.Shared.NextBytes(junk);
-        await stream.WriteAsync(RawPeerWire.MetadataData(clientId, (int)piece, seeder.MetadataSize, junk), token).ConfigureAwait(false);
+        var data = seeder.InfoBytes.AsSpan((int)piece * 16384, (int)Math.Min(16384, seeder.MetadataSize - piece * 16384L)).ToArray();
+        if (Behaviour == SeederMisbehaviour.WrongMetadata)
+            Random.Shared.NextBytes(data);
+        await stream.WriteAsync(RawPeerWire.MetadataData(clientId, (int)piece, seeder.MetadataSize, data), token).ConfigureAwait(false);
     }
 
     private async Task<string> SendHugeMessageAsync(Stream stream, CancellationToken token)

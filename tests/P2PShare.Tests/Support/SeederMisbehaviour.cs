@@ -32,4 +32,10 @@ public enum SeederMisbehaviour
 
     /// <summary>Has every piece (bitfield) but never unchokes: connected, useless.</summary>
     NeverUnchoke,
+
+    /// <summary>
+    /// Serves the real metadata (ut_metadata) and honest blocks, but follows its bitfield with a HAVE for piece
+    /// int.MaxValue: sent while the client is still in a magnet's metadata phase and cannot check the index yet.
+    /// </summary>
+    OutOfRangeHaveBeforeMetadata,
 }

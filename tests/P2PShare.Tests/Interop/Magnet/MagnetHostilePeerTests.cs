@@ -37,6 +37,22 @@ public sealed class MagnetHostilePeerTests
         Assert.That(run.Bad.Connections.Sum(c => c.MetadataRequestsReceived), Is.Zero, "a peer with an absurd metadata_size must not be asked. " + run.Describe());
     }
 
+    [Test]
+    public async Task HaveOutOfRangeSentBeforeTheMetadata_EndsThatPeerOnly_DownloadCompletes(CancellationToken cancellationToken)
+    {
+        // The hostile peer gives the real metadata, so its connection (and the HAVE kept from the metadata phase) is
+        // carried over into the data phase, where the index can at last be checked.
+        await using var run = await HostileRun.StartAsync(SeederMisbehaviour.OutOfRangeHaveBeforeMetadata, seed: 97, cancellationToken);
+        await run.WaitForLogAsync("1 connections go on into the data phase", cancellationToken);
+        await Eventually.UntilAsync(() => run.Bad.Connections.Any(c => c.MetadataRequestsReceived > 0 && c.ClosedByRemote),
+            TimeSpan.FromSeconds(30), "the client to close the connection that sent the bad HAVE", run.Describe, cancellationToken: cancellationToken);
+        await run.CompleteWithHonestSeederAsync(cancellationToken);
+
+        var log = run.Client.ReadLog();
+        Assert.That(log, Does.Contain("Metadata complete"), run.Describe());
+        Assert.That(run.Bad.Connections.Sum(c => c.MetadataRequestsReceived), Is.GreaterThan(0), "the metadata came from elsewhere: the test proves nothing. " + run.Describe());
+    }
+
     private sealed class HostileRun : IAsyncDisposable
     {
         private HostileRun(TempDirectory temp, MagnetScenario scenario, MisbehavingSeeder bad, P2PShareClient client, string output, int port)
