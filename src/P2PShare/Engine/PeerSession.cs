@@ -17,7 +17,18 @@ internal sealed class PeerSession
 {
     /// <summary>More queued requests than any sane client keeps in flight: a flood, and the peer is dropped.</summary>
     public const int MaxPendingUploads = 2048;
+
+    /// <summary>
+    /// Most messages waiting to be sent, HAVEs aside (at most one per piece, so bounded by the torrent). Our own
+    /// requests, cancels and state changes stay far below it; what can pass it is answers to a peer that asks and does
+    /// not read (rejects, cancelled blocks), and that peer is dropped.
+    /// </summary>
+    public const int MaxQueuedMessages = 4 * MaxPendingUploads;
+
     private readonly Channel<OutgoingMessage> _outbox = Channel.CreateUnbounded<OutgoingMessage>(new UnboundedChannelOptions { SingleReader = true });
+
+    /// <summary>Messages in <see cref="_outbox"/> that count against <see cref="MaxQueuedMessages"/>.</summary>
+    private int _queued;
 
     private readonly TimeProvider _time;
 
@@ -158,7 +169,20 @@ internal sealed class PeerSession
 
     public CancellationTokenSource Lifetime { get; } = new();
 
-    public void Enqueue(OutgoingMessage message) => _outbox.Writer.TryWrite(message);
+    public void Enqueue(OutgoingMessage message)
+    {
+        if (message.Id != MessageId.Have && Interlocked.Increment(ref _queued) > MaxQueuedMessages)
+        {
+            Interlocked.Decrement(ref _queued);
+            if (!Lifetime.IsCancellationRequested)
+            {
+                CloseReason = $"does not read what it asks for ({MaxQueuedMessages} messages waiting to be sent)";
+                Lifetime.Cancel();
+            }
+            return;
+        }
+        _outbox.Writer.TryWrite(message);
+    }
 
     public void CloseOutbox() => _outbox.Writer.TryComplete();
 
@@ -234,6 +258,8 @@ internal sealed class PeerSession
                 var used = 0;
                 while (reader.TryRead(out var message))
                 {
+                    if (message.Id != MessageId.Have)
+                        Interlocked.Decrement(ref _queued);
                     if (message.Id == MessageId.Piece)
                     {
                         if (!stillWanted(this, message))

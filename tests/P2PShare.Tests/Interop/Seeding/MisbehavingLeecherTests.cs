@@ -24,12 +24,14 @@ public sealed class MisbehavingLeecherTests
         BlockPastTheEndOfItsPiece,
         BlockLongerThan16KiB,
         RequestFlood,
+        RequestAndCancelWithoutReading,
     }
 
     [TestCase(Misbehaviour.PieceIndexPastTheEnd)]
     [TestCase(Misbehaviour.BlockPastTheEndOfItsPiece)]
     [TestCase(Misbehaviour.BlockLongerThan16KiB)]
     [TestCase(Misbehaviour.RequestFlood)]
+    [TestCase(Misbehaviour.RequestAndCancelWithoutReading)]
     public async Task SeederDropsTheBadPeerAndKeepsServingTheGoodOne(Misbehaviour misbehaviour, CancellationToken cancellationToken)
     {
         RequiredTool.EnsureLibtorrent();
@@ -70,6 +72,24 @@ public sealed class MisbehavingLeecherTests
                 burst.AddRange(MisbehavingLeecher.RequestBytes(0, begin, MisbehavingLeecher.BlockLength));
             await bad.SendRawAsync(burst.ToArray(), cancellationToken);
             expectedReason = "flood";
+        }
+        else if (misbehaviour == Misbehaviour.RequestAndCancelWithoutReading)
+        {
+            // Nothing is read. 1,500 live requests (under the 2,048 limit; they arrive after the unchoke, as above)
+            // fill the socket buffers, so the seeder's send loop stalls; then 30,000 request + cancel pairs for one
+            // block, each legal, each leaving a cancelled block behind in the stalled send queue. The queue must not
+            // grow without bound: the peer is dropped.
+            var live = new List<byte>(1500 * 17);
+            for (var begin = 0; begin < 1500; begin++)
+                live.AddRange(MisbehavingLeecher.RequestBytes(0, begin, MisbehavingLeecher.BlockLength));
+            await bad.SendRawAsync(live.ToArray(), cancellationToken);
+            var pair = MisbehavingLeecher.RequestBytes(1, 0, MisbehavingLeecher.BlockLength)
+                .Concat(RawPeerWire.BlockMessage(RawPeerWire.Cancel, 1, 0, MisbehavingLeecher.BlockLength)).ToArray();
+            var pairs = new byte[30_000 * pair.Length];
+            for (var i = 0; i < 30_000; i++)
+                pair.CopyTo(pairs, i * pair.Length);
+            await bad.SendRawAsync(pairs, cancellationToken);
+            expectedReason = "does not read what it asks for";
         }
         else
         {
