@@ -25,7 +25,7 @@ internal sealed partial class MetadataFetcher
                 IsPrivate = false,
                 PexEnabled = true,
                 Encryption = _shared.Encryption.ToString().ToLowerInvariant(),
-                Metadata = new MetadataFact(_peers.Count(p => p.MetadataSize is not null && !p.Rejected), _assembler?.ReceivedCount ?? 0, _assembler?.PieceCount ?? 0),
+                Metadata = new MetadataFact(_peers.Count(IsEligible), _assembler?.ReceivedCount ?? 0, _assembler?.PieceCount ?? 0),
             };
         }
     }

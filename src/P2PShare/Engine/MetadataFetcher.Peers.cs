@@ -235,7 +235,7 @@ internal sealed partial class MetadataFetcher
     }
 
     private bool IsEligible(MetadataPeer peer) =>
-        peer.MetadataSize is not null && peer.RemoteMetadataId is not null && !peer.Rejected && peer.Strikes < 2 && !peer.Lifetime.IsCancellationRequested;
+        peer.MetadataSize is not null && peer.RemoteMetadataId is not null && !peer.Rejected && peer.Strikes < MaxStrikes && !peer.Lifetime.IsCancellationRequested;
 
     private void FillRequests()
     {

@@ -21,6 +21,9 @@ internal sealed partial class MetadataFetcher : ITorrentPeerSink, IAsyncDisposab
     /// <summary>Requests in flight per peer.</summary>
     private const int MaxRequestsPerPeer = 4;
 
+    /// <summary>Requests of ours a peer may let time out: then it is asked no more and let go.</summary>
+    private const int MaxStrikes = 2;
+
     /// <summary>We have no metadata to give in this phase: a peer asking over and over is dropped.</summary>
     private const int MaxRequestsFromPeer = 64;
 
@@ -70,7 +73,7 @@ internal sealed partial class MetadataFetcher : ITorrentPeerSink, IAsyncDisposab
     public MetadataFetchProgress Progress()
     {
         lock (_gate)
-            return new MetadataFetchProgress(_peers.Count, _peers.Count(p => p.MetadataSize is not null && !p.Rejected),
+            return new MetadataFetchProgress(_peers.Count, _peers.Count(IsEligible),
                 _assembler?.ReceivedCount ?? 0, _assembler?.PieceCount ?? 0);
     }
 
@@ -162,6 +165,11 @@ internal sealed partial class MetadataFetcher : ITorrentPeerSink, IAsyncDisposab
                 late.Strikes++;
                 _logger.LogDebug("Metadata request to {Peer} timed out (strike {Strikes})", late.Name, late.Strikes);
             }
+            // A peer that offers metadata and never gives it would otherwise hold its slot (and count as a source, so
+            // the fetch never gives up and asks trackers and the DHT for no one else) for as long as it stays.
+            foreach (var peer in _peers)
+                if (peer.Strikes >= MaxStrikes && !peer.Lifetime.IsCancellationRequested)
+                    Drop(peer, $"{peer.Strikes} metadata requests timed out");
             FillRequests();
             if (!_completed.Task.IsCompleted)
                 _dialer.DialMore(_peers.Count, now, cancellationToken);

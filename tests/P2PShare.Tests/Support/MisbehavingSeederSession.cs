@@ -88,7 +88,8 @@ internal sealed class MisbehavingSeederSession(MisbehavingSeeder seeder, int num
         {
             return problem;
         }
-        var offersMetadata = Behaviour is SeederMisbehaviour.WrongMetadata or SeederMisbehaviour.AbsurdMetadataSize or SeederMisbehaviour.OutOfRangeHaveBeforeMetadata;
+        var offersMetadata = Behaviour is SeederMisbehaviour.WrongMetadata or SeederMisbehaviour.AbsurdMetadataSize or SeederMisbehaviour.OutOfRangeHaveBeforeMetadata
+            or SeederMisbehaviour.NeverAnswerMetadata;
         await stream.WriteAsync(RawPeerWire.Handshake(seeder.InfoHash, seeder.PeerId, extensionProtocol: offersMetadata), token).ConfigureAwait(false);
         if (offersMetadata && RawPeerWire.HasExtensionProtocol(handshake))
         {

@@ -38,4 +38,7 @@ public enum SeederMisbehaviour
     /// int.MaxValue: sent while the client is still in a magnet's metadata phase and cannot check the index yet.
     /// </summary>
     OutOfRangeHaveBeforeMetadata,
+
+    /// <summary>Offers ut_metadata with the right metadata_size and never answers a metadata request; data blocks are honest.</summary>
+    NeverAnswerMetadata,
 }

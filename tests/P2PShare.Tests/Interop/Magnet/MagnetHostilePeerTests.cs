@@ -53,6 +53,16 @@ public sealed class MagnetHostilePeerTests
         Assert.That(run.Bad.Connections.Sum(c => c.MetadataRequestsReceived), Is.GreaterThan(0), "the metadata came from elsewhere: the test proves nothing. " + run.Describe());
     }
 
+    [Test]
+    public async Task MetadataRequestsNeverAnswered_PeerIsLetGo_DownloadCompletes(CancellationToken cancellationToken)
+    {
+        // Without a drop it would hold its slot and count as a source for as long as it stays connected.
+        await using var run = await HostileRun.StartAsync(SeederMisbehaviour.NeverAnswerMetadata, seed: 98, cancellationToken);
+        await Eventually.UntilAsync(() => run.Bad.Connections.Any(c => c.MetadataRequestsReceived > 0 && c.ClosedByRemote),
+            TimeSpan.FromSeconds(45), "the client to let go of the peer that never answers", run.Describe, cancellationToken: cancellationToken);
+        await run.CompleteWithHonestSeederAsync(cancellationToken);
+    }
+
     private sealed class HostileRun : IAsyncDisposable
     {
         private HostileRun(TempDirectory temp, MagnetScenario scenario, MisbehavingSeeder bad, P2PShareClient client, string output, int port)
