@@ -76,32 +76,52 @@ internal sealed record DaemonSettings
         nameof(SeedQueueEnabled), nameof(StartAddedTorrents), nameof(DhtEnabled), nameof(Encryption), nameof(WatchDir), nameof(WatchDirEnabled), nameof(RatioLimit),
     ];
 
+    /// <summary>
+    /// The allowed range of each whole-number setting. The start refuses a value outside it and so does session-set, so
+    /// that nothing session-set saves can keep the daemon from starting again. Speed limits are KiB/s: int.MaxValue KiB/s
+    /// still fits the engine's bytes/s in a long.
+    /// </summary>
+    public static (long Min, long Max) RangeOf(string key) => key switch
+    {
+        nameof(RpcPort) or nameof(Port) or nameof(NativePort) => (0, IPEndPoint.MaxPort),
+        nameof(SpeedLimitDown) or nameof(SpeedLimitUp) => (0, int.MaxValue),
+        nameof(PeerLimitGlobal) => (1, 100_000),
+        nameof(PeerLimitPerTorrent) => (1, 10_000),
+        nameof(DownloadQueueSize) or nameof(SeedQueueSize) => (0, 100_000),
+        _ => throw new ArgumentOutOfRangeException(nameof(key), key, "not a whole-number setting"),
+    };
+
+    public static bool InRange(string key, long value) => RangeOf(key) is var (min, max) && value >= min && value <= max;
+
+    /// <summary>Whether a directory setting can name a directory at all: not empty, and no NUL (no path holds one).</summary>
+    public static bool IsDirectoryText(string text) => text.Length > 0 && !text.Contains('\0', StringComparison.Ordinal);
+
     public static DaemonSettings From(IConfiguration configuration)
     {
         var defaults = new DaemonSettings();
         return new DaemonSettings
         {
-            RpcPort = Int(configuration, nameof(RpcPort), defaults.RpcPort, 0, IPEndPoint.MaxPort),
+            RpcPort = Int(configuration, nameof(RpcPort), defaults.RpcPort),
             RpcBind = configuration[nameof(RpcBind)] ?? defaults.RpcBind,
             RpcUsername = NullIfEmpty(configuration[nameof(RpcUsername)]),
             RpcPasswordHash = NullIfEmpty(configuration[nameof(RpcPasswordHash)]),
             RpcHostWhitelist = (configuration[nameof(RpcHostWhitelist)] ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-            Port = Int(configuration, nameof(Port), defaults.Port, 0, IPEndPoint.MaxPort),
-            NativePort = string.IsNullOrEmpty(configuration[nameof(NativePort)]) ? null : Int(configuration, nameof(NativePort), 0, 0, IPEndPoint.MaxPort),
+            Port = Int(configuration, nameof(Port), defaults.Port),
+            NativePort = string.IsNullOrEmpty(configuration[nameof(NativePort)]) ? null : Int(configuration, nameof(NativePort), 0),
             PeerBind = configuration[nameof(PeerBind)] ?? defaults.PeerBind,
             DownloadDir = FullPath(nameof(DownloadDir), configuration[nameof(DownloadDir)] ?? defaults.DownloadDir),
             WatchDir = NullIfEmpty(configuration[nameof(WatchDir)]) is { } watch ? FullPath(nameof(WatchDir), watch) : null,
             WatchDirEnabled = Bool(configuration, nameof(WatchDirEnabled), NullIfEmpty(configuration[nameof(WatchDir)]) is not null),
             StartAddedTorrents = Bool(configuration, nameof(StartAddedTorrents), defaults.StartAddedTorrents),
-            SpeedLimitDown = Int(configuration, nameof(SpeedLimitDown), (int)defaults.SpeedLimitDown, 0, int.MaxValue),
+            SpeedLimitDown = Int(configuration, nameof(SpeedLimitDown), (int)defaults.SpeedLimitDown),
             SpeedLimitDownEnabled = Bool(configuration, nameof(SpeedLimitDownEnabled), false),
-            SpeedLimitUp = Int(configuration, nameof(SpeedLimitUp), (int)defaults.SpeedLimitUp, 0, int.MaxValue),
+            SpeedLimitUp = Int(configuration, nameof(SpeedLimitUp), (int)defaults.SpeedLimitUp),
             SpeedLimitUpEnabled = Bool(configuration, nameof(SpeedLimitUpEnabled), false),
-            PeerLimitGlobal = Int(configuration, nameof(PeerLimitGlobal), defaults.PeerLimitGlobal, 1, 100_000),
-            PeerLimitPerTorrent = Int(configuration, nameof(PeerLimitPerTorrent), defaults.PeerLimitPerTorrent, 1, 10_000),
-            DownloadQueueSize = Int(configuration, nameof(DownloadQueueSize), defaults.DownloadQueueSize, 0, 100_000),
+            PeerLimitGlobal = Int(configuration, nameof(PeerLimitGlobal), defaults.PeerLimitGlobal),
+            PeerLimitPerTorrent = Int(configuration, nameof(PeerLimitPerTorrent), defaults.PeerLimitPerTorrent),
+            DownloadQueueSize = Int(configuration, nameof(DownloadQueueSize), defaults.DownloadQueueSize),
             DownloadQueueEnabled = Bool(configuration, nameof(DownloadQueueEnabled), defaults.DownloadQueueEnabled),
-            SeedQueueSize = Int(configuration, nameof(SeedQueueSize), defaults.SeedQueueSize, 0, 100_000),
+            SeedQueueSize = Int(configuration, nameof(SeedQueueSize), defaults.SeedQueueSize),
             SeedQueueEnabled = Bool(configuration, nameof(SeedQueueEnabled), defaults.SeedQueueEnabled),
             DhtEnabled = Bool(configuration, nameof(DhtEnabled), defaults.DhtEnabled),
             Encryption = configuration[nameof(Encryption)] ?? defaults.Encryption,
@@ -114,12 +134,13 @@ internal sealed record DaemonSettings
 
     private static string? NullIfEmpty(string? text) => string.IsNullOrEmpty(text) ? null : text;
 
-    private static int Int(IConfiguration configuration, string key, int fallback, int min, int max)
+    private static int Int(IConfiguration configuration, string key, int fallback)
     {
         var text = configuration[key];
         if (string.IsNullOrEmpty(text))
             return fallback;
-        if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
+        var (min, max) = RangeOf(key);
+        if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) || !InRange(key, value))
             throw new UserErrorException($"setting {key} = '{text}': must be a whole number from {min} to {max}");
         return value;
     }
@@ -134,7 +155,7 @@ internal sealed record DaemonSettings
 
     /// <summary>A directory setting made absolute; an empty one or one with a NUL character is refused in one line.</summary>
     private static string FullPath(string key, string text) =>
-        text.Length > 0 && !text.Contains('\0', StringComparison.Ordinal)
+        IsDirectoryText(text)
             ? Path.GetFullPath(text)
             : throw new UserErrorException($"setting {key} = '{P2PShare.Metainfo.DisplayText.OneLine(text)}': must be a directory path");
 

@@ -92,8 +92,8 @@ internal sealed class SessionMethods(TorrentService service, ClientEngine engine
     public async Task SetAsync(RpcCall call, Utf8JsonWriter writer, CancellationToken cancellationToken)
     {
         var downloadDir = call.String("download-dir");
-        if (downloadDir is not null && !Path.IsPathFullyQualified(downloadDir))
-            throw new RpcError($"download-dir '{downloadDir}' is not an absolute path");
+        if (downloadDir is not null && (!DaemonSettings.IsDirectoryText(downloadDir) || !Path.IsPathFullyQualified(downloadDir)))
+            throw new RpcError($"download-dir '{P2PShare.Metainfo.DisplayText.OneLine(downloadDir)}' is not an absolute path");
         var encryption = call.String("encryption") switch
         {
             null => null,
@@ -102,37 +102,43 @@ internal sealed class SessionMethods(TorrentService service, ClientEngine engine
             "tolerated" => "disable",
             var other => throw new RpcError($"encryption '{other}': must be required, preferred or tolerated"),
         };
-        var peerPort = call.Long("peer-port");
-        if (peerPort is < 0 or > 65535)
-            throw new RpcError("peer-port must be from 0 to 65535");
+        var peerPort = Ranged(call, "peer-port", nameof(DaemonSettings.Port));
         var ratioLimited = call.Bool("seedRatioLimited");
         var ratio = call.Double("seedRatioLimit");
         if (ratio is < 0)
             throw new RpcError("seedRatioLimit must not be negative");
-        var next = Positive(call, "speed-limit-down");
-        var nextUp = Positive(call, "speed-limit-up");
-        var peersGlobal = Positive(call, "peer-limit-global");
-        var peersTorrent = Positive(call, "peer-limit-per-torrent");
-        var downloadQueue = Positive(call, "download-queue-size");
-        var seedQueue = Positive(call, "seed-queue-size");
-        await service.Settings.UpdateAsync(s => s with
+        var next = Ranged(call, "speed-limit-down", nameof(DaemonSettings.SpeedLimitDown));
+        var nextUp = Ranged(call, "speed-limit-up", nameof(DaemonSettings.SpeedLimitUp));
+        var peersGlobal = Ranged(call, "peer-limit-global", nameof(DaemonSettings.PeerLimitGlobal));
+        var peersTorrent = Ranged(call, "peer-limit-per-torrent", nameof(DaemonSettings.PeerLimitPerTorrent));
+        var downloadQueue = Ranged(call, "download-queue-size", nameof(DaemonSettings.DownloadQueueSize));
+        var seedQueue = Ranged(call, "seed-queue-size", nameof(DaemonSettings.SeedQueueSize));
+        await service.Settings.UpdateAsync(s =>
         {
-            DownloadDir = downloadDir ?? s.DownloadDir,
-            Encryption = encryption ?? s.Encryption,
-            Port = peerPort is { } port ? (int)port : s.Port,
-            SpeedLimitDown = next ?? s.SpeedLimitDown,
-            SpeedLimitDownEnabled = call.Bool("speed-limit-down-enabled") ?? s.SpeedLimitDownEnabled,
-            SpeedLimitUp = nextUp ?? s.SpeedLimitUp,
-            SpeedLimitUpEnabled = call.Bool("speed-limit-up-enabled") ?? s.SpeedLimitUpEnabled,
-            PeerLimitGlobal = peersGlobal is { } g ? (int)Math.Max(1, g) : s.PeerLimitGlobal,
-            PeerLimitPerTorrent = peersTorrent is { } t ? (int)Math.Max(1, t) : s.PeerLimitPerTorrent,
-            DownloadQueueSize = downloadQueue is { } d ? (int)d : s.DownloadQueueSize,
-            DownloadQueueEnabled = call.Bool("download-queue-enabled") ?? s.DownloadQueueEnabled,
-            SeedQueueSize = seedQueue is { } q ? (int)q : s.SeedQueueSize,
-            SeedQueueEnabled = call.Bool("seed-queue-enabled") ?? s.SeedQueueEnabled,
-            StartAddedTorrents = call.Bool("start-added-torrents") ?? s.StartAddedTorrents,
-            DhtEnabled = call.Bool("dht-enabled") ?? s.DhtEnabled,
-            RatioLimit = (ratioLimited ?? s.RatioLimit is not null) ? ratio ?? s.RatioLimit ?? 2.0 : null,
+            var changed = s with
+            {
+                DownloadDir = downloadDir ?? s.DownloadDir,
+                Encryption = encryption ?? s.Encryption,
+                Port = peerPort ?? s.Port,
+                SpeedLimitDown = next ?? s.SpeedLimitDown,
+                SpeedLimitDownEnabled = call.Bool("speed-limit-down-enabled") ?? s.SpeedLimitDownEnabled,
+                SpeedLimitUp = nextUp ?? s.SpeedLimitUp,
+                SpeedLimitUpEnabled = call.Bool("speed-limit-up-enabled") ?? s.SpeedLimitUpEnabled,
+                PeerLimitGlobal = peersGlobal ?? s.PeerLimitGlobal,
+                PeerLimitPerTorrent = peersTorrent ?? s.PeerLimitPerTorrent,
+                DownloadQueueSize = downloadQueue ?? s.DownloadQueueSize,
+                DownloadQueueEnabled = call.Bool("download-queue-enabled") ?? s.DownloadQueueEnabled,
+                SeedQueueSize = seedQueue ?? s.SeedQueueSize,
+                SeedQueueEnabled = call.Bool("seed-queue-enabled") ?? s.SeedQueueEnabled,
+                StartAddedTorrents = call.Bool("start-added-torrents") ?? s.StartAddedTorrents,
+                DhtEnabled = call.Bool("dht-enabled") ?? s.DhtEnabled,
+                RatioLimit = (ratioLimited ?? s.RatioLimit is not null) ? ratio ?? s.RatioLimit ?? 2.0 : null,
+            };
+            // What the engine would refuse at the next start is refused now, before anything is saved or applied
+            // (ArgumentException: the reply's result names the rule).
+            _ = DaemonApplication.EngineSettingsFor(changed, service.Catalog.ConfigDirectory);
+            _ = new EngineOptions { MaxPeers = changed.PeerLimitPerTorrent }.Validate();
+            return changed;
         }, cancellationToken).ConfigureAwait(false);
         await service.ApplyQueueAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -230,8 +236,14 @@ internal sealed class SessionMethods(TorrentService service, ClientEngine engine
         }
     }
 
-    private static long? Positive(RpcCall call, string name) =>
-        call.Long(name) is { } value ? value >= 0 ? value : throw new RpcError($"{name} must not be negative") : null;
+    /// <summary>The argument <paramref name="name"/> within the range of the setting <paramref name="key"/>; refused (naming both ends) otherwise.</summary>
+    private static int? Ranged(RpcCall call, string name, string key)
+    {
+        if (call.Long(name) is not { } value)
+            return null;
+        var (min, max) = DaemonSettings.RangeOf(key);
+        return DaemonSettings.InRange(key, value) ? (int)value : throw new RpcError($"{name} must be from {min} to {max}");
+    }
 
     private static void WriteStrings(Utf8JsonWriter writer, string name, string[] values)
     {
