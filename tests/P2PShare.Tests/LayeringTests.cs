@@ -4,16 +4,16 @@ using P2PShare.Tests.Support;
 namespace P2PShare.Tests;
 
 /// <summary>
-/// The library's layers, each depending only on those below it: a source file in one layer's folder may name
-/// (by `using` or a qualified name) only its own layer and lower ones. Storage sits above Engine: the engine
+/// The library's layers, each depending only on those below it (Platform, the libc calls, at the bottom): a source
+/// file in one layer's folder may name (by `using` or a qualified name) only its own layer and lower ones. Storage sits above Engine: the engine
 /// reaches storage through interfaces it declares itself (IPieceStore, INativeFileStorage).
 /// </summary>
 [TestFixture]
 public sealed partial class LayeringTests
 {
-    private static readonly string[] LayersBottomUp = ["Bencode", "Metainfo", "Protocol", "Networking", "Engine", "Storage", "Hosting"];
+    private static readonly string[] LayersBottomUp = ["Platform", "Bencode", "Metainfo", "Protocol", "Networking", "Engine", "Storage", "Hosting"];
 
-    [GeneratedRegex(@"\bP2PShare\.(Bencode|Metainfo|Protocol|Networking|Engine|Storage|Hosting)\b")]
+    [GeneratedRegex(@"\bP2PShare\.(Platform|Bencode|Metainfo|Protocol|Networking|Engine|Storage|Hosting)\b")]
     private static partial Regex LayerReference();
 
     [Test]

@@ -26,4 +26,24 @@ public sealed class BoundedFileTests
         var error = Assert.ThrowsAsync<MetainfoException>(() => TorrentParser.LoadAsync("/dev/zero", ct));
         Assert.That(error!.Message, Does.Contain("/dev/zero: more than"));
     }
+
+    [Test, CancelAfter(30_000)]
+    public async Task A_fifo_is_refused_at_once_as_not_a_regular_file(CancellationToken ct)
+    {
+        await using var temp = new TempDirectory("p2pshare-bounded-fifo-");
+        var fifo = temp.Combine("x.torrent");
+        await Fifo.CreateAsync(fifo, ct);
+        // On a pool thread: a blocking open(2) would block the caller before any Task is returned.
+        var read = Task.Run(() => BoundedFile.ReadAsync(fifo, 1024, ct), ct);
+        try
+        {
+            var error = Assert.ThrowsAsync<IOException>(async () => await read.WaitAsync(TimeSpan.FromSeconds(10), ct));
+            Assert.That(error!.Message, Is.EqualTo($"{fifo}: not a regular file"));
+        }
+        finally
+        {
+            if (!read.IsCompleted)
+                await Fifo.ReleaseReaderAsync(fifo);
+        }
+    }
 }
