@@ -14,8 +14,8 @@ internal static class CatalogEntryRules
     /// <summary>Ids above this are refused (the next id is the highest plus one; Transmission's ids are small numbers).</summary>
     public const int MaxId = 1 << 30;
 
-    /// <summary>The per-torrent limits are KiB/s; the engine takes bytes/s in a long.</summary>
-    private const long MaxLimit = long.MaxValue / 1024;
+    /// <summary>The per-torrent limits are KiB/s; the engine takes bytes/s in a long (torrent-set refuses more, restore resets it).</summary>
+    public const long MaxLimit = long.MaxValue / 1024;
 
     /// <summary>The restorable entries, in file order; <paramref name="skipped"/> gets a one-line reason for each one left out.</summary>
     public static List<CatalogEntry> Restorable(IReadOnlyList<CatalogEntry?> entries, Action<int, string> skipped)

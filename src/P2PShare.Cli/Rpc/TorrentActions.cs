@@ -86,8 +86,11 @@ internal sealed class TorrentActions(TorrentService service, TimeProvider time)
         var downloadLimited = call.Bool("downloadLimited");
         var uploadLimited = call.Bool("uploadLimited");
         var peerLimit = call.Long("peer-limit");
-        if (downloadLimit is < 0 || uploadLimit is < 0)
-            throw new RpcError("limits must not be negative");
+        // Refused before anything changes: a limit beyond this would overflow bytes/s in the engine at the torrent's next start.
+        if (downloadLimit is < 0 or > CatalogEntryRules.MaxLimit)
+            throw new RpcError($"downloadLimit must be from 0 to {CatalogEntryRules.MaxLimit}");
+        if (uploadLimit is < 0 or > CatalogEntryRules.MaxLimit)
+            throw new RpcError($"uploadLimit must be from 0 to {CatalogEntryRules.MaxLimit}");
         if (peerLimit is < 1 or > 10_000)
             throw new RpcError("peer-limit must be from 1 to 10000");
         if (filesChanged)
