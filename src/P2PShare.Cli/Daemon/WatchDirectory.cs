@@ -12,13 +12,19 @@ internal sealed class WatchDirectory(TorrentService service, ILogger<WatchDirect
     /// <summary>Files taken per scan: a directory flooded with files is worked through over several scans.</summary>
     public const int MaxPerScan = 50;
 
+    /// <summary>Paths remembered as not renamable; when full the set starts again (those files are then tried once more).</summary>
+    public const int MaxSkipped = 10_000;
+
     private const long MaxTorrentBytes = 16 * 1024 * 1024;
+
+    // Scans run one at a time (the daemon's tick), so the set needs no lock.
+    private readonly HashSet<string> _skipped = new(StringComparer.Ordinal);
 
     public async Task ScanAsync(string directory, CancellationToken cancellationToken)
     {
         if (!Directory.Exists(directory))
             return;
-        foreach (var path in Directory.EnumerateFiles(directory, "*.torrent").Take(MaxPerScan))
+        foreach (var path in Directory.EnumerateFiles(directory, "*.torrent").Where(p => !_skipped.Contains(p)).Take(MaxPerScan))
         {
             var info = new FileInfo(path);
             // A file still being written: wait for the next scan.
@@ -35,7 +41,7 @@ internal sealed class WatchDirectory(TorrentService service, ILogger<WatchDirect
                 logger.LogInformation("Watch directory: {File} {Outcome} as torrent {Id}", path, result.Duplicate ? "was already added" : "added", result.Torrent.Id);
                 suffix = ".added";
             }
-            catch (Exception error) when (error is MetainfoException or InvalidDataException or IOException or ArgumentException)
+            catch (Exception error) when (error is MetainfoException or InvalidDataException or IOException or ArgumentException or UnauthorizedAccessException)
             {
                 logger.LogWarning("Watch directory: {File} is not a usable torrent: {Reason}", path, error.Message);
                 suffix = ".invalid";
@@ -44,9 +50,13 @@ internal sealed class WatchDirectory(TorrentService service, ILogger<WatchDirect
             {
                 File.Move(path, path + suffix, overwrite: true);
             }
-            catch (IOException error)
+            catch (Exception error) when (error is IOException or UnauthorizedAccessException)
             {
-                logger.LogWarning("Watch directory: could not rename {File}: {Reason}", path, error.Message);
+                // Left where it is, it would be taken again at every scan, ahead of the files after it.
+                if (_skipped.Count >= MaxSkipped)
+                    _skipped.Clear();
+                _skipped.Add(path);
+                logger.LogWarning("Watch directory: could not rename {File}, passed over from now on: {Reason}", path, error.Message);
             }
         }
     }
