@@ -50,7 +50,20 @@ internal sealed class RpcEndpoint(RpcMethods methods, RpcSessionId sessionId, IL
             return;
         }
         using (document)
-            await DispatchAsync(RpcRequest.From(document.RootElement), response, context.RequestAborted).ConfigureAwait(false);
+        {
+            RpcRequest request;
+            try
+            {
+                request = RpcRequest.From(document.RootElement);
+            }
+            catch (JsonException error)
+            {
+                response.StatusCode = StatusCodes.Status400BadRequest;
+                await WriteResultAsync(response, $"request is not valid: {error.Message}", null, context.RequestAborted).ConfigureAwait(false);
+                return;
+            }
+            await DispatchAsync(request, response, context.RequestAborted).ConfigureAwait(false);
+        }
     }
 
     private async Task DispatchAsync(RpcRequest request, HttpResponse response, CancellationToken cancellationToken)

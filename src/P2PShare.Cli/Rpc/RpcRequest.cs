@@ -5,7 +5,8 @@ namespace P2PShare.Cli.Rpc;
 /// <summary>
 /// One RPC request body, decoded without running anything: the method's name (null when the body names none), its
 /// arguments (an empty object when none were sent or they are not an object) and the numeric "tag" to echo.
-/// <see cref="Parse"/> refuses what is not JSON (or nests deeper than 16) with <see cref="JsonException"/>.
+/// <see cref="Parse"/> refuses what is not JSON (or nests deeper than 16) with <see cref="JsonException"/>, and
+/// <see cref="From"/> a method name that is no text.
 /// </summary>
 internal sealed record RpcRequest(string? Method, JsonElement Arguments, JsonElement? Tag)
 {
@@ -25,7 +26,16 @@ internal sealed record RpcRequest(string? Method, JsonElement Arguments, JsonEle
         if (root.ValueKind != JsonValueKind.Object)
             return new RpcRequest(null, NoArguments, null);
         JsonElement? tag = root.TryGetProperty("tag", out var t) && t.ValueKind == JsonValueKind.Number ? t : null;
-        var method = root.TryGetProperty("method", out var name) && name.ValueKind == JsonValueKind.String ? name.GetString() : null;
+        string? method;
+        try
+        {
+            method = root.TryGetProperty("method", out var name) && name.ValueKind == JsonValueKind.String ? name.GetString() : null;
+        }
+        catch (InvalidOperationException error)
+        {
+            // Valid JSON can still escape a lone surrogate ("\ud800"), which is no text: GetString throws.
+            throw new JsonException("the method name is not valid text", error);
+        }
         var arguments = root.TryGetProperty("arguments", out var a) && a.ValueKind == JsonValueKind.Object ? a : NoArguments;
         return new RpcRequest(method, arguments, tag);
     }

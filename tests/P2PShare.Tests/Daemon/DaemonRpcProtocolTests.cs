@@ -84,6 +84,19 @@ public sealed class DaemonRpcProtocolTests
 
     [Test]
     [CancelAfter(60_000)]
+    public async Task A_method_name_that_is_no_text_is_a_bad_request(CancellationToken ct)
+    {
+        // Valid UTF-8 and valid JSON, but the escape names a lone surrogate: no string can be read from it.
+        await using var temp = new TempDirectory("p2pshare-daemon-rpc-");
+        await using var daemon = await DaemonProcess.StartAsync(temp.Path, temp.Combine("config"), temp.Combine("data"), ct);
+        var reply = await daemon.Rpc.SendRawAsync("""{"method":"\ud800","tag":3}""", ct);
+        Assert.That(reply.Status, Is.EqualTo(HttpStatusCode.BadRequest), reply.Body?.GetRawText());
+        Assert.That(reply.Result, Does.StartWith("request is not valid"));
+        Assert.That((await daemon.Rpc.SendAsync("session-get", cancellationToken: ct)).Result, Is.EqualTo("success"), "the next request is answered");
+    }
+
+    [Test]
+    [CancelAfter(60_000)]
     public async Task Queue_limits_settings_and_ids_survive_a_restart(CancellationToken ct)
     {
         await using var temp = new TempDirectory("p2pshare-daemon-queue-");
