@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http;
 using P2PShare.Cli.Daemon;
@@ -8,10 +9,18 @@ namespace P2PShare.Cli.Rpc;
 /// <summary>
 /// Who may talk to the daemon, checked before anything else on every request (RPC, events, static files): the Host
 /// header must name this machine (an IP literal, localhost, or a whitelisted name: a guard against DNS rebinding),
-/// and with credentials configured, HTTP basic auth must match the PBKDF2 hash.
+/// and with credentials configured, HTTP basic auth must match the PBKDF2 hash. Every check of a new header costs one
+/// PBKDF2 whatever the user name (so the time tells nothing about it), and at most two run at once (so guessing cannot
+/// take every core); a request that finds no free slot soon enough gets 429.
 /// </summary>
-internal sealed class RpcAccess(DaemonSettings settings)
+internal sealed class RpcAccess(DaemonSettings settings, TimeSpan? verificationWait = null)
 {
+    /// <summary>PBKDF2 checks that may run at once.</summary>
+    public const int MaxConcurrentVerifications = 2;
+
+    private readonly SemaphoreSlim _verifications = new(MaxConcurrentVerifications, MaxConcurrentVerifications);
+    private readonly TimeSpan _verificationWait = verificationWait ?? TimeSpan.FromSeconds(1);
+
     // PBKDF2 is slow on purpose; a client sends the same header on every call, so a few accepted ones are remembered.
     private readonly HashSet<string> _accepted = [];
     private readonly object _gate = new();
@@ -26,14 +35,41 @@ internal sealed class RpcAccess(DaemonSettings settings)
             await context.Response.WriteAsync("p2pshare: this daemon does not answer to that Host header; add it to RpcHostWhitelist\n", context.RequestAborted).ConfigureAwait(false);
             return;
         }
-        if (RequiresAuth && !Authorized(context.Request.Headers.Authorization.ToString()))
+        if (RequiresAuth)
         {
-            context.Response.StatusCode = StatusCodes.Status401Unauthorized;
-            context.Response.Headers.WWWAuthenticate = "Basic realm=\"p2pshare\"";
-            await context.Response.WriteAsync("401: Unauthorized\n", context.RequestAborted).ConfigureAwait(false);
-            return;
+            var header = context.Request.Headers.Authorization.ToString();
+            var authorized = Remembered(header) ? true : await VerifyBoundedAsync(header, context.RequestAborted).ConfigureAwait(false);
+            if (authorized is null)
+            {
+                context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+                context.Response.Headers.RetryAfter = "1";
+                await context.Response.WriteAsync("429: Too many credential checks at once; try again\n", context.RequestAborted).ConfigureAwait(false);
+                return;
+            }
+            if (authorized is false)
+            {
+                context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                context.Response.Headers.WWWAuthenticate = "Basic realm=\"p2pshare\"";
+                await context.Response.WriteAsync("401: Unauthorized\n", context.RequestAborted).ConfigureAwait(false);
+                return;
+            }
         }
         await next(context).ConfigureAwait(false);
+    }
+
+    /// <summary><see cref="Authorized"/> in one of the few verification slots; null when none came free in time.</summary>
+    private async Task<bool?> VerifyBoundedAsync(string header, CancellationToken cancellationToken)
+    {
+        if (!await _verifications.WaitAsync(_verificationWait, cancellationToken).ConfigureAwait(false))
+            return null;
+        try
+        {
+            return Authorized(header);
+        }
+        finally
+        {
+            _verifications.Release();
+        }
     }
 
     public bool HostAllowed(string host)
@@ -47,13 +83,19 @@ internal sealed class RpcAccess(DaemonSettings settings)
         return settings.RpcHostWhitelist.Any(allowed => allowed.Equals(host, StringComparison.OrdinalIgnoreCase));
     }
 
+    /// <summary>Whether <paramref name="header"/> was accepted lately (no PBKDF2 needed).</summary>
+    public bool Remembered(string header)
+    {
+        lock (_gate)
+            return _accepted.Contains(header);
+    }
+
     public bool Authorized(string header)
     {
         if (!header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase) || header.Length > 1024)
             return false;
-        lock (_gate)
-            if (_accepted.Contains(header))
-                return true;
+        if (Remembered(header))
+            return true;
         string decoded;
         try
         {
@@ -66,7 +108,12 @@ internal sealed class RpcAccess(DaemonSettings settings)
         var colon = decoded.IndexOf(':');
         if (colon < 0)
             return false;
-        var ok = decoded[..colon] == settings.RpcUsername && PasswordHash.Verify(decoded[(colon + 1)..], settings.RpcPasswordHash!);
+        // Both checks always run, and the user name is compared in fixed time (as hashes: equal lengths): a wrong user
+        // name takes as long as a wrong password, so the time does not tell whether a user name exists.
+        var userMatches = CryptographicOperations.FixedTimeEquals(
+            SHA256.HashData(Encoding.UTF8.GetBytes(decoded[..colon])), SHA256.HashData(Encoding.UTF8.GetBytes(settings.RpcUsername ?? "")));
+        var passwordMatches = PasswordHash.Verify(decoded[(colon + 1)..], settings.RpcPasswordHash!);
+        var ok = userMatches & passwordMatches;
         if (ok)
         {
             lock (_gate)
