@@ -24,9 +24,12 @@ internal sealed class FakeNativePeer : IAsyncDisposable
         return new FakeNativePeer(listener);
     }
 
-    public static async Task<FakeNativePeer> ConnectAsync(int port)
+    /// <summary>Connects to a node; a small <paramref name="receiveBuffer"/> makes a peer that does not read stall the node's writes soon.</summary>
+    public static async Task<FakeNativePeer> ConnectAsync(int port, int? receiveBuffer = null)
     {
         var peer = new FakeNativePeer(null) { _client = new TcpClient() };
+        if (receiveBuffer is { } size)
+            peer._client.ReceiveBufferSize = size;
         await peer._client.ConnectAsync(IPAddress.Loopback, port).WaitAsync(NativeTestSupport.Deadline);
         peer._reader = new StreamReader(peer._client.GetStream(), Encoding.UTF8);
         return peer;
@@ -78,11 +81,17 @@ internal sealed class FakeNativePeer : IAsyncDisposable
         }
     }
 
-    public static string Handshake(string id, string? name, long? size, string? hash, int pieceSize = 65536, int port = 1) =>
-        new JsonObject
+    /// <summary>A handshake line; <paramref name="extensions"/> (the "ext" field) asks for P2PShare's extensions.</summary>
+    public static string Handshake(string id, string? name, long? size, string? hash, int pieceSize = 65536, int port = 1, int? extensions = null)
+    {
+        var handshake = new JsonObject
         {
             ["type"] = "handshake", ["id"] = id, ["fileName"] = name, ["fileSize"] = size, ["fileHash"] = hash, ["pieceSize"] = pieceSize, ["port"] = port,
-        }.ToJsonString();
+        };
+        if (extensions is { } level)
+            handshake["ext"] = level;
+        return handshake.ToJsonString();
+    }
 
     public static string Piece(int index, ReadOnlySpan<byte> data) =>
         $"{{\"type\":\"piece\",\"index\":{index},\"data\":\"{Convert.ToBase64String(data)}\"}}";

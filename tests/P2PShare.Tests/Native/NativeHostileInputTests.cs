@@ -55,6 +55,35 @@ public class NativeHostileInputTests
     }
 
     [Test]
+    public async Task A_peer_that_never_reads_is_dropped_once_its_answers_fill_the_queue()
+    {
+        var (seeder, _) = await StartSeederAsync(NativeCodecLimits.Default with { MaxQueuedMessages = 256 });
+        await using var _ = seeder;
+        await using (var attacker = await FakeNativePeer.ConnectAsync(seeder.ListenPort, receiveBuffer: 4096))
+        {
+            await attacker.SendAsync(FakeNativePeer.Handshake("aaaaaaaaaaaaaaaa", "x", null, null, extensions: 1));
+            await WaitUntilAsync(() => seeder.ConnectedPeerIds().Count == 1, "the attacker to be connected");
+            // Requests for a piece the seeder lacks each get a "donthave"; the attacker reads none of them. Enough of them
+            // to fill the socket buffers on both sides (a few MiB on loopback), so the node's queue must grow past its bound.
+            var batch = string.Concat(Enumerable.Repeat("{\"type\":\"request\",\"index\":999}\n", 10_000));
+            try
+            {
+                for (var i = 0; i < 60 && seeder.ConnectedPeerIds().Count > 0; i++)
+                    await attacker.SendRawAsync(batch);
+            }
+            catch (IOException)
+            {
+                // The node may close while we are still sending: that is the point.
+            }
+            await WaitUntilAsync(() => seeder.ConnectedPeerIds().Count == 0, "the node to drop the peer that does not read", TimeSpan.FromSeconds(15));
+        }
+        await using var honest = await FakeNativePeer.ConnectAsync(seeder.ListenPort);
+        await honest.SendAsync(FakeNativePeer.Handshake("bbbbbbbbbbbbbbbb", "x", null, null, extensions: 1));
+        await honest.SendAsync("""{"type":"request","index":999}""");
+        Assert.That(await honest.ReadTypeAsync("donthave"), Is.Not.Null, "the node still answers others");
+    }
+
+    [Test]
     public async Task Invalid_json_and_nonsense_are_dropped_and_the_connection_stays_usable()
     {
         var (seeder, data) = await StartSeederAsync();

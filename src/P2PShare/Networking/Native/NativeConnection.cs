@@ -20,9 +20,11 @@ internal sealed class NativeConnection : IAsyncDisposable
     private readonly PipeWriter _writer;
     private readonly Channel<Outbound> _outbound = Channel.CreateUnbounded<Outbound>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ConcurrentDictionary<int, byte> _cancelledUploads = new();
+    private readonly TaskCompletionSource<string> _overflow = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly NativeCodecLimits _limits;
     private readonly ILogger _logger;
     private int _queuedUploads;
+    private int _queuedMessages;
     private long _bytesUploaded;
 
     internal NativeConnection(Stream transport, PipeReader reader, IPEndPoint remote, bool dialled, NativeHandshake remoteHandshake, NativeCodecLimits limits, ILogger logger)
@@ -52,8 +54,23 @@ internal sealed class NativeConnection : IAsyncDisposable
 
     internal TimeSpan UploadDelayPerPiece { get; set; }
 
-    /// <summary>Queues a message; false when the connection is closing.</summary>
-    public bool Send(NativeMessage message) => _outbound.Writer.TryWrite(new Outbound(message, -1));
+    /// <summary>
+    /// Queues a message; false when the connection is closing, or when <see cref="NativeCodecLimits.MaxQueuedMessages"/>
+    /// are queued already: then the peer does not read what we send and the connection is closed.
+    /// </summary>
+    public bool Send(NativeMessage message)
+    {
+        if (Interlocked.Increment(ref _queuedMessages) > _limits.MaxQueuedMessages)
+        {
+            Interlocked.Decrement(ref _queuedMessages);
+            Overflow($"more than {_limits.MaxQueuedMessages} messages queued: the peer does not read them");
+            return false;
+        }
+        if (_outbound.Writer.TryWrite(new Outbound(message, -1)))
+            return true;
+        Interlocked.Decrement(ref _queuedMessages);
+        return false;
+    }
 
     /// <summary>Queues an upload of a piece; false when too many are queued already.</summary>
     public bool TrySendPiece(int index, int maxQueued)
@@ -79,7 +96,7 @@ internal sealed class NativeConnection : IAsyncDisposable
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var reading = ReadLoopAsync(onMessage, stop.Token);
         var writing = WriteLoopAsync(stop.Token);
-        var first = await Task.WhenAny(reading, writing).ConfigureAwait(false);
+        var first = await Task.WhenAny(reading, writing, _overflow.Task).ConfigureAwait(false);
         await stop.CancelAsync().ConfigureAwait(false);
         _outbound.Writer.TryComplete();
         // Closing the transport unblocks a read or write that does not watch the token.
@@ -96,6 +113,17 @@ internal sealed class NativeConnection : IAsyncDisposable
         {
             await first.ConfigureAwait(false);
         }
+        if (first == _overflow.Task)
+            throw new NativeProtocolException(await _overflow.Task.ConfigureAwait(false));
+    }
+
+    /// <summary>Ends the connection from wherever a send found the queue full; <see cref="RunAsync"/> then throws.</summary>
+    private void Overflow(string reason)
+    {
+        if (!_overflow.TrySetResult(reason))
+            return;
+        _logger.LogWarning("Closing the connection to {Remote}: {Reason}", RemoteEndPoint, reason);
+        _outbound.Writer.TryComplete();
     }
 
     private async Task ReadLoopAsync(Func<NativeMessage, ValueTask> onMessage, CancellationToken cancellationToken)
@@ -131,7 +159,10 @@ internal sealed class NativeConnection : IAsyncDisposable
             while (_outbound.Reader.TryRead(out var item))
             {
                 if (item.Message is { } message)
+                {
+                    Interlocked.Decrement(ref _queuedMessages);
                     json.Write(_writer, message);
+                }
                 else
                     await WriteUploadAsync(json, item.PieceIndex, cancellationToken).ConfigureAwait(false);
             }

@@ -20,6 +20,12 @@ internal sealed record NativeCodecLimits
     /// <summary>Longest string field kept (ids, names, hosts).</summary>
     public int MaxStringLength { get; init; } = 4096;
 
+    /// <summary>
+    /// Messages (not uploads) queued to one peer; past it the peer is dropped. A peer that never reads could otherwise
+    /// grow the queue without end, for example with requests that each get a "donthave" answer. About 40 bytes each.
+    /// </summary>
+    public int MaxQueuedMessages { get; init; } = 16 * 1024;
+
     /// <summary>Largest file size accepted from a handshake.</summary>
     public long MaxFileSize => (long)MaxPieceCount * MaxPieceSize;
 
