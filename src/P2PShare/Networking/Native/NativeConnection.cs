@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Collections.Concurrent;
 using System.IO.Pipelines;
 using System.Net;
 using System.Threading.Channels;
@@ -19,8 +18,12 @@ internal sealed class NativeConnection : IAsyncDisposable
     private readonly PipeReader _reader;
     private readonly PipeWriter _writer;
     private readonly Channel<Outbound> _outbound = Channel.CreateUnbounded<Outbound>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly ConcurrentDictionary<int, byte> _cancelledUploads = new();
     private readonly TaskCompletionSource<string> _overflow = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Uploads queued and not yet taken by the writer (index -> copies), and those of them the peer cancelled. Both are
+    // bounded by the upload queue's limit: a cancel for anything else is ignored, so cancels cannot grow memory.
+    private readonly object _uploadsGate = new();
+    private readonly Dictionary<int, int> _queuedUploadCopies = [];
+    private readonly HashSet<int> _cancelledUploads = [];
     private readonly NativeCodecLimits _limits;
     private readonly ILogger _logger;
     private int _queuedUploads;
@@ -54,6 +57,16 @@ internal sealed class NativeConnection : IAsyncDisposable
 
     internal TimeSpan UploadDelayPerPiece { get; set; }
 
+    /// <summary>Uploads queued and cancelled by the peer, not yet skipped by the writer (at most the upload queue's limit).</summary>
+    internal int CancelledUploadCount
+    {
+        get
+        {
+            lock (_uploadsGate)
+                return _cancelledUploads.Count;
+        }
+    }
+
     /// <summary>
     /// Queues a message; false when the connection is closing, or when <see cref="NativeCodecLimits.MaxQueuedMessages"/>
     /// are queued already: then the peer does not read what we send and the connection is closed.
@@ -75,20 +88,29 @@ internal sealed class NativeConnection : IAsyncDisposable
     /// <summary>Queues an upload of a piece; false when too many are queued already.</summary>
     public bool TrySendPiece(int index, int maxQueued)
     {
-        if (Interlocked.Increment(ref _queuedUploads) > maxQueued)
+        lock (_uploadsGate)
         {
-            Interlocked.Decrement(ref _queuedUploads);
-            return false;
-        }
-        _cancelledUploads.TryRemove(index, out _);
-        if (_outbound.Writer.TryWrite(new Outbound(null, index)))
+            if (_queuedUploads >= maxQueued)
+                return false;
+            if (!_outbound.Writer.TryWrite(new Outbound(null, index)))
+                return false;
+            _queuedUploads++;
+            _queuedUploadCopies[index] = _queuedUploadCopies.GetValueOrDefault(index) + 1;
+            // Asked for again: whatever cancel came before no longer applies.
+            _cancelledUploads.Remove(index);
             return true;
-        Interlocked.Decrement(ref _queuedUploads);
-        return false;
+        }
     }
 
-    /// <summary>Extension: the peer withdrew its request; skip the upload if it has not gone out yet.</summary>
-    public void CancelUpload(int index) => _cancelledUploads[index] = 0;
+    /// <summary>
+    /// Extension: the peer withdrew its request; the queued uploads of that piece are skipped. Ignored (false) unless
+    /// one is queued: one already being sent goes out anyway.
+    /// </summary>
+    public bool CancelUpload(int index)
+    {
+        lock (_uploadsGate)
+            return _queuedUploadCopies.ContainsKey(index) && _cancelledUploads.Add(index);
+    }
 
     /// <summary>Runs until the remote closes, breaks the protocol, or <paramref name="cancellationToken"/> fires.</summary>
     public async Task RunAsync(Func<NativeMessage, ValueTask> onMessage, CancellationToken cancellationToken)
@@ -176,7 +198,7 @@ internal sealed class NativeConnection : IAsyncDisposable
     {
         try
         {
-            if (_cancelledUploads.TryRemove(index, out _) || PieceSource is not { } source)
+            if (TakeQueuedUpload(index) || PieceSource is not { } source)
                 return;
             var length = source.PieceLength(index);
             if (length < 0)
@@ -199,7 +221,26 @@ internal sealed class NativeConnection : IAsyncDisposable
         }
         finally
         {
-            Interlocked.Decrement(ref _queuedUploads);
+            lock (_uploadsGate)
+                _queuedUploads--;
+        }
+    }
+
+    /// <summary>The writer takes one queued copy of an upload; true when the peer cancelled it (skip it).</summary>
+    private bool TakeQueuedUpload(int index)
+    {
+        lock (_uploadsGate)
+        {
+            var cancelled = _cancelledUploads.Contains(index);
+            var copies = _queuedUploadCopies[index] - 1;
+            if (copies > 0)
+            {
+                _queuedUploadCopies[index] = copies;
+                return cancelled;
+            }
+            _queuedUploadCopies.Remove(index);
+            _cancelledUploads.Remove(index);
+            return cancelled;
         }
     }
 
