@@ -65,12 +65,12 @@ internal sealed class FakeNativePeer : IAsyncDisposable
         return null;
     }
 
-    /// <summary>True when the other side closed the connection within the deadline.</summary>
-    public async Task<bool> WasClosedAsync()
+    /// <summary>True when the other side closed the connection within the deadline (or <paramref name="timeout"/> per read).</summary>
+    public async Task<bool> WasClosedAsync(TimeSpan? timeout = null)
     {
         try
         {
-            while (await ReadAsync() is not null)
+            while (await ReadAsync(timeout) is not null)
             {
             }
             return true;

@@ -55,6 +55,58 @@ public class NativeHostileInputTests
     }
 
     [Test]
+    public async Task Connections_past_the_pending_handshake_limit_are_closed_at_once()
+    {
+        const int Pending = 4;
+        var source = Path.Combine(_directory, "source.bin");
+        WriteRandomFile(source, 4 * PieceSize, seed: 7);
+        // A handshake timeout far beyond the test's waits: only the bound can close the extra connection in time.
+        await using var seeder = await StartAsync(Options(source) with { MaxPendingHandshakes = Pending, ConnectTimeout = TimeSpan.FromMinutes(5) });
+        var silent = new List<FakeNativePeer>();
+        try
+        {
+            for (var i = 0; i < Pending; i++)
+            {
+                silent.Add(await FakeNativePeer.ConnectAsync(seeder.ListenPort));
+                // Part of a line and no newline: the node holds it while waiting for the rest.
+                await silent[^1].SendRawAsync("{\"type\":\"handshake\",\"id\":\"");
+            }
+            await using (var extra = await FakeNativePeer.ConnectAsync(seeder.ListenPort))
+                Assert.That(await extra.WasClosedAsync(TimeSpan.FromSeconds(10)), Is.True, "the connection past the limit is closed without waiting for its handshake");
+
+            // A pending handshake that ends frees its slot for an honest peer.
+            await silent[0].DisposeAsync();
+            await AnsweredOnceASlotIsFreeAsync(seeder.ListenPort);
+        }
+        finally
+        {
+            foreach (var peer in silent)
+                await peer.DisposeAsync();
+        }
+    }
+
+    /// <summary>The node frees a slot when it reads the close of a pending connection: retry (bounded) until a handshake is answered.</summary>
+    private static async Task AnsweredOnceASlotIsFreeAsync(int port)
+    {
+        var deadline = DateTime.UtcNow + Deadline;
+        while (DateTime.UtcNow < deadline)
+        {
+            await using var peer = await FakeNativePeer.ConnectAsync(port);
+            await peer.SendAsync(FakeNativePeer.Handshake("bbbbbbbbbbbbbbbb", "x", null, null));
+            try
+            {
+                if (await peer.ReadAsync() is { } first && (string?)first["type"] == "handshake")
+                    return;
+            }
+            catch (IOException)
+            {
+                // Closed as one too many: the slot is not free yet.
+            }
+        }
+        Assert.Fail("no pending-handshake slot was freed");
+    }
+
+    [Test]
     public async Task A_peer_that_never_reads_is_dropped_once_its_answers_fill_the_queue()
     {
         var (seeder, _) = await StartSeederAsync(NativeCodecLimits.Default with { MaxQueuedMessages = 256 });

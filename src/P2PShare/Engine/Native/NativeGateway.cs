@@ -20,7 +20,7 @@ internal sealed class NativeGateway : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _lifetime = new();
     private readonly BackgroundTasks _tasks;
-    private int _pending;
+    private readonly NativePendingHandshakes _pending = new(MaxPendingHandshakes);
 
     private NativeGateway(PeerListener listener, Func<IEnumerable<INativePeerSink>> sinks, TimeSpan handshakeTimeout, ILogger logger)
     {
@@ -31,7 +31,7 @@ internal sealed class NativeGateway : IAsyncDisposable
         _tasks = new BackgroundTasks(logger);
     }
 
-    public const int MaxPendingHandshakes = 32;
+    public const int MaxPendingHandshakes = NativePendingHandshakes.DefaultMax;
 
     /// <summary>16 hex characters, new for every run: this process's id among native nodes.</summary>
     public string NodeId { get; } = NativePeerId.NewId();
@@ -52,9 +52,9 @@ internal sealed class NativeGateway : IAsyncDisposable
 
     private Task OnAccepted(Socket socket, CancellationToken cancellationToken)
     {
-        if (Interlocked.Increment(ref _pending) > MaxPendingHandshakes)
+        if (!_pending.TryEnter())
         {
-            Interlocked.Decrement(ref _pending);
+            _logger.LogDebug("Incoming native connection refused: {Max} handshakes pending already", MaxPendingHandshakes);
             socket.Dispose();
             return Task.CompletedTask;
         }
@@ -92,7 +92,7 @@ internal sealed class NativeGateway : IAsyncDisposable
         }
         finally
         {
-            Interlocked.Decrement(ref _pending);
+            _pending.Exit();
         }
     }
 

@@ -24,6 +24,7 @@ internal sealed partial class NativeNode : IAsyncDisposable
     private readonly NativeSecurity _security;
     private readonly CancellationTokenSource _stop = new();
     private readonly BackgroundTasks _background;
+    private readonly NativePendingHandshakes _pendingHandshakes;
     private readonly Dictionary<string, NativePeerSession> _sessions = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _receivedByPeer = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _completed = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -44,6 +45,7 @@ internal sealed partial class NativeNode : IAsyncDisposable
         _logger = logger;
         _time = time;
         _background = new BackgroundTasks(logger);
+        _pendingHandshakes = new NativePendingHandshakes(options.MaxPendingHandshakes);
     }
 
     /// <summary>16 hex characters, new for every run.</summary>
@@ -138,19 +140,33 @@ internal sealed partial class NativeNode : IAsyncDisposable
                 return;
             }
         }
-        socket.NoDelay = true;
-        var stream = new NetworkStream(socket, ownsSocket: true);
+        if (!_pendingHandshakes.TryEnter())
+        {
+            _logger.LogDebug("Refused incoming connection from {Remote}: {Max} handshakes pending already", remote, _pendingHandshakes.Max);
+            socket.Dispose();
+            return;
+        }
         NativeConnection connection;
+        NetworkStream? stream = null;
         try
         {
+            socket.NoDelay = true;
+            stream = new NetworkStream(socket, ownsSocket: true);
             connection = await NativeConnectionEstablisher.EstablishAsync(stream, remote, dialled: false, OwnHandshake(), _security,
                 _options.Limits, _options.ConnectTimeout, _logger, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception error) when (error is IOException or OperationCanceledException or System.Security.Authentication.AuthenticationException or SocketException)
         {
             _logger.LogDebug("Incoming connection from {Remote} failed: {Error}", remote, error.Message);
-            await stream.DisposeAsync().ConfigureAwait(false);
+            if (stream is not null)
+                await stream.DisposeAsync().ConfigureAwait(false);
+            else
+                socket.Dispose();
             return;
+        }
+        finally
+        {
+            _pendingHandshakes.Exit();
         }
         await RunSessionAsync(connection).ConfigureAwait(false);
     }

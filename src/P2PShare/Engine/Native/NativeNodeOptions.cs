@@ -1,4 +1,5 @@
 using System.Net;
+using P2PShare.Networking.Native;
 using P2PShare.Protocol.Native;
 
 namespace P2PShare.Engine.Native;
@@ -43,6 +44,9 @@ internal sealed record NativeNodeOptions
 
     /// <summary>Addresses kept (--peer and learnt by exchange): exchange cannot grow the table beyond it.</summary>
     public int MaxKnownAddresses { get; init; } = 1000;
+
+    /// <summary>Incoming connections still in their handshake at once; more are closed at once (each may hold a line's worth of memory until its timeout).</summary>
+    public int MaxPendingHandshakes { get; init; } = NativePendingHandshakes.DefaultMax;
 
     /// <summary>Uploads queued per connection beyond which further requests get no answer.</summary>
     public int MaxQueuedUploadsPerPeer { get; init; } = 16;
