@@ -86,7 +86,8 @@ internal static class FuzzParsers
     public static FuzzParser NativeJsonLines { get; } = new("native-json-lines", "the native protocol's JSON lines", input =>
     {
         var buffer = new ReadOnlySequence<byte>(input);
-        while (NativeLineFramer.TryReadLine(ref buffer, 1 << 16, out var line) == NativeLineStatus.Line)
+        var framer = new NativeLineFramer(1 << 16);
+        while (framer.TryReadLine(ref buffer, out var line) == NativeLineStatus.Line)
             NativeMessageReader.TryParse(line, NativeCodecLimits.Default, out _, out _);
     }, Format);
 

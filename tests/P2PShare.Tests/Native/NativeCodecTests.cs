@@ -126,11 +126,12 @@ public class NativeCodecTests
     public void Framer_splits_lines_strips_carriage_returns_and_waits_for_the_rest()
     {
         var buffer = new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes("one\r\ntwo\nthr"));
-        Assert.That(NativeLineFramer.TryReadLine(ref buffer, 100, out var line), Is.EqualTo(NativeLineStatus.Line));
+        var framer = new NativeLineFramer(100);
+        Assert.That(framer.TryReadLine(ref buffer, out var line), Is.EqualTo(NativeLineStatus.Line));
         Assert.That(Encoding.UTF8.GetString(line), Is.EqualTo("one"));
-        Assert.That(NativeLineFramer.TryReadLine(ref buffer, 100, out line), Is.EqualTo(NativeLineStatus.Line));
+        Assert.That(framer.TryReadLine(ref buffer, out line), Is.EqualTo(NativeLineStatus.Line));
         Assert.That(Encoding.UTF8.GetString(line), Is.EqualTo("two"));
-        Assert.That(NativeLineFramer.TryReadLine(ref buffer, 100, out _), Is.EqualTo(NativeLineStatus.NeedMoreData));
+        Assert.That(framer.TryReadLine(ref buffer, out _), Is.EqualTo(NativeLineStatus.NeedMoreData));
         Assert.That(buffer.Length, Is.EqualTo(3));
     }
 
@@ -138,11 +139,36 @@ public class NativeCodecTests
     public void Framer_reports_an_endless_line_once_it_passes_the_limit()
     {
         var buffer = new ReadOnlySequence<byte>(new byte[101]);
-        Assert.That(NativeLineFramer.TryReadLine(ref buffer, 100, out _), Is.EqualTo(NativeLineStatus.TooLong));
+        Assert.That(new NativeLineFramer(100).TryReadLine(ref buffer, out _), Is.EqualTo(NativeLineStatus.TooLong));
         var exact = new ReadOnlySequence<byte>(new byte[100]);
-        Assert.That(NativeLineFramer.TryReadLine(ref exact, 100, out _), Is.EqualTo(NativeLineStatus.NeedMoreData));
+        Assert.That(new NativeLineFramer(100).TryReadLine(ref exact, out _), Is.EqualTo(NativeLineStatus.NeedMoreData));
         var longLine = new ReadOnlySequence<byte>([.. new byte[101], (byte)'\n']);
-        Assert.That(NativeLineFramer.TryReadLine(ref longLine, 100, out _), Is.EqualTo(NativeLineStatus.TooLong));
+        Assert.That(new NativeLineFramer(100).TryReadLine(ref longLine, out _), Is.EqualTo(NativeLineStatus.TooLong));
+    }
+
+    [Test]
+    public void Framer_scans_a_line_arriving_in_small_reads_once_not_once_per_read()
+    {
+        // A 1 MiB line arriving 4 KiB at a time, then its newline and a second line, as a pipe presents it:
+        // the unfinished line stays at the front and grows with each read.
+        const int LineLength = 1 << 20, Read = 4096;
+        var bytes = new byte[LineLength + 1 + 3];
+        bytes.AsSpan(0, LineLength).Fill((byte)'x');
+        bytes[LineLength] = (byte)'\n';
+        "ab\n"u8.CopyTo(bytes.AsSpan(LineLength + 1));
+        var framer = new NativeLineFramer(2 * LineLength);
+        for (var received = Read; received < LineLength; received += Read)
+        {
+            var partial = new ReadOnlySequence<byte>(bytes, 0, received);
+            Assert.That(framer.TryReadLine(ref partial, out _), Is.EqualTo(NativeLineStatus.NeedMoreData));
+        }
+        var whole = new ReadOnlySequence<byte>(bytes);
+        Assert.That(framer.TryReadLine(ref whole, out var line), Is.EqualTo(NativeLineStatus.Line));
+        Assert.That(line.Length, Is.EqualTo(LineLength));
+        Assert.That(framer.TryReadLine(ref whole, out line), Is.EqualTo(NativeLineStatus.Line));
+        Assert.That(Encoding.UTF8.GetString(line), Is.EqualTo("ab"));
+        // Each byte searched once; rescanning from the start of the line each read would be about 128 MiB here.
+        Assert.That(framer.BytesScanned, Is.EqualTo(bytes.Length));
     }
 
     [Test]

@@ -25,6 +25,7 @@ internal sealed class NativeConnection : IAsyncDisposable
     private readonly Dictionary<int, int> _queuedUploadCopies = [];
     private readonly HashSet<int> _cancelledUploads = [];
     private readonly NativeCodecLimits _limits;
+    private readonly NativeLineFramer _framer;
     private readonly ILogger _logger;
     private int _queuedUploads;
     private int _queuedMessages;
@@ -39,6 +40,7 @@ internal sealed class NativeConnection : IAsyncDisposable
         Dialled = dialled;
         RemoteHandshake = remoteHandshake;
         _limits = limits;
+        _framer = new NativeLineFramer(limits.MaxLineLength);
         _logger = logger;
     }
 
@@ -156,7 +158,7 @@ internal sealed class NativeConnection : IAsyncDisposable
             var buffer = result.Buffer;
             while (true)
             {
-                var status = NativeLineFramer.TryReadLine(ref buffer, _limits.MaxLineLength, out var line);
+                var status = _framer.TryReadLine(ref buffer, out var line);
                 if (status == NativeLineStatus.TooLong)
                     throw new NativeProtocolException($"line longer than {_limits.MaxLineLength} bytes");
                 if (status == NativeLineStatus.NeedMoreData)

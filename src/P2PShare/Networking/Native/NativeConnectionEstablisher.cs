@@ -124,13 +124,14 @@ internal static class NativeConnectionEstablisher
     private static async Task<T> ReadFirstAsync<T>(PipeReader reader, NativeCodecLimits limits, CancellationToken cancellationToken)
         where T : NativeMessage
     {
+        var framer = new NativeLineFramer(limits.MaxLineLength);
         while (true)
         {
             var result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
             var buffer = result.Buffer;
             while (true)
             {
-                var status = NativeLineFramer.TryReadLine(ref buffer, limits.MaxLineLength, out var line);
+                var status = framer.TryReadLine(ref buffer, out var line);
                 if (status == NativeLineStatus.TooLong)
                     throw new NativeProtocolException($"line longer than {limits.MaxLineLength} bytes");
                 if (status == NativeLineStatus.NeedMoreData)

@@ -35,7 +35,8 @@ public sealed class NativeProperties
             writer.Write(output, message);
         var buffer = new ReadOnlySequence<byte>(output.WrittenMemory);
         var parsed = new List<NativeMessage>();
-        while (NativeLineFramer.TryReadLine(ref buffer, NativeCodecLimits.Default.MaxLineLength, out var line) == NativeLineStatus.Line)
+        var framer = new NativeLineFramer(NativeCodecLimits.Default.MaxLineLength);
+        while (framer.TryReadLine(ref buffer, out var line) == NativeLineStatus.Line)
         {
             Assert.That(NativeMessageReader.TryParse(line, NativeCodecLimits.Default, out var message, out var error), Is.EqualTo(NativeParseOutcome.Message), error);
             parsed.Add(message!);
