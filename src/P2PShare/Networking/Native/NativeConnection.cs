@@ -75,7 +75,9 @@ internal sealed class NativeConnection : IAsyncDisposable
     /// </summary>
     public bool Send(NativeMessage message)
     {
-        if (Interlocked.Increment(ref _queuedMessages) > _limits.MaxQueuedMessages)
+        // A "have" goes out at most once per piece, so the torrent bounds those; the rest answer or follow the peer.
+        var counted = message is not NativeHave;
+        if (counted && Interlocked.Increment(ref _queuedMessages) > _limits.MaxQueuedMessages)
         {
             Interlocked.Decrement(ref _queuedMessages);
             Overflow($"more than {_limits.MaxQueuedMessages} messages queued: the peer does not read them");
@@ -83,7 +85,8 @@ internal sealed class NativeConnection : IAsyncDisposable
         }
         if (_outbound.Writer.TryWrite(new Outbound(message, -1)))
             return true;
-        Interlocked.Decrement(ref _queuedMessages);
+        if (counted)
+            Interlocked.Decrement(ref _queuedMessages);
         return false;
     }
 
@@ -184,7 +187,8 @@ internal sealed class NativeConnection : IAsyncDisposable
             {
                 if (item.Message is { } message)
                 {
-                    Interlocked.Decrement(ref _queuedMessages);
+                    if (message is not NativeHave)
+                        Interlocked.Decrement(ref _queuedMessages);
                     json.Write(_writer, message);
                 }
                 else

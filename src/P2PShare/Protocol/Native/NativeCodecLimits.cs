@@ -21,7 +21,7 @@ internal sealed record NativeCodecLimits
     public int MaxStringLength { get; init; } = 4096;
 
     /// <summary>
-    /// Messages (not uploads) queued to one peer; past it the peer is dropped. A peer that never reads could otherwise
+    /// Messages (not uploads, not "have": at most one per piece) queued to one peer; past it the peer is dropped. A peer that never reads could otherwise
     /// grow the queue without end, for example with requests that each get a "donthave" answer. About 40 bytes each.
     /// </summary>
     public int MaxQueuedMessages { get; init; } = 16 * 1024;
